@@ -1,0 +1,3 @@
+from cc_guard.entry import main
+
+raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The click command-line interface.
+
+Each command lives in its own module under ``cc_guard.commands`` and is imported
+only when it runs, so ``cc-guard --help`` stays fast and a broken optional piece
+cannot take the whole CLI down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from cc_guard import __version__
+
+# name -> (module, attribute, one-line help). Order is the order shown in --help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "sessions": ("cc_guard.commands.sessions", "sessions", "List Claude Code sessions, newest first."),
+    "status": ("cc_guard.commands.sessions", "status", "Show one session in full."),
+    "checkpoints": ("cc_guard.commands.checkpoints", "checkpoints", "List a session's checkpoints."),
+    "diff": ("cc_guard.commands.checkpoints", "diff", "Diff a checkpoint against the working tree."),
+    "restore": ("cc_guard.commands.checkpoints", "restore", "Restore files from a checkpoint (undoable)."),
+    "prune": ("cc_guard.commands.checkpoints", "prune", "Drop old checkpoints and private indexes."),
+    "handoff": ("cc_guard.commands.handoff", "handoff", "Write a session's working-state snapshot."),
+    "resume": ("cc_guard.commands.handoff", "resume", "Resume or rebuild an interrupted session."),
+    "install": ("cc_guard.commands.install", "install", "Wire cc-guard into Claude Code (and git)."),
+    "uninstall": ("cc_guard.commands.install", "uninstall", "Remove exactly what install added."),
+    "config": ("cc_guard.commands.config", "config", "Show the effective configuration."),
+    "chaos": ("cc_guard.commands.chaos", "chaos", "Fault-injecting fake Anthropic upstream."),
+    "hook": ("cc_guard.commands.hook", "hook", "Entry point for Claude Code hooks (reads JSON on stdin)."),
+    "statusline": ("cc_guard.commands.hook", "statusline", "Claude Code statusLine command."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _available(name)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attr, _ = spec
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        command = getattr(module, attr, None)
+        return command if isinstance(command, click.Command) else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Use the static help table so --help does not import every command module.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _available(name: str) -> bool:
+    import importlib.util
+
+    module_name = COMMANDS[name][0]
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="cc-guard")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """cc-guard keeps Claude Code sessions safe: checkpoints, context, restore."""
+    if ctx.invoked_subcommand is None:
+        # The dashboard will open here; until then, bare cc-guard lists sessions.
+        command = ctx.command.get_command(ctx, "sessions") if isinstance(ctx.command, click.Group) else None
+        if command is None:
+            click.echo(ctx.get_help())
+            return
+        ctx.invoke(command)
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI and return its exit code instead of exiting."""
+    try:
+        result: Any = main.main(args=args, prog_name="cc-guard", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    if isinstance(result, int):
+        return result
+    return 0
+
+
+class UserError(click.ClickException):
+    """An error the user caused: shown as one line, exit code 1, never a traceback."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"cc-guard: {self.format_message()}", err=True)
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

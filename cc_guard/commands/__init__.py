@@ -1,0 +1,1 @@
+"""One module per CLI command (group). Each command returns an exit code."""

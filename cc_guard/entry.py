@@ -1,0 +1,33 @@
+"""The ``cc-guard`` console script.
+
+``cc-guard hook`` and ``cc-guard statusline`` run inside Claude Code's loop, many
+times a minute, so they skip click (about 30 ms to import) and go straight to
+their light-weight entry points. Everything else goes through the click CLI.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "hook" and not _wants_help(args):
+        from cc_guard.hooks.dispatch import main as hook_main
+
+        return hook_main(args[1:])
+    if args and args[0] == "statusline" and not _wants_help(args):
+        from cc_guard.install.statusline import main as statusline_main
+
+        return statusline_main(args[1:])
+    from cc_guard.cli import run
+
+    return run(args)
+
+
+def _wants_help(args: list[str]) -> bool:
+    return "--help" in args or "-h" in args
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""The session model: what cc-guard knows about one Claude Code session.
+
+Every policy (checkpoints, handoff, compaction) and every view (CLI, TUI,
+statusline) reads these objects; only the transcript engine builds them.
+Field names are the ``--json`` output's names (documented in README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class SessionState(StrEnum):
+    """A session's state, judged from its transcript (and hook/process signals).
+
+    - ``running``: the transcript changed recently, or the last turn has not ended
+      (a user prompt or tool result awaits an answer) and the process may still live.
+    - ``idle``: the last turn ended normally and nothing is in flight.
+    - ``interrupted``: the last turn ended in a failure: a final API error, a cut
+      stream, a ``max_tokens`` stop, a tool call that never got a result, or a
+      transcript that stopped growing mid-turn.
+    - ``compacted``: the newest event is a compaction and no turn followed it yet.
+    - ``ended``: Claude Code reported the session ended (SessionEnd), and no later activity.
+    """
+
+    RUNNING = "running"
+    IDLE = "idle"
+    INTERRUPTED = "interrupted"
+    COMPACTED = "compacted"
+    ENDED = "ended"
+
+
+class IncidentKind(StrEnum):
+    OVERLOADED = "overloaded"  # 529
+    SERVER_ERROR = "server_error"  # other 5xx
+    RATE_LIMIT = "rate_limit"  # 429
+    INVALID_REQUEST = "invalid_request"  # 400 / 413
+    AUTH = "auth"  # 401 / 403
+    STREAM_TRUNCATED = "stream_truncated"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    MAX_OUTPUT_TOKENS = "max_output_tokens"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Incident:
+    kind: IncidentKind
+    time: str | None  # ISO 8601 from the record
+    status: int | None = None
+    retry_attempt: int | None = None
+    max_retries: int | None = None
+    #: True when the turn failed (a synthetic API-error message followed), False when a
+    #: retry succeeded, None while undecided (still retrying).
+    final: bool | None = None
+    message: str = ""
+    source: str = "transcript"  # transcript | hook | checkpoint
+    uuid: str | None = None
+
+
+@dataclass
+class Compaction:
+    time: str | None
+    trigger: str | None  # manual | auto
+    pre_tokens: int | None
+
+
+@dataclass
+class TokenTotals:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+
+@dataclass
+class TodoItem:
+    content: str
+    status: str  # pending | in_progress | completed
+    active_form: str | None = None
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    input: dict[str, Any]
+    time: str | None
+    is_sidechain: bool = False
+
+
+@dataclass
+class Prompt:
+    text: str
+    time: str | None
+    uuid: str | None = None
+
+
+@dataclass
+class FileTouch:
+    path: str
+    tools: list[str] = field(default_factory=list)  # tool names that touched it, in order
+    count: int = 0
+    last_time: str | None = None
+
+
+@dataclass
+class ParseStats:
+    lines: int = 0
+    bytes_read: int = 0
+    malformed_lines: int = 0
+    non_utf8_lines: int = 0
+    oversized_lines: int = 0
+    unknown_record_types: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SessionModel:
+    session_id: str
+    transcript_path: str
+    project_dir: str | None = None  # the session's cwd
+    git_branch: str | None = None
+    model: str | None = None
+    version: str | None = None  # Claude Code version
+    first_activity: str | None = None
+    last_activity: str | None = None
+    state: SessionState = SessionState.IDLE
+    state_reason: str | None = None
+    context_tokens: int | None = None
+    context_window: int | None = None
+    context_percent: float | None = None
+    context_source: str | None = None  # transcript | statusline | config
+    tokens: TokenTotals = field(default_factory=TokenTotals)
+    turns: int = 0
+    compactions: list[Compaction] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    files_touched: list[FileTouch] = field(default_factory=list)
+    todos: list[TodoItem] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)
+    last_assistant_text: str | None = None
+    pending_tool_calls: list[ToolCall] = field(default_factory=list)
+    subagents: list[str] = field(default_factory=list)  # subagent transcript paths
+    stats: ParseStats = field(default_factory=ParseStats)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``--json`` shape (enums as their string values)."""
+        data = asdict(self)
+        data["state"] = self.state.value
+        for incident in data["incidents"]:
+            incident["kind"] = str(incident["kind"])
+        return data

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from cc_guard import paths
+
+
+def test_claude_dir_honours_env(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "c"))
+    assert paths.claude_dir() == tmp_path / "c"
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    assert paths.claude_dir() == Path(os.environ["HOME"]) / ".claude"
+
+
+def test_state_dir_is_created_private(isolated_env) -> None:
+    d = paths.state_dir()
+    assert d == isolated_env["state"]
+    assert stat.S_IMODE(d.stat().st_mode) == 0o700
+
+
+def test_write_private_is_0600_and_atomic(tmp_path: Path) -> None:
+    target = tmp_path / "f.json"
+    paths.write_private(target, "one")
+    paths.write_private(target, "two")
+    assert target.read_text() == "two"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_project_key_matches_claude_code() -> None:
+    assert paths.project_key("/tmp/my.repo/sub") == "-tmp-my-repo-sub"
