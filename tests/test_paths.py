@@ -21,12 +21,12 @@ def test_state_dir_is_created_private(isolated_env) -> None:
 
 
 def test_write_private_is_0600_and_atomic(tmp_path: Path) -> None:
-    target = tmp_path / "f.json"
+    target = tmp_path / "out" / "f.json"
     paths.write_private(target, "one")
     paths.write_private(target, "two")
     assert target.read_text() == "two"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+    assert [p.name for p in target.parent.iterdir()] == ["f.json"]
 
 
 def test_project_key_matches_claude_code() -> None:
