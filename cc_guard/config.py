@@ -1,0 +1,334 @@
+"""cc-guard's configuration: one typed, frozen object read from TOML.
+
+Two files, both optional: the user file (``cc_guard.paths.config_file()``) and a
+per-project ``.cc-guard.toml``; a value from the project file overrides the
+user's, key by key (a list or table is replaced whole, never merged). An unknown
+key or a value of the wrong type is a ``ConfigError`` that names the file, the
+key and what was expected.
+
+This module runs on the hook path, so it imports only the standard library and
+does not import ``tomllib`` unless a config file actually exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_FILE = ".cc-guard.toml"
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".env*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    ".netrc",
+    ".pgpass",
+)
+
+#: Provenance labels (the file path follows after ": ").
+DEFAULT = "default"
+USER = "user"
+PROJECT = "project"
+
+
+class ConfigError(Exception):
+    """A config file cannot be used: unreadable, not TOML, an unknown key or a wrong type."""
+
+
+@dataclass(frozen=True)
+class CheckpointsConfig:
+    enabled: bool = True
+    max_file_mb: float = 20.0
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extra_tools: tuple[str, ...] = ()
+    time_budget_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    #: Name of a git remote that ``pre-push`` also pushes ``refs/cc-guard/*`` to ("" = never).
+    remote: str = ""
+
+
+@dataclass(frozen=True)
+class GitConfig:
+    commit_trailer: bool = False
+
+
+@dataclass(frozen=True)
+class ContextConfig:
+    warn_percent: float = 80.0
+    #: model id -> context window size (tokens), overriding what cc-guard would assume.
+    windows: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HandoffConfig:
+    summarizer: str = "offline"
+
+
+@dataclass(frozen=True)
+class Config:
+    checkpoints: CheckpointsConfig = field(default_factory=CheckpointsConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    git: GitConfig = field(default_factory=GitConfig)
+    context: ContextConfig = field(default_factory=ContextConfig)
+    handoff: HandoffConfig = field(default_factory=HandoffConfig)
+    #: "section.key" -> "default" | "user: <path>" | "project: <path>" for every key.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: The files that were read, in the order they were applied.
+    files: tuple[Path, ...] = field(default=(), compare=False)
+
+    def source(self, key: str) -> str:
+        """Where ``section.key`` came from: ``default``, ``user: <path>`` or ``project: <path>``."""
+        return self.sources.get(key, DEFAULT)
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """The effective values as plain TOML-like data (tuples as lists)."""
+        out: dict[str, dict[str, Any]] = {}
+        for section_name, section_type in SECTIONS.items():
+            section = getattr(self, section_name)
+            values: dict[str, Any] = {}
+            for f in fields(section_type):
+                value = getattr(section, f.name)
+                if isinstance(value, tuple):
+                    value = list(value)
+                elif isinstance(value, Mapping):
+                    value = dict(value)
+                values[f.name] = value
+            out[section_name] = values
+        return out
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "checkpoints": CheckpointsConfig,
+    "backup": BackupConfig,
+    "git": GitConfig,
+    "context": ContextConfig,
+    "handoff": HandoffConfig,
+}
+
+
+# --- validation ------------------------------------------------------------------------
+# Each checker returns the converted value or raises ValueError("<what was expected>").
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError("a boolean (true or false)")
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError("a string")
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ValueError("a number greater than 0")
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 100:
+        return float(value)
+    raise ValueError("a number between 0 (exclusive) and 100")
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError("a list of strings")
+
+
+def _windows(value: Any) -> dict[str, int]:
+    if isinstance(value, dict) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()
+    ):
+        return {str(k): int(v) for k, v in value.items()}
+    raise ValueError("a table of model id = window size in tokens (positive integers)")
+
+
+def _remote(value: Any) -> str:
+    # A remote name, not a URL or an option: it is passed to git as an argv item.
+    if isinstance(value, str) and not value.startswith("-") and not any(c.isspace() for c in value):
+        return value
+    raise ValueError("the name of a git remote (no spaces, not starting with '-'), or \"\"")
+
+
+CHECKERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "checkpoints": {
+        "enabled": _bool,
+        "max_file_mb": _positive_number,
+        "exclude": _str_list,
+        "extra_tools": _str_list,
+        "time_budget_seconds": _positive_number,
+    },
+    "backup": {"remote": _remote},
+    "git": {"commit_trailer": _bool},
+    "context": {"warn_percent": _percent, "windows": _windows},
+    "handoff": {"summarizer": _str},
+}
+
+
+def _parse(path: Path) -> dict[str, Any] | None:
+    """The TOML table in ``path``, or None when the file does not exist."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    import tomllib  # deferred: most hook runs have no config file at all
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: is not valid TOML ({exc})") from None
+
+
+def _validate(path: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Checked, converted values per section; raises ConfigError naming file and key."""
+    out: dict[str, dict[str, Any]] = {}
+    for section_name, section in data.items():
+        checkers = CHECKERS.get(section_name)
+        if checkers is None:
+            known = ", ".join(f"[{name}]" for name in CHECKERS)
+            raise ConfigError(
+                f"{path}: unknown key {section_name!r}; expected one of the sections {known}"
+            )
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: {section_name!r} must be a table ([{section_name}])")
+        values: dict[str, Any] = {}
+        for key, value in section.items():
+            checker = checkers.get(key)
+            if checker is None:
+                known = ", ".join(checkers)
+                raise ConfigError(
+                    f"{path}: unknown key '{section_name}.{key}'; [{section_name}] accepts {known}"
+                )
+            try:
+                values[key] = checker(value)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{path}: '{section_name}.{key}' must be {exc}, got {_describe(value)}"
+                ) from None
+        out[section_name] = values
+    return out
+
+
+def _describe(value: Any) -> str:
+    kind = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "table",
+    }
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{kind.get(type(value), type(value).__name__)} {text}"
+
+
+def find_project_file(project_dir: Path) -> Path | None:
+    """``.cc-guard.toml`` in ``project_dir`` or a parent, not above the git work tree's top.
+
+    Without a ``.git`` on the way up only ``project_dir`` itself is looked at, so a
+    stray file in a home directory never applies to unrelated directories.
+    """
+    start = Path(os.path.abspath(project_dir))
+    candidates: list[Path] = []
+    for directory in (start, *start.parents):
+        candidates.append(directory)
+        if (directory / ".git").exists():
+            break
+    else:
+        candidates = [start]
+    for directory in candidates:
+        path = directory / PROJECT_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(project_dir: Path | None = None) -> Config:
+    """The effective config: defaults <- user file <- project file (``project_dir``'s).
+
+    Raises ConfigError when either file cannot be used.
+    """
+    from cc_guard.paths import config_file
+
+    layers: list[tuple[str, Path]] = [(USER, config_file())]
+    if project_dir is not None:
+        project_file = find_project_file(project_dir)
+        if project_file is not None:
+            layers.append((PROJECT, project_file))
+    return _build(layers)
+
+
+def _build(layers: list[tuple[str, Path]]) -> Config:
+    sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    sources: dict[str, str] = {
+        f"{name}.{f.name}": DEFAULT for name, kind in SECTIONS.items() for f in fields(kind)
+    }
+    files: list[Path] = []
+    for label, path in layers:
+        data = _parse(path)
+        if data is None:
+            continue
+        files.append(path)
+        for section_name, values in _validate(path, data).items():
+            sections[section_name].update(values)
+            for key in values:
+                sources[f"{section_name}.{key}"] = f"{label}: {path}"
+    built = {name: replace(SECTIONS[name](), **values) for name, values in sections.items()}
+    return Config(**built, sources=sources, files=tuple(files))
+
+
+def load_config_safe(project_dir: Path | None = None) -> Config:
+    """Like ``load_config`` but never raises: for the hook path, which must not fail.
+
+    A broken project file falls back to the user file alone, a broken user file to
+    the defaults; each problem is appended to ``<state_dir>/hook-errors.log``.
+    """
+    try:
+        return load_config(project_dir)
+    except ConfigError as exc:
+        _log(exc)
+    if project_dir is not None:
+        try:
+            return load_config(None)
+        except ConfigError as exc:
+            _log(exc)
+    return Config()
+
+
+def _log(exc: ConfigError) -> None:
+    import time
+
+    try:
+        from cc_guard.paths import append_private, state_dir
+
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        append_private(state_dir() / "hook-errors.log", f"{stamp} config: {exc} (file ignored)")
+    except OSError:
+        pass  # logging is best effort; the caller still gets a usable config
