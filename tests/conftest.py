@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The real-Claude-Code test bed (pinned CLI, chaos upstream, tmux): fixtures for all tests.
+from tests.testbed import chaos_server, claude_bed, claude_bin, project_repo  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
