@@ -1,0 +1,124 @@
+"""``cc-guard chaos``: a fault-injecting fake Anthropic API to rehearse outages with."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from cc_guard.cli import UserError
+
+
+@click.group()
+def chaos() -> None:
+    """Fault-injecting fake Anthropic upstream."""
+
+
+@chaos.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (loopback only unless --allow-remote).",
+)
+@click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option(
+    "--script",
+    "script_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON answer script.",
+)
+@click.option("--faults", help="Random faults, e.g. 529:0.2,truncate:0.1,stall:0.05.")
+@click.option("--seed", type=int, default=None, help="Seed for --faults (same seed, same faults).")
+@click.option("--upstream", help="Forward requests to this API (e.g. https://api.anthropic.com).")
+@click.option(
+    "--log", "log_path", type=click.Path(path_type=Path, dir_okay=False), help="JSONL request log."
+)
+@click.option(
+    "--stall-seconds",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Silence of a random stall.",
+)
+@click.option(
+    "--text", "default_text", default=None, help="Answer for requests no script entry matches."
+)
+@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
+@click.option("--verbose", is_flag=True, help="Print one line per request on stderr.")
+def serve(
+    host: str,
+    port: int,
+    script_path: Path | None,
+    faults: str | None,
+    seed: int | None,
+    upstream: str | None,
+    log_path: Path | None,
+    stall_seconds: float,
+    default_text: str | None,
+    allow_remote: bool,
+    verbose: bool,
+) -> int:
+    """Serve the Messages API on HOST:PORT; prints the base URL as the first line.
+
+    Point Claude Code at it with ANTHROPIC_BASE_URL=<url>. Answers come from
+    --script (or a default text), or from --upstream; --faults injects failures
+    at random on top of either.
+    """
+    from cc_guard.chaos import messages
+    from cc_guard.chaos.faults import parse_fault_spec
+    from cc_guard.chaos.script import ScriptError, load_script
+    from cc_guard.chaos.server import ChaosHTTPServer, build_state, is_loopback
+
+    if not allow_remote and not is_loopback(host):
+        raise UserError(
+            f"refusing to bind {host}: not a loopback address (pass --allow-remote to allow it)."
+        )
+    if script_path is not None and upstream is not None:
+        raise UserError(
+            "--script and --upstream cannot be combined: answers come from one or the other."
+        )
+    try:
+        script = load_script(script_path) if script_path is not None else None
+        if faults:
+            parse_fault_spec(faults)
+        state = build_state(
+            script,
+            log_path,
+            faults=faults,
+            seed=seed,
+            upstream=upstream,
+            stall_seconds=stall_seconds,
+            default_text=default_text or messages.DEFAULT_TEXT,
+            verbose=verbose,
+        )
+    except ScriptError as exc:
+        raise UserError(str(exc)) from None
+    except ValueError as exc:
+        raise UserError(f"{exc}.") from None
+    try:
+        server = ChaosHTTPServer((host, port), state)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc}).") from None
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    # Tests and scripts read the URL from the first stdout line: print it before anything else.
+    sys.stdout.write(server.url + "\n")
+    sys.stdout.flush()
+    click.echo(
+        f"cc-guard chaos: serving; use ANTHROPIC_BASE_URL={server.url} (Ctrl-C stops).", err=True
+    )
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        state.stopping.set()
+        server.server_close()
+    return 0
