@@ -1,0 +1,233 @@
+"""Is a session healthy or interrupted, and why: the model's verdict plus hook and process signals.
+
+The transcript engine judges state from the transcript (and the hook event log) alone.
+What only cc-guard's hooks and the process table know is added here: a StopFailure the
+hook saw, and a Claude Code process that died mid-turn, leaving a transcript that
+stopped growing with a prompt, a tool call or a half-streamed answer at its end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cc_guard.handoff.extract import Facts
+
+if TYPE_CHECKING:
+    from cc_guard.transcripts.model import SessionModel
+
+#: With no known Claude Code pid, a mid-turn transcript idle this long means the process is gone.
+IDLE_SECONDS = 120.0
+_EVENTS_TAIL_BYTES = 512 * 1024
+
+# StopFailure "error" values and API error shapes -> the model's incident kinds.
+_ERROR_KINDS = {
+    "overloaded": "overloaded",
+    "overloaded_error": "overloaded",
+    "rate_limit": "rate_limit",
+    "rate_limit_error": "rate_limit",
+    "server_error": "server_error",
+    "api_error": "server_error",
+    "authentication_failed": "auth",
+    "authentication_error": "auth",
+    "permission_error": "auth",
+    "billing_error": "auth",
+    "invalid_request": "invalid_request",
+    "invalid_request_error": "invalid_request",
+    "request_too_large": "invalid_request",
+    "max_output_tokens": "max_output_tokens",
+    "unknown": "unknown",
+}
+
+
+@dataclass
+class Health:
+    status: str  # healthy | interrupted
+    state: str  # the session state: running | idle | interrupted | compacted | ended
+    kind: str | None = None  # incident kind when interrupted
+    reason: str | None = None
+    time: str | None = None  # record time of the failure (never the wall clock)
+    process: str | None = None  # "pid 123 (claude ...)" while the session runs
+
+    @property
+    def interrupted(self) -> bool:
+        return self.status == "interrupted"
+
+
+def kind_from_status(status: Any, error_type: Any = None) -> str:
+    if isinstance(error_type, str) and error_type in _ERROR_KINDS:
+        return _ERROR_KINDS[error_type]
+    if isinstance(status, int):
+        if status == 529:
+            return "overloaded"
+        if status == 429:
+            return "rate_limit"
+        if status in (401, 403):
+            return "auth"
+        if status in (400, 413):
+            return "invalid_request"
+        if status >= 500:
+            return "server_error"
+    return "unknown"
+
+
+def session_events(state_dir: Path, session_id: str) -> list[dict[str, Any]]:
+    """This session's recent hook events from ``events.jsonl`` (only its tail is read)."""
+    path = state_dir / "events.jsonl"
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - _EVENTS_TAIL_BYTES))
+            data = fh.read()
+    except OSError:
+        return []
+    out = []
+    for line in data.splitlines():
+        if session_id.encode() not in line:
+            continue
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+            if isinstance(event, dict) and event.get("session_id") == session_id:
+                out.append(event)
+    return out
+
+
+def process_info(pid: int) -> str | None:
+    """``"pid N (cmdline)"`` when ``pid`` is a live Claude Code process, else None."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError, OSError):
+            return None
+        return f"pid {pid}"
+    cmdline = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        comm = ""
+    if "claude" not in cmdline.lower() and "claude" not in comm.lower():
+        return None  # the pid was reused by another program
+    return f"pid {pid} ({cmdline[:200]})"
+
+
+def live_process(events: list[dict[str, Any]]) -> tuple[bool | None, str | None]:
+    """(alive, description) of the session's Claude Code process; alive None when unknown."""
+    ended = False
+    pid: int | None = None
+    for event in events:
+        if isinstance(event.get("claude_pid"), int):
+            pid = event["claude_pid"]
+        ended = event.get("event") == "SessionEnd"
+    if ended:
+        return False, None
+    if pid is None:
+        return None, None
+    info = process_info(pid)
+    return info is not None, info
+
+
+def assess(
+    facts: Facts,
+    model: SessionModel | None = None,
+    events: list[dict[str, Any]] | None = None,
+    failure: dict[str, Any] | None = None,
+    transcript_mtime: float | None = None,
+    now: float | None = None,
+) -> Health:
+    """Judge the session: the model's state first, then the signals only hooks and /proc give."""
+    events = events or []
+    state = model.state.value if model is not None else "idle"
+    alive, process = live_process(events)
+    if model is not None and state == "interrupted":
+        kind = None
+        when = None
+        finals = [i for i in model.incidents if i.final] or list(model.incidents)
+        if finals:
+            kind = finals[-1].kind.value
+            when = finals[-1].time
+        return Health("interrupted", state, kind or "unknown", model.state_reason, when)
+    stop_failures = [e for e in events if e.get("event") == "StopFailure"]
+    if failure is None and stop_failures:
+        failure = stop_failures[-1]
+    if failure is not None and _after(failure.get("time"), facts.last_time):
+        kind = _ERROR_KINDS.get(str(failure.get("error")), "unknown")
+        return Health(
+            "interrupted",
+            "interrupted",
+            kind,
+            f"StopFailure hook: {failure.get('error') or 'unknown error'}",
+            facts.last_time,
+        )
+    if facts.last_main_kind == "api_error" and facts.final_error is not None:
+        err = facts.final_error
+        kind = kind_from_status(err.get("status"), err.get("type"))
+        if kind == "unknown" and any(_truncated(e) for e in facts.api_errors[-3:]):
+            kind = "stream_truncated"
+        first_line = str(err.get("text") or "API error").strip().splitlines()[:1]
+        return Health(
+            "interrupted",
+            "interrupted",
+            kind,
+            first_line[0] if first_line else "API error",
+            err.get("time"),
+        )
+    if facts.last_main_kind == "assistant" and facts.last_stop_reason == "max_tokens":
+        return Health(
+            "interrupted",
+            "interrupted",
+            "max_output_tokens",
+            "the last response hit max_tokens",
+            facts.last_time,
+        )
+    mid_turn = facts.last_main_kind in ("prompt", "tool_result", "assistant_tool") or (
+        facts.last_main_kind == "assistant" and facts.last_stop_reason is None
+    )
+    if mid_turn and state not in ("ended",):
+        if alive is None and transcript_mtime is not None:
+            now = time.time() if now is None else now
+            alive = (now - transcript_mtime) < IDLE_SECONDS
+        if alive is False:
+            pending = [u for u in facts.tools if not u.has_result and not u.sidechain]
+            if facts.last_main_kind == "assistant":
+                kind, reason = (
+                    "stream_truncated",
+                    "the last response ended without a stop reason and Claude Code is gone",
+                )
+            elif pending:
+                kind, reason = (
+                    "unknown",
+                    f"tool call {pending[-1].name} never got a result and Claude Code is gone",
+                )
+            else:
+                kind, reason = "unknown", "Claude Code stopped mid-turn (process gone)"
+            return Health("interrupted", "interrupted", kind, reason, facts.last_time)
+        if alive:
+            return Health("healthy", "running", process=process)
+    if alive:
+        return Health(
+            "healthy", "running" if state in ("idle", "running") else state, process=process
+        )
+    return Health("healthy", state)
+
+
+def _truncated(record: dict[str, Any]) -> bool:
+    err = record.get("error")
+    blob = json.dumps(err) if err is not None else ""
+    return "StreamTruncated" in blob or "truncat" in blob.lower()
+
+
+def _after(event_time: Any, record_time: str | None) -> bool:
+    """True when a hook event is not older than the transcript's last record (ISO strings)."""
+    if not isinstance(event_time, str):
+        return True
+    if record_time is None:
+        return True
+    # Both are ISO 8601 UTC; compare on the common second-precision prefix.
+    return event_time[:19] >= record_time[:19]

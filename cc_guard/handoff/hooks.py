@@ -1,0 +1,71 @@
+"""Hook handlers (registered in ``cc_guard.hooks.dispatch.HANDLERS``).
+
+- Stop, StopFailure, PreCompact, SessionEnd: write the session's handoff, but only
+  when the transcript changed since the last one (``store.write_handoff``).
+  StopFailure first keeps what the hook payload says (the error and the last,
+  possibly partial, assistant text), which the transcript may not hold.
+- SessionStart: when this Claude Code process was launched by ``cc-guard resume
+  --mode fresh``, its environment carries ``CC_GUARD_SEED=<nonce>``; the seed stored
+  under that nonce is injected once as ``additionalContext`` and deleted. Any other
+  session has no nonce (or a used one) and gets nothing.
+
+Runs on the hook's hot path: standard library and cc_guard.handoff only.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cc_guard.hooks.types import HookEvent, HookOutput
+
+
+def _transcript(event: HookEvent) -> Path | None:
+    if event.transcript_path:
+        return Path(event.transcript_path)
+    return None
+
+
+def on_snapshot_event(event: HookEvent) -> HookOutput | None:
+    """Stop, PreCompact, SessionEnd: refresh the handoff if the transcript grew."""
+    from cc_guard.handoff.store import write_handoff
+
+    transcript = _transcript(event)
+    if transcript is None or not transcript.exists():
+        return None
+    write_handoff(transcript, session_id=event.session_id or None)
+    return None
+
+
+def on_stop_failure(event: HookEvent) -> HookOutput | None:
+    """The turn failed: keep the hook's error and partial text, then rebuild the handoff.
+
+    The checkpoint of this moment is taken by the checkpoints handler that runs
+    before this one in the same hook call.
+    """
+    from cc_guard.handoff.store import save_failure, write_handoff
+
+    transcript = _transcript(event)
+    if event.session_id:
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        save_failure(event.session_id, event.payload, stamp)
+    if transcript is None or not transcript.exists():
+        return None
+    write_handoff(transcript, force=True, session_id=event.session_id or None)
+    return None
+
+
+def on_session_start(event: HookEvent) -> HookOutput | None:
+    """Inject the one-time seed of a session cc-guard launched; nothing otherwise."""
+    nonce = os.environ.get("CC_GUARD_SEED")
+    if not nonce:
+        return None
+    if event.payload.get("source") not in (None, "startup"):
+        return None  # a resume/clear/compact of that session must not get it again
+    from cc_guard.handoff.store import consume_seed
+
+    text = consume_seed(nonce)
+    if not text:
+        return None
+    return HookOutput(additional_context=text)
