@@ -1,0 +1,101 @@
+"""Read a JSON settings file and write it back in the style it was written in.
+
+Claude Code's settings files are edited by hand, so a merge keeps the file's
+indentation (spaces or tabs, any width), separators, line endings, ``\\uXXXX``
+escaping and whether it ends with a newline. Key order is kept because ``json``
+builds plain (insertion-ordered) dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+class JsonFileError(ValueError):
+    """The text is not a JSON object."""
+
+
+@dataclass(frozen=True)
+class Style:
+    indent: str | None = "  "
+    item_sep: str = ","
+    key_sep: str = ": "
+    newline: str = "\n"
+    trailing_newline: bool = True
+    ensure_ascii: bool = False
+    bom: bool = False
+
+
+#: What cc-guard writes when there is no file to take the style from (Claude Code's own).
+DEFAULT_STYLE = Style()
+
+_INDENT = re.compile(r"^([ \t]+)\S", re.MULTILINE)
+_KEY_SEP = re.compile(r'"(\s*):(\s*)["{\[0-9tfn-]')
+
+
+def loads(raw: bytes) -> tuple[dict[str, Any], Style]:
+    """The object in ``raw`` and its style. Empty (or blank) text is an empty object."""
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise JsonFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if not text.strip():
+        return {}, DEFAULT_STYLE
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonFileError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    if not isinstance(data, dict):
+        raise JsonFileError(f"the top level is a JSON {type(data).__name__}, expected an object")
+    return data, _detect(text, data, bom)
+
+
+def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    body = text.strip()
+    match = _INDENT.search(body)
+    if match:
+        indent: str | None = match.group(1)
+        item_sep = ","
+    elif "\n" in body or not data:
+        # Nothing nested to learn from ("{}" or a flat one-liner split over lines).
+        indent, item_sep = DEFAULT_STYLE.indent, ","
+    else:
+        indent = None
+        item_sep = ", " if re.search(r",\s", body) else ","
+    sep = _KEY_SEP.search(body)
+    key_sep = f"{sep.group(1)}:{sep.group(2)}" if sep else DEFAULT_STYLE.key_sep
+    if "\n" in key_sep or "\r" in key_sep:
+        key_sep = DEFAULT_STYLE.key_sep
+    has_escapes = "\\u" in body
+    has_non_ascii = any(ord(ch) > 127 for ch in body)
+    return Style(
+        indent=indent,
+        item_sep=item_sep,
+        key_sep=key_sep,
+        newline=newline,
+        trailing_newline=text.endswith(("\n", "\r\n")),
+        ensure_ascii=has_escapes and not has_non_ascii,
+        bom=bom,
+    )
+
+
+def dumps(data: dict[str, Any], style: Style) -> bytes:
+    text = json.dumps(
+        data,
+        indent=style.indent,
+        separators=(style.item_sep, style.key_sep),
+        ensure_ascii=style.ensure_ascii,
+    )
+    if style.newline != "\n":
+        text = text.replace("\n", style.newline)
+    if style.trailing_newline:
+        text += style.newline
+    raw = text.encode("utf-8")
+    return b"\xef\xbb\xbf" + raw if style.bom else raw

@@ -1,0 +1,310 @@
+"""Installing into (and out of) a Claude Code settings file, safely.
+
+A change is planned first (old bytes -> new bytes, shown as a diff for
+``--dry-run``) and applied second. Applying never writes a file that was not
+valid JSON, refuses a read-only file before touching anything, keeps a copy of
+the previous bytes under ``<state_dir>/install/backups/``, and writes atomically
+(through a symlink to its target, keeping the file's mode).
+
+For an exact uninstall, the bytes the file had before cc-guard first touched it
+are kept in ``<state_dir>/install/<hash of path>.json`` together with a hash of
+what cc-guard wrote. If the file still holds exactly what cc-guard wrote,
+uninstall puts the old bytes back (or removes the file it created); if the user
+edited it since, uninstall takes cc-guard's entries out and keeps their edits.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import difflib
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cc_guard import paths
+from cc_guard.install import jsonstyle, merge
+
+SCOPES = ("user", "project", "local")
+
+
+class InstallError(Exception):
+    """A settings file cannot be changed; nothing was written."""
+
+
+def project_root(cwd: Path | None = None) -> Path:
+    """The git work tree's top for ``cwd``, else ``cwd`` itself."""
+    cwd = Path(os.path.abspath(cwd or Path.cwd()))
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return cwd
+    top = out.stdout.strip()
+    return Path(top) if out.returncode == 0 and top else cwd
+
+
+def settings_path(scope: str, cwd: Path | None = None) -> Path:
+    if scope == "user":
+        return paths.claude_dir() / "settings.json"
+    root = project_root(cwd)
+    if scope == "project":
+        return root / ".claude" / "settings.json"
+    if scope == "local":
+        return root / ".claude" / "settings.local.json"
+    raise ValueError(f"unknown scope {scope!r}")
+
+
+@dataclass
+class Change:
+    """What install or uninstall would do to one file."""
+
+    path: Path
+    before: bytes | None  # None: the file does not exist
+    after: bytes | None  # None: remove the file
+    notes: list[str] = field(default_factory=list)
+    #: Directories to remove (if empty) after the file is removed: ones cc-guard created.
+    remove_dirs: list[Path] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        def lines(raw: bytes | None) -> list[str]:
+            return [] if raw is None else raw.decode("utf-8", "replace").splitlines(keepends=True)
+
+        old, new = lines(self.before), lines(self.after)
+        text = "".join(
+            difflib.unified_diff(
+                old,
+                new,
+                fromfile=str(self.path) if self.before is not None else "/dev/null",
+                tofile=str(self.path) if self.after is not None else "/dev/null",
+            )
+        )
+        if text and not text.endswith("\n"):
+            text += "\n\\ No newline at end of file\n"
+        return text
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise InstallError(f"{path} is a directory, expected a settings file") from None
+    except OSError as exc:
+        raise InstallError(f"{path} cannot be read ({exc.strerror or exc})") from None
+
+
+def _parse(path: Path, raw: bytes | None) -> tuple[dict[str, Any], jsonstyle.Style]:
+    if raw is None:
+        return {}, jsonstyle.DEFAULT_STYLE
+    try:
+        return jsonstyle.loads(raw)
+    except jsonstyle.JsonFileError as exc:
+        raise InstallError(f"{path} is {exc}; left it untouched") from None
+
+
+def plan_install(
+    path: Path,
+    prefix: list[str],
+    *,
+    statusline: bool = True,
+    extra_tools: tuple[str, ...] | list[str] = (),
+) -> Change:
+    before = _read(path)
+    data, style = _parse(path, before)
+    try:
+        merge.add_hooks(data, merge.hook_groups(prefix, extra_tools))
+    except merge.MergeError as exc:
+        raise InstallError(f"{path}: {exc}; left it untouched") from None
+    notes = []
+    if statusline:
+        done = merge.add_statusline(data, prefix)
+        notes.append(f"statusLine: {done}")
+    elif merge.remove_statusline(data):
+        notes.append("statusLine: cc-guard's removed")
+    after = jsonstyle.dumps(data, style)
+    if before is not None and after == before:
+        after = before
+    return Change(path, before, after, notes)
+
+
+def plan_uninstall(path: Path) -> Change:
+    before = _read(path)
+    if before is None:
+        return Change(path, None, None, ["not installed (no file)"])
+    record = _load_record(path)
+    if (
+        record is not None
+        and record.get("before_known")
+        and record.get("after_sha256") == _sha(before)
+    ):
+        # Untouched since cc-guard wrote it: give back the exact previous bytes.
+        old = record.get("before")
+        after = None if old is None else base64.b64decode(old)
+        dirs = [Path(d) for d in record.get("created_dirs", [])]
+        return Change(path, before, after, ["restored the file as it was before install"], dirs)
+    data, style = _parse(path, before)
+    hooks_changed = merge.remove_hooks(data)
+    status_changed = merge.remove_statusline(data)
+    if not (hooks_changed or status_changed):
+        return Change(path, before, before, ["not installed"])
+    return Change(path, before, jsonstyle.dumps(data, style), ["removed cc-guard's entries"])
+
+
+# --- applying ---------------------------------------------------------------------------
+
+
+def _sha(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
+
+
+def _record_path(path: Path) -> Path:
+    key = hashlib.sha256(str(Path(os.path.abspath(path))).encode()).hexdigest()[:16]
+    return paths.state_subdir("install") / f"settings-{key}.json"
+
+
+def _load_record(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_record_path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _check_writable(path: Path) -> None:
+    target = path.resolve()
+    if target.exists():
+        # Checked by mode bits, not os.access: root may write anything, but a file the
+        # user made read-only says "do not edit", and an atomic rename would ignore it.
+        mode = target.stat().st_mode
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+            target, os.W_OK
+        ):
+            raise InstallError(f"{path} is read-only; nothing was written")
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InstallError(f"{parent} is not writable; nothing was written to {path}")
+
+
+def _missing_dirs(path: Path) -> list[Path]:
+    missing = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    return missing
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomic write to ``path`` (or its symlink target), keeping an existing file's mode."""
+    target = path.resolve()
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def backup(path: Path, raw: bytes) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    key = _record_path(path).stem.removeprefix("settings-")
+    dest = paths.state_subdir("install") / "backups" / f"{path.name}.{key}.{stamp}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = dest.with_name(f"{path.name}.{key}.{stamp}.{n}")
+    paths.ensure_private_dir(dest.parent)
+    paths.write_private(dest, raw)
+    return dest
+
+
+def apply_install(change: Change) -> Path | None:
+    """Write an install change; returns the backup of the previous file, if there was one."""
+    if not change.changed or change.after is None:
+        return None
+    _check_writable(change.path)
+    record = _load_record(change.path)
+    if record is not None and record.get("after_sha256") == _sha(change.before):
+        base = record  # installed before and untouched since: keep the original bytes
+    elif change.before is None or not _has_own(change.before):
+        base = {
+            "before_known": True,
+            "before": None if change.before is None else base64.b64encode(change.before).decode(),
+            "created_dirs": [str(d) for d in _missing_dirs(change.path.resolve())],
+        }
+    else:
+        base = {"before_known": False}  # user-edited since: uninstall merges out instead
+    saved = backup(change.path, change.before) if change.before is not None else None
+    _write(change.path, change.after)
+    base.update(path=str(change.path), after_sha256=_sha(change.after))
+    paths.write_private(_record_path(change.path), json.dumps(base, indent=1))
+    return saved
+
+
+def apply_uninstall(change: Change) -> Path | None:
+    if not change.changed:
+        _forget(change.path)
+        return None
+    _check_writable(change.path)
+    saved = backup(change.path, change.before) if change.before is not None else None
+    if change.after is None:
+        change.path.resolve().unlink()
+        for directory in change.remove_dirs:
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only when empty: something else may live there now
+    else:
+        _write(change.path, change.after)
+    _forget(change.path)
+    return saved
+
+
+def _forget(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        _record_path(path).unlink()
+
+
+def _has_own(raw: bytes) -> bool:
+    try:
+        data, _ = jsonstyle.loads(raw)
+    except jsonstyle.JsonFileError:
+        return False
+    probe = json.loads(json.dumps(data))
+    return merge.remove_hooks(probe) or merge.remove_statusline(probe)

@@ -1,0 +1,209 @@
+"""``cc-guard statusline``: Claude Code's statusLine command.
+
+Claude Code runs it after each assistant message with JSON on stdin that holds
+the one thing no hook input carries: the exact context window and its fill. This
+records that (``<state_dir>/statusline/<session_id>.json``, the feed the
+transcripts engine reads) and prints one short line.
+
+With ``--wrap '<command>'`` it records the same data, then runs the user's own
+statusLine command (through the shell, as Claude Code would: it is the user's
+configured string, not hook input) with the same stdin and passes its output and
+exit code through, so their line keeps working.
+
+Hot path (it runs every few seconds while Claude works): standard library only,
+no click, config read only when the fill is high enough to need its threshold.
+Never fails: anything unexpected gives a neutral line and exit 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+import time
+from typing import Any
+
+NEUTRAL = "cc-guard"
+FEED_DIR = "statusline"
+#: Only this much of the end of events.jsonl is read to find the last upstream incident.
+EVENTS_TAIL_BYTES = 64 * 1024
+#: Below this fill the config's warn_percent is not read (it defaults to 80).
+CONFIG_FLOOR_PERCENT = 50.0
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def feed_record(payload: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+    """The interface-5 record for one statusline payload."""
+    window = payload.get("context_window")
+    window = window if isinstance(window, dict) else {}
+    model = payload.get("model")
+    model_id = model.get("id") if isinstance(model, dict) else None
+    usage = window.get("current_usage")
+    stamp = time.gmtime(time.time() if now is None else now)
+    return {
+        "session_id": payload.get("session_id"),
+        "transcript_path": payload.get("transcript_path"),
+        "cwd": payload.get("cwd"),
+        "model_id": model_id if isinstance(model_id, str) else None,
+        "context_window_size": _number(window.get("context_window_size")),
+        "used_percentage": _number(window.get("used_percentage")),
+        "current_usage": usage if isinstance(usage, dict) else {},
+        "received_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp),
+    }
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def store(record: dict[str, Any]) -> None:
+    """Write the feed file atomically, 0600 (no fsync: it is rewritten every few seconds)."""
+    session_id = record.get("session_id")
+    if not isinstance(session_id, str) or not _SAFE_ID.match(session_id):
+        return
+    from cc_guard.paths import state_subdir
+
+    directory = state_subdir(FEED_DIR)
+    target = directory / f"{session_id}.json"
+    tmp = directory / f".{session_id}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, json.dumps(record, separators=(",", ":")).encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, target)
+
+
+def _tokens(n: float) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:g}M"
+    if n >= 1000:
+        return f"{n / 1000:.0f}k"
+    return f"{n:.0f}"
+
+
+def last_incident(session_id: str, events_path: str) -> str | None:
+    """The session's upstream failure, if its most recent turn ended in one."""
+    try:
+        with open(events_path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - EVENTS_TAIL_BYTES))
+            tail = fh.read()
+    except OSError:
+        return None
+    needle = session_id.encode()
+    for line in reversed(tail.splitlines()):
+        if needle not in line:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(event, dict) or event.get("session_id") != session_id:
+            continue
+        name = event.get("event")
+        if name == "StopFailure":
+            return f"upstream {event.get('error') or 'error'}{_ago(event.get('time'))}"
+        if name in ("Stop", "UserPromptSubmit", "SessionStart", "PostToolUse"):
+            return None
+    return None
+
+
+def _ago(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        from datetime import datetime
+
+        seconds = time.time() - datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return ""
+    if seconds < 90:
+        return " just now"
+    if seconds < 5400:
+        return f" {seconds / 60:.0f}m ago"
+    return f" {seconds / 3600:.0f}h ago"
+
+
+def _warn_percent(cwd: Any) -> float:
+    from pathlib import Path
+
+    from cc_guard.config import load_config_safe
+
+    project = Path(cwd) if isinstance(cwd, str) and cwd else None
+    return load_config_safe(project).context.warn_percent
+
+
+def render(record: dict[str, Any], incident: str | None) -> str:
+    parts = [NEUTRAL]
+    used = record.get("used_percentage")
+    size = record.get("context_window_size")
+    if isinstance(used, int | float):
+        text = f"ctx {used:.0f}%"
+        if isinstance(size, int | float) and size > 0:
+            text += f" of {_tokens(size)}"
+        if used >= CONFIG_FLOOR_PERCENT and used >= _warn_percent(record.get("cwd")):
+            text += " (!)"
+        parts.append(text)
+    elif isinstance(size, int | float) and size > 0:
+        parts.append(f"ctx - of {_tokens(size)}")
+    parts.append(incident or "upstream ok")
+    return " | ".join(parts)
+
+
+def record_payload(raw: bytes) -> dict[str, Any] | None:
+    """Parse and store one payload; None when it is not a JSON object."""
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    record = feed_record(payload)
+    # On failure the line still shows; the engine falls back to its own estimate.
+    with contextlib.suppress(OSError):
+        store(record)
+    return record
+
+
+def line_for(record: dict[str, Any] | None) -> str:
+    if record is None:
+        return NEUTRAL
+    incident = None
+    session_id = record.get("session_id")
+    if isinstance(session_id, str) and session_id:
+        from cc_guard.paths import state_dir
+
+        incident = last_incident(session_id, os.path.join(state_dir(), "events.jsonl"))
+    return render(record, incident)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        raw = sys.stdin.buffer.read()
+    except (OSError, ValueError):
+        raw = b""
+    wrapped = argv[1] if len(argv) >= 2 and argv[0] == "--wrap" else None
+    try:
+        record = record_payload(raw)
+        line = line_for(record) if wrapped is None else NEUTRAL
+    except Exception:  # a statusline must never show a traceback
+        line = NEUTRAL
+    if wrapped is not None:
+        import subprocess
+
+        try:
+            return subprocess.run(wrapped, shell=True, input=raw, check=False).returncode
+        except OSError:
+            return 1
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError):
+        pass
+    return 0
