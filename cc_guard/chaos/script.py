@@ -45,6 +45,7 @@ USAGE_KEYS = (
     "output_tokens",
 )
 ENTRY_KEYS = ("text", "tool_use", "usage", "stop_reason", "fault", "when", "repeat", "model")
+WHEN_KEYS = ("model", "contains", "last", "system")
 FAULT_KEYS = (
     "status",
     "message",
@@ -110,13 +111,61 @@ class Entry:
     fault: Fault | None = None
     when_model: str | None = None
     when_contains: str | None = None
+    when_last: str | None = None
+    when_system: str | None = None
     repeat: int = 1
     model: str | None = None
 
-    def matches(self, model: str, body_text: str) -> bool:
-        if self.when_model is not None and self.when_model not in model:
-            return False
-        return self.when_contains is None or self.when_contains in body_text
+    def matches(self, request: RequestView) -> bool:
+        checks = (
+            (self.when_model, request.model),
+            (self.when_contains, request.messages_text),
+            (self.when_last, request.last_text),
+            (self.when_system, request.system_text),
+        )
+        return all(want is None or want in have for want, have in checks)
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """The parts of a request ``when`` looks at, as plain text.
+
+    ``contains`` searches the conversation only: Claude Code's system prompt and
+    tool descriptions are ~50 kB and mention nearly every word ("summary",
+    "error", file names), so a body-wide search would match every request.
+    """
+
+    model: str = ""
+    messages_text: str = ""
+    last_text: str = ""
+    system_text: str = ""
+
+    @classmethod
+    def of(cls, request: dict[str, Any]) -> RequestView:
+        messages = request.get("messages")
+        messages = messages if isinstance(messages, list) else []
+        return cls(
+            model=str(request.get("model") or ""),
+            messages_text="\n".join(_strings(messages)),
+            last_text="\n".join(_strings(messages[-1:])),
+            system_text="\n".join(_strings(request.get("system"))),
+        )
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a JSON value, in document order (texts, tool inputs, results)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [
+            s
+            for key, item in value.items()
+            if key not in ("type", "cache_control")
+            for s in _strings(item)
+        ]
+    return []
 
 
 class Script:
@@ -127,14 +176,14 @@ class Script:
         self._used = [0] * len(entries)
         self._lock = threading.Lock()
 
-    def pick(self, model: str, body_text: str, consume: bool = True) -> Entry | None:
+    def pick(self, request: RequestView, consume: bool = True) -> Entry | None:
         """The entry that answers this request (counted as used when ``consume``); None when none matches."""
         with self._lock:
             last = len(self.entries) - 1
             for i, entry in enumerate(self.entries):
                 if i != last and self._used[i] >= entry.repeat:
                     continue
-                if entry.matches(model, body_text):
+                if entry.matches(request):
                     if consume:
                         self._used[i] += 1
                     return entry
@@ -192,10 +241,10 @@ def _parse_entry(item: Any, index: int, source: str) -> Entry:
         raise fail(f"'stop_reason' must be one of {', '.join(STOP_REASONS)}.")
     when = item.get("when", {})
     if "when" in item and (not isinstance(when, dict) or not when):
-        raise fail("'when' must be an object with 'model' and/or 'contains'.")
+        raise fail(f"'when' must be an object with some of {', '.join(WHEN_KEYS)}.")
     for key, value in when.items():
-        if key not in ("model", "contains"):
-            raise fail(f"unknown 'when' key {key!r} (known: model, contains).")
+        if key not in WHEN_KEYS:
+            raise fail(f"unknown 'when' key {key!r} (known: {', '.join(WHEN_KEYS)}).")
         if not isinstance(value, str) or not value:
             raise fail(f"'when.{key}' must be a non-empty string.")
     repeat = item.get("repeat", 1)
@@ -213,6 +262,8 @@ def _parse_entry(item: Any, index: int, source: str) -> Entry:
         fault=fault,
         when_model=when.get("model"),
         when_contains=when.get("contains"),
+        when_last=when.get("last"),
+        when_system=when.get("system"),
         repeat=repeat,
         model=model,
     )

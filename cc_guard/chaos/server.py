@@ -22,7 +22,7 @@ from cc_guard.chaos import messages as msg
 from cc_guard.chaos.faults import FaultDice, parse_fault_spec
 from cc_guard.chaos.log import RequestLog, redact_headers, redact_text
 from cc_guard.chaos.proxy import Upstream, UpstreamError, response_headers
-from cc_guard.chaos.script import Entry, Fault, Script, load_script, parse_script
+from cc_guard.chaos.script import Entry, Fault, RequestView, Script, load_script, parse_script
 
 
 @dataclass
@@ -124,24 +124,26 @@ class ChaosHandler(BaseHTTPRequestHandler):
             "body": _logged_body(body_text),
         }
         try:
-            self._route(parts.path, self.path, request, body, body_text)
+            self._route(parts.path, self.path, request, body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def _route(
-        self, path: str, full_path: str, request: dict[str, Any], body: bytes, body_text: str
-    ) -> None:
+    def _route(self, path: str, full_path: str, request: dict[str, Any], body: bytes) -> None:
         state = self.server.state
         model = str(request.get("model") or "")
         if model and model not in state.seen_models:
             state.seen_models.append(model)
         if self.command == "POST" and path == "/v1/messages":
-            self._messages(request, body, body_text, full_path)
+            self._messages(request, body, full_path)
         elif state.upstream is not None:
             self._proxy(full_path, body, None)
         elif self.command == "POST" and path == "/v1/messages/count_tokens":
             self._log({"kind": "count_tokens", "status": 200})
             self._send_json(200, msg.count_tokens_body(request))
+        elif path == "/api/hello":
+            # Claude Code's connectivity check (HEAD) when nonessential traffic is allowed.
+            self._log({"kind": "hello", "status": 200})
+            self._send_raw(200, "text/plain", b"ok")
         elif self.command in ("GET", "HEAD") and path == "/v1/models":
             self._log({"kind": "models", "status": 200})
             self._send_json(200, msg.models_body(state.seen_models))
@@ -173,11 +175,8 @@ class ChaosHandler(BaseHTTPRequestHandler):
 
     # -- /v1/messages -----------------------------------------------------
 
-    def _messages(
-        self, request: dict[str, Any], body: bytes, body_text: str, full_path: str
-    ) -> None:
+    def _messages(self, request: dict[str, Any], body: bytes, full_path: str) -> None:
         state = self.server.state
-        model = str(request.get("model") or "")
         stream = bool(request.get("stream"))
         fault = state.dice.roll() if state.dice is not None else None
         source = "random" if fault is not None else "script"
@@ -193,7 +192,7 @@ class ChaosHandler(BaseHTTPRequestHandler):
                 and fault.cut_after_events is None
                 and not fault.cut_mid_text
             )
-            entry = state.script.pick(model, body_text, consume=consume)
+            entry = state.script.pick(RequestView.of(request), consume=consume)
         if fault is None and entry is not None:
             fault = entry.fault
         answer = msg.build_answer(entry, request, state.default_text)
