@@ -1,0 +1,298 @@
+"""``cc-guard handoff`` and ``cc-guard resume``: snapshot a session, then continue or rebuild it.
+
+``resume`` runs the real ``claude`` executable: ``$CC_GUARD_CLAUDE`` when set, else
+``claude`` on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import click
+
+from cc_guard import paths
+from cc_guard.cli import UserError
+from cc_guard.handoff import render, store
+from cc_guard.handoff.redact import redact
+from cc_guard.handoff.snapshot import Handoff, one_line
+
+CLAUDE_ENV = "CC_GUARD_CLAUDE"
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def find_transcript(session: str | None, cwd: Path | None = None) -> Path:
+    """The transcript of ``session`` (an id or unique prefix), or the newest one of ``cwd``'s project."""
+    projects = paths.projects_dir()
+    if not projects.is_dir():
+        raise UserError(f"no Claude Code projects directory at {projects}.")
+    if session:
+        matches = sorted(p for p in projects.glob(f"*/{_glob_safe(session)}*.jsonl") if p.is_file())
+        exact = [p for p in matches if p.stem == session]
+        if exact:
+            return exact[0]
+        ids = sorted({p.stem for p in matches})
+        if not ids:
+            raise UserError(f"no session matches {session!r}.")
+        if len(ids) > 1:
+            raise UserError(
+                f"{session!r} is ambiguous: {', '.join(i[:12] for i in ids[:5])}{' …' if len(ids) > 5 else ''}."
+            )
+        return matches[0]
+    here = (cwd or Path.cwd()).resolve()
+    folder = projects / paths.project_key(here)
+    candidates = [p for p in folder.glob("*.jsonl") if p.is_file()] if folder.is_dir() else []
+    if not candidates:
+        raise UserError(
+            f"no Claude Code session for {here}; name one (cc-guard sessions lists them)."
+        )
+    return max(candidates, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def _glob_safe(text: str) -> str:
+    if not all(c.isalnum() or c in "-_" for c in text):
+        raise UserError(f"{text!r} is not a session id.")
+    return text
+
+
+# ----------------------------------------------------------------------------- handoff
+
+
+@click.command("handoff")
+@click.argument("session", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "short"]),
+    default="md",
+    show_default=True,
+    help="md: the full Markdown; json: structured; short: the <= 8,000-character injectable form.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--summarizer",
+    type=click.Choice(["offline", "api", "auto"]),
+    default="offline",
+    show_default=True,
+    help="offline: deterministic, no network. api: not available yet (falls back to offline).",
+)
+def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str) -> int:
+    """Write SESSION's working-state snapshot to the state dir and print it.
+
+    SESSION is an id or unique prefix; without it, the newest session of the current
+    directory. Files: <state dir>/handoff/<session-id>.md and .json (secrets redacted).
+    """
+    if summarizer == "api":
+        click.echo(
+            "cc-guard: the API summarizer is not available yet; using the offline handoff.",
+            err=True,
+        )
+    transcript = find_transcript(session)
+    written = store.write_handoff(transcript, force=True)
+    assert written.handoff is not None
+    _checkpoint_if_interrupted(written.handoff)
+    fmt = "json" if as_json else fmt
+    click.echo(render.render(written.handoff, fmt), nl=False)
+    click.echo(f"cc-guard: wrote {written.md_path} and {written.json_path}", err=True)
+    return 0
+
+
+def _checkpoint_if_interrupted(h: Handoff) -> None:
+    """An interruption no hook saw (the process died): keep the working tree now."""
+    if not h.health.interrupted or not h.project:
+        return
+    try:
+        from cc_guard.checkpoints import take_checkpoint
+
+        take_checkpoint(Path(h.project), h.session_id, "Interrupted")
+    except Exception as exc:  # a project that is not a repo, or git trouble: the handoff stands
+        click.echo(f"cc-guard: no checkpoint taken ({type(exc).__name__}: {exc}).", err=True)
+
+
+# ----------------------------------------------------------------------------- resume
+
+
+def continuation_prompt(h: Handoff) -> str:
+    """What ``resume --mode continue`` says to the resumed session."""
+    lines = ["[cc-guard] This session was interrupted and is being resumed."]
+    health = h.health
+    if health.interrupted:
+        lines.append(
+            f"Your last turn failed: {health.kind}"
+            + (f" ({health.reason})" if health.reason else "")
+            + (f" at {health.time}." if health.time else ".")
+        )
+    if h.partial_text:
+        tail = h.partial_text[-400:]
+        lines.append(f'Your last response was cut off mid-stream after: "{one_line(tail, 400)}"')
+    for call in h.pending_tool_calls[-3:]:
+        lines.append(
+            f"This tool call was started but never returned a result: {call.summary}. Check whether it ran before repeating it."
+        )
+    in_progress = [t for t in h.todos if t.status == "in_progress"]
+    if in_progress:
+        lines.append(f"The todo in progress was: {in_progress[0].content}.")
+    lines.append(f"Check first: {h.next_step}")
+    if h.goal_latest:
+        lines.append(f"Then carry on with the last request: {one_line(h.goal_latest, 600)}")
+    return redact("\n".join(lines))
+
+
+def fresh_prompt(h: Handoff) -> str:
+    return (
+        "Continue the interrupted work described in the cc-guard handoff in your context. "
+        "Check the files on disk first, then take the next step it names."
+    )
+
+
+def choose_mode(h: Handoff, transcript: Path) -> tuple[str, str]:
+    """(mode, why) for ``--mode auto``: continue when the old session can go on, else fresh."""
+    from cc_guard.handoff.store import load_model
+
+    model = load_model(transcript)
+    if model is not None:
+        if model.stats.malformed_lines or model.stats.non_utf8_lines:
+            return (
+                "fresh",
+                f"the transcript is damaged ({model.stats.malformed_lines + model.stats.non_utf8_lines} unreadable lines)",
+            )
+        if model.context_percent is not None and model.context_percent >= 90:
+            return (
+                "fresh",
+                f"the context is {model.context_percent:.0f}% full; resuming would overflow or compact again",
+            )
+    if h.health.kind in ("invalid_request",):
+        return "fresh", "the last request was rejected as invalid (typically an over-full context)"
+    if (
+        h.compactions
+        and h.health.interrupted
+        and h.last_activity
+        and h.health.reason
+        and "compact" in h.health.reason.lower()
+    ):
+        return "fresh", "compaction failed"
+    if h.health.interrupted:
+        return (
+            "continue",
+            f"the transcript is intact and the failure ({h.health.kind}) was transient",
+        )
+    return "continue", "the transcript is intact"
+
+
+def claude_executable() -> str | None:
+    env = os.environ.get(CLAUDE_ENV)
+    if env:
+        return env
+    return shutil.which("claude")
+
+
+@click.command("resume", context_settings={"ignore_unknown_options": True})
+@click.argument("session", required=False)
+@click.option(
+    "--mode", type=click.Choice(["auto", "continue", "fresh"]), default="auto", show_default=True
+)
+@click.option(
+    "--print",
+    "print_only",
+    is_flag=True,
+    help="Print the exact command and the seed instead of running them.",
+)
+@click.option(
+    "--restore-files",
+    is_flag=True,
+    help="Also restore the working tree from the newest checkpoint (undoable).",
+)
+@click.argument("claude_args", nargs=-1, type=click.UNPROCESSED)
+def resume(
+    session: str | None,
+    mode: str,
+    print_only: bool,
+    restore_files: bool,
+    claude_args: tuple[str, ...],
+) -> int:
+    """Resume SESSION after an interruption, or start a fresh session seeded with its handoff.
+
+    continue: `claude --resume <id>` with a prompt saying where the session stopped.
+    fresh: a new `claude` whose SessionStart hook (cc-guard's, installed by `cc-guard
+    install`) injects the short handoff once. auto: continue when possible, else fresh.
+    Arguments after `--` go to claude. The executable is $CC_GUARD_CLAUDE or `claude` on PATH.
+    """
+    if session and session.startswith("-"):  # `resume -- -p ...`: no SESSION, all for claude
+        claude_args, session = (session, *claude_args), None
+    transcript = find_transcript(session)
+    written = store.write_handoff(transcript, force=True)
+    h = written.handoff
+    assert h is not None
+    if h.health.state == "running":
+        what = h.health.process or "a Claude Code process"
+        raise UserError(
+            f"session {h.session_id} is still running ({what}); stop it before resuming."
+        )
+    why = "requested"
+    if mode == "auto":
+        mode, why = choose_mode(h, transcript)
+        click.echo(f"cc-guard: resuming with --mode {mode}: {why}.", err=True)
+    cwd = Path(h.project) if h.project and Path(h.project).is_dir() else Path.cwd()
+    binary = claude_executable()
+    if binary is None and not print_only:
+        raise UserError(f"no claude executable: put it on PATH or set ${CLAUDE_ENV}.")
+    shown_binary = binary or "claude"
+    env_extra: dict[str, str] = {}
+    if mode == "continue":
+        prompt = continuation_prompt(h)
+        argv = [shown_binary, "--resume", h.session_id, *claude_args, prompt]
+        seed = None
+    else:
+        nonce = store.new_nonce()
+        seed = store.render_seed(render.to_short(h))
+        store.write_seed(nonce, seed, h.session_id)
+        env_extra[store.SEED_ENV] = nonce
+        prompt = fresh_prompt(h)
+        argv = [shown_binary, *claude_args, prompt]
+    if restore_files:
+        _restore(h, print_only)
+    if print_only:
+        env_part = " ".join(f"{k}={shlex.quote(v)}" for k, v in env_extra.items())
+        click.echo(
+            f"cd {shlex.quote(str(cwd))} && {env_part + ' ' if env_part else ''}{shlex.join(argv)}"
+        )
+        if seed is not None:
+            click.echo(
+                "\n# Seed injected once by the SessionStart hook of the session started with this command:\n"
+            )
+            click.echo(seed)
+        return 0
+    env = dict(os.environ)
+    env.pop(store.SEED_ENV, None)
+    env.update(env_extra)
+    proc = subprocess.run(argv, cwd=cwd, env=env)
+    if seed is not None:
+        leftover = store.consume_seed(env_extra[store.SEED_ENV])
+        if leftover is not None:
+            click.echo(
+                "cc-guard: the new session did not pick up the handoff: is cc-guard's SessionStart hook installed (cc-guard install)?",
+                err=True,
+            )
+    return proc.returncode
+
+
+def _restore(h: Handoff, print_only: bool) -> None:
+    if h.checkpoint is None or not h.project:
+        raise UserError(f"session {h.session_id} has no checkpoint to restore.")
+    if print_only:
+        click.echo(
+            f"# would restore {h.project} from checkpoint {h.checkpoint.sha[:12]} (undo: cc-guard restore --undo)"
+        )
+        return
+    from cc_guard.checkpoints import restore_checkpoint
+
+    result = restore_checkpoint(Path(h.project), h.checkpoint.sha)
+    click.echo(
+        f"cc-guard: restored {result.changes} file(s) from {h.checkpoint.sha[:12]}; undo with `cc-guard restore --undo`.",
+        err=True,
+    )
