@@ -1,0 +1,41 @@
+"""Shadow-git checkpoints: the work tree committed to ``refs/cc-guard/<session-id>``.
+
+Public API (interface 4 of the team brief): :func:`take_checkpoint`,
+:func:`list_checkpoints`, :func:`restore_checkpoint`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cc_guard.checkpoints.history import Checkpoint, list_checkpoints
+    from cc_guard.checkpoints.restore import RestoreResult, restore_checkpoint
+    from cc_guard.checkpoints.snapshot import take_checkpoint
+
+__all__ = [
+    "Checkpoint",
+    "RestoreResult",
+    "list_checkpoints",
+    "restore_checkpoint",
+    "take_checkpoint",
+]
+
+_WHERE = {
+    "take_checkpoint": "snapshot",
+    "Checkpoint": "history",
+    "list_checkpoints": "history",
+    "RestoreResult": "restore",
+    "restore_checkpoint": "restore",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy so the hook path (which imports cc_guard.checkpoints.handlers) loads only
+    # the modules it uses.
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(name)
+    import importlib
+
+    return getattr(importlib.import_module(f"cc_guard.checkpoints.{module}"), name)

@@ -1,0 +1,169 @@
+"""What a checkpoint leaves out even when git would not: secrets, big files, LFS content.
+
+Also recognises nested repositories, which are recorded as gitlinks (their HEAD
+commit) and never entered.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EXCLUDE = (
+    ".env*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*.p12",
+    "*.pfx",
+    "*.keystore",
+    "*.jks",
+    ".netrc",
+    "credentials.json",
+)
+DEFAULT_EDIT_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit", "Bash")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[checkpoints]`` config section, as the checkpoint code needs it."""
+
+    enabled: bool = True
+    max_file_mb: float = 20
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extra_tools: tuple[str, ...] = ()
+    time_budget_seconds: float = 2.0
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def tools(self) -> frozenset[str]:
+        return frozenset(DEFAULT_EDIT_TOOLS) | frozenset(self.extra_tools)
+
+
+def load_settings(project_dir: Path | None) -> Settings:
+    """Read ``[checkpoints]`` from cc-guard's config; defaults when it is missing or broken.
+
+    A broken config must not stop checkpoints (the hook would then silently protect
+    nothing), so any error falls back to the defaults.
+    """
+    try:
+        from cc_guard.config import load_config
+
+        section: Any = load_config(project_dir).checkpoints
+    except Exception:
+        return Settings()
+    base = Settings()
+    return Settings(
+        enabled=bool(getattr(section, "enabled", base.enabled)),
+        max_file_mb=float(getattr(section, "max_file_mb", base.max_file_mb)),
+        exclude=tuple(getattr(section, "exclude", base.exclude)),
+        extra_tools=tuple(getattr(section, "extra_tools", base.extra_tools)),
+        time_budget_seconds=float(
+            getattr(section, "time_budget_seconds", base.time_budget_seconds)
+        ),
+    )
+
+
+@dataclass
+class Excluder:
+    """Decides path by path; built once per checkpoint."""
+
+    toplevel: Path
+    settings: Settings
+    _name_re: re.Pattern[str] | None = field(init=False, default=None)
+    _path_re: re.Pattern[str] | None = field(init=False, default=None)
+    _lfs_files: dict[str, bool] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # gitignore-like: a pattern without a slash matches the file name at any depth,
+        # one with a slash matches the path from the top of the work tree.
+        names = [p for p in self.settings.exclude if "/" not in p.strip("/")]
+        paths = [p.strip("/") for p in self.settings.exclude if "/" in p.strip("/")]
+        if names:
+            self._name_re = re.compile("|".join(fnmatch.translate(p) for p in names))
+        if paths:
+            self._path_re = re.compile("|".join(fnmatch.translate(p) for p in paths))
+
+    def secret(self, path: str) -> bool:
+        if self._name_re is not None and self._name_re.match(path.rsplit("/", 1)[-1]):
+            return True
+        return bool(self._path_re is not None and self._path_re.match(path))
+
+    def too_big(self, path: str) -> bool:
+        try:
+            st = os.lstat(self.toplevel / path)
+        except OSError:
+            return False
+        return st.st_size > self.settings.max_bytes
+
+    def lfs_possible(self, path: str) -> bool:
+        """Whether some .gitattributes that applies to ``path`` mentions LFS.
+
+        A cheap pre-check so ``git check-attr`` runs only in repositories using LFS.
+        """
+        parts = path.split("/")[:-1]
+        dirs = [""] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return any(self._mentions_lfs(d) for d in dirs)
+
+    def _mentions_lfs(self, directory: str) -> bool:
+        cached = self._lfs_files.get(directory)
+        if cached is None:
+            attrs = self.toplevel / directory / ".gitattributes"
+            try:
+                cached = b"lfs" in attrs.read_bytes()
+            except OSError:
+                cached = False
+            self._lfs_files[directory] = cached
+        return cached
+
+
+def nested_repo_ok(path: Path) -> bool:
+    """Whether a nested repository at ``path`` has a commit checked out.
+
+    git records a nested repository by its HEAD commit; one without a commit cannot
+    be recorded and would make ``update-index`` fail for every other path too. Read
+    from the files (no git process, never writing anything inside it).
+    """
+    dotgit = path / ".git"
+    try:
+        if dotgit.is_file():
+            text = dotgit.read_text("utf-8", "replace").strip()
+            if not text.startswith("gitdir:"):
+                return False
+            gitdir = Path(text[len("gitdir:") :].strip())
+            if not gitdir.is_absolute():
+                gitdir = path / gitdir
+        else:
+            gitdir = dotgit
+        head = (gitdir / "HEAD").read_text("utf-8", "replace").strip()
+    except OSError:
+        return False
+    if not head.startswith("ref:"):
+        return bool(re.fullmatch(r"[0-9a-f]{40,64}", head))
+    ref = head[4:].strip()
+    common = gitdir
+    try:
+        common_file = (gitdir / "commondir").read_text("utf-8").strip()
+        common = (gitdir / common_file).resolve()
+    except OSError:
+        pass
+    for base in {gitdir, common}:
+        if (base / ref).is_file():
+            return True
+        try:
+            packed = (base / "packed-refs").read_text("utf-8", "replace")
+        except OSError:
+            continue
+        if any(line.endswith(" " + ref) for line in packed.splitlines()):
+            return True
+    return False

@@ -1,0 +1,155 @@
+"""Running git for checkpoints: argv lists, a clean environment, a deadline.
+
+Everything here runs on the hook path, so it imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Variables a user's shell or an enclosing git process (hooks, rebase -x) may set that
+# would point our commands at another repository, index or object store. Like
+# pre-commit's no_git_env(): drop every GIT_* except the few that only say how to
+# run git, not which repository to act on.
+_KEEP_GIT_VARS = frozenset(
+    {
+        "GIT_EXEC_PATH",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_NO_VERIFY",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_ASKPASS",
+        "GIT_ALLOW_PROTOCOL",
+        "GIT_HTTP_PROXY_AUTHMETHOD",
+    }
+)
+
+#: Checkpoint commits are authored by cc-guard, so they never pass for the user's work
+#: and commit-tree works where the user has no identity configured.
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "cc-guard",
+    "GIT_AUTHOR_EMAIL": "cc-guard@localhost",
+    "GIT_COMMITTER_NAME": "cc-guard",
+    "GIT_COMMITTER_EMAIL": "cc-guard@localhost",
+}
+
+# Config overrides for every command: no hooks (reference-transaction hooks would run on
+# update-ref), no fsmonitor daemons, no split index whose shared files a user's gc could
+# expire under our private index, never wait for a terminal prompt.
+_CONFIG_ARGS = (
+    "-c",
+    f"core.hooksPath={os.devnull}",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.splitIndex=false",
+    "-c",
+    "gc.auto=0",
+    "-c",
+    "maintenance.auto=false",
+)
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_")
+        or k in _KEEP_GIT_VARS
+        or k.startswith("GIT_CONFIG_KEY_")
+        or k.startswith("GIT_CONFIG_VALUE_")
+        or k == "GIT_CONFIG_COUNT"
+    }
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    # Never take optional locks (e.g. refreshing the user's index) behind the user's back.
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    env["LC_ALL"] = "C"
+    if extra:
+        env.update(extra)
+    return env
+
+
+class GitError(Exception):
+    """A git command failed; the message carries git's stderr (never file contents)."""
+
+
+class DeadlineExceeded(Exception):
+    """The checkpoint ran out of its time budget."""
+
+
+@dataclass
+class Git:
+    """Runs git in one directory with one environment until one deadline (monotonic)."""
+
+    cwd: Path
+    deadline: float
+    env: dict[str, str]
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[bytes]:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded(f"no time left before git {args[0]}")
+        try:
+            proc = subprocess.run(
+                ["git", *_CONFIG_ARGS, *args],
+                cwd=self.cwd,
+                env=env or self.env,
+                input=input,
+                capture_output=True,
+                stdin=None if input is not None else subprocess.DEVNULL,
+                timeout=remaining,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            # subprocess.run has killed git; git writes every file through a lock file
+            # or a temp object, so a killed git leaves nothing half-written.
+            raise DeadlineExceeded(f"git {args[0]} ran past the time budget") from exc
+        if check and proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed ({proc.returncode}): {err[-1] if err else ''}")
+        return proc
+
+    def out(self, *args: str, input: bytes | None = None) -> str:
+        return self.run(*args, input=input).stdout.decode("utf-8", "surrogateescape").strip()
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A work tree and where its git data lives."""
+
+    toplevel: Path
+    git_dir: Path  # this worktree's dir (.git, or .git/worktrees/<name>)
+    common_dir: Path  # shared objects and refs
+
+
+def find_repo(cwd: Path, deadline: float) -> Repo | None:
+    """The repository containing ``cwd``, or None when it is not in a work tree."""
+    if not cwd.is_dir():
+        return None
+    git = Git(cwd, deadline, clean_env())
+    proc = git.run(
+        "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", check=False
+    )
+    if proc.returncode != 0:
+        return None
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) != 3 or not lines[0]:
+        return None  # bare repository or inside .git: nothing to snapshot
+    git_dir = Path(lines[1])
+    common = Path(lines[2])
+    if not common.is_absolute():
+        common = (cwd / common).resolve()
+    return Repo(Path(lines[0]), git_dir, common)

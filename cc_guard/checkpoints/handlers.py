@@ -1,0 +1,105 @@
+"""Hook handlers that take checkpoints (registered in cc_guard.hooks.dispatch.HANDLERS).
+
+Cheap checks come first so a hook for a tool that changes nothing returns before
+anything heavier than this module is imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cc_guard.checkpoints.exclude import DEFAULT_EDIT_TOOLS, load_settings
+from cc_guard.hooks.types import HookEvent, HookOutput
+
+# Tools known to change nothing on disk: skip without even reading the config.
+_READ_ONLY = frozenset(
+    {
+        "Read",
+        "Glob",
+        "Grep",
+        "LS",
+        "WebFetch",
+        "WebSearch",
+        "TodoWrite",
+        "TodoRead",
+        "Task",
+        "Agent",
+        "ExitPlanMode",
+        "BashOutput",
+        "KillShell",
+        "ListMcpResourcesTool",
+        "ReadMcpResourceTool",
+        "Skill",
+        "SlashCommand",
+        "AskUserQuestion",
+    }
+)
+
+
+def on_post_tool_use(event: HookEvent) -> HookOutput | None:
+    tool = str(event.payload.get("tool_name") or "")
+    if tool in _READ_ONLY:
+        return None
+    if tool not in DEFAULT_EDIT_TOOLS:
+        settings = load_settings(Path(event.cwd))
+        if tool not in settings.tools:
+            return None
+    _checkpoint(event, tool, _tool_files(event.payload.get("tool_input")))
+    return None
+
+
+def on_pre_tool_use(event: HookEvent) -> HookOutput | None:
+    if event.payload.get("tool_name") != "Bash":
+        return None
+    tool_input = event.payload.get("tool_input")
+    command = tool_input.get("command") if isinstance(tool_input, dict) else None
+    if not isinstance(command, str):
+        return None
+    from cc_guard.checkpoints.destructive import is_destructive
+
+    if is_destructive(command, Path(event.cwd)):
+        _checkpoint(event, "Bash", [])
+    return None
+
+
+def on_user_prompt_submit(event: HookEvent) -> HookOutput | None:
+    prompt = event.payload.get("prompt")
+    _checkpoint(event, None, [], prompt if isinstance(prompt, str) else None)
+    return None
+
+
+def on_lifecycle(event: HookEvent) -> HookOutput | None:
+    """Stop, StopFailure, PreCompact, SessionEnd: keep the state at that moment."""
+    _checkpoint(event, None, [])
+    return None
+
+
+def _checkpoint(
+    event: HookEvent, tool: str | None, files: list[str], prompt: str | None = None
+) -> str | None:
+    from cc_guard.checkpoints.snapshot import take_checkpoint, valid_session_id
+
+    if not event.session_id or not valid_session_id(event.session_id) or not event.cwd:
+        return None
+    cwd = Path(event.cwd)
+    rel = [_relative(f, cwd) for f in files]
+    return take_checkpoint(cwd, event.session_id, event.name, tool, rel, prompt)
+
+
+def _tool_files(tool_input: Any) -> list[str]:
+    if not isinstance(tool_input, dict):
+        return []
+    found = []
+    for key in ("file_path", "notebook_path", "path"):
+        value = tool_input.get(key)
+        if isinstance(value, str) and value:
+            found.append(value)
+    return found
+
+
+def _relative(path: str, cwd: Path) -> str:
+    try:
+        return str(Path(path).relative_to(cwd))
+    except ValueError:
+        return path

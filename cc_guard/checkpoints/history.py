@@ -1,0 +1,169 @@
+"""Reading checkpoints back: sessions (refs), chains (commits) and id resolution."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cc_guard.checkpoints.gitcmd import Git, Repo, clean_env, find_repo
+from cc_guard.checkpoints.snapshot import REF_PREFIX
+
+_NO_DEADLINE = 3600.0  # commands a user runs are not on the hook's clock
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    sha: str
+    time: datetime
+    event: str
+    tool: str | None
+    files: list[str] = field(default_factory=list)
+    session_id: str = ""
+    subject: str = ""
+    parent: str | None = None
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    session_id: str
+    sha: str
+    time: datetime
+
+
+def user_git(cwd: Path) -> tuple[Repo, Git]:
+    """The repository at ``cwd`` for a command, or LookupError with a clear message."""
+    deadline = time.monotonic() + _NO_DEADLINE
+    repo = find_repo(Path(cwd), deadline)
+    if repo is None:
+        raise LookupError(f"{cwd} is not inside a git work tree, so it has no checkpoints")
+    return repo, Git(repo.toplevel, deadline, clean_env())
+
+
+def list_sessions(cwd: Path) -> list[SessionRef]:
+    """Sessions with checkpoints in the repository at ``cwd``, newest first."""
+    _, git = user_git(cwd)
+    out = git.out(
+        "for-each-ref",
+        "--sort=-committerdate",
+        "--format=%(refname)%00%(objectname)%00%(committerdate:unix)",
+        REF_PREFIX,
+    )
+    sessions = []
+    for line in out.splitlines():
+        ref, sha, stamp = line.split("\0")
+        sessions.append(
+            SessionRef(ref[len(REF_PREFIX) :], sha, datetime.fromtimestamp(int(stamp), UTC))
+        )
+    return sessions
+
+
+def resolve_session(cwd: Path, session: str | None) -> SessionRef:
+    """A session id or unique prefix; without one, the session checkpointed last."""
+    sessions = list_sessions(cwd)
+    if not sessions:
+        raise LookupError("no cc-guard checkpoints in this repository")
+    if not session:
+        return sessions[0]
+    exact = [s for s in sessions if s.session_id == session]
+    if exact:
+        return exact[0]
+    matches = [s for s in sessions if s.session_id.startswith(session)]
+    if not matches:
+        raise LookupError(f"no session with checkpoints matches {session!r}")
+    if len(matches) > 1:
+        raise LookupError(f"{session!r} matches {len(matches)} sessions; give more characters")
+    return matches[0]
+
+
+def list_checkpoints(cwd: Path, session_id: str) -> list[Checkpoint]:
+    """The session's chain, newest first (its own commits only, not the user's history)."""
+    _, git = user_git(cwd)
+    ref = REF_PREFIX + session_id
+    proc = git.run("rev-parse", "-q", "--verify", ref + "^{commit}", check=False)
+    if proc.returncode != 0:
+        return []
+    return _walk(git, ref)
+
+
+def _walk(git: Git, rev: str) -> list[Checkpoint]:
+    out = git.run("log", "--first-parent", "--format=%H%x00%P%x00%ct%x00%B%x1e", rev).stdout.decode(
+        "utf-8", "surrogateescape"
+    )
+    chain = []
+    for record in out.split("\x1e"):
+        record = record.strip("\n")
+        if not record:
+            continue
+        cp = parse_commit(record)
+        if cp is None:
+            break  # reached the user's history: the first checkpoint's parent
+        chain.append(cp)
+    return chain
+
+
+def parse_commit(record: str) -> Checkpoint | None:
+    sha, parents, stamp, body = record.split("\0", 3)
+    trailers: dict[str, str] = {}
+    files: list[str] = []
+    in_files = False
+    for line in body.splitlines():
+        if line.startswith("CC-Guard-") and ": " in line:
+            key, value = line.split(": ", 1)
+            trailers[key] = value.strip()
+        elif line.startswith("Files changed"):
+            in_files = True
+        elif in_files and line.startswith("  ") and not line.startswith("  ... and "):
+            files.append(line[2:])
+        elif not line.strip():
+            in_files = False
+    if "CC-Guard-Session" not in trailers:
+        return None
+    return Checkpoint(
+        sha=sha,
+        time=datetime.fromtimestamp(int(stamp), UTC),
+        event=trailers.get("CC-Guard-Event", ""),
+        tool=trailers.get("CC-Guard-Tool"),
+        files=files,
+        session_id=trailers["CC-Guard-Session"],
+        subject=body.splitlines()[0] if body else "",
+        parent=parents.split()[0] if parents.split() else None,
+    )
+
+
+def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
+    """A checkpoint by (short) sha, or ``<session-prefix>~N`` (N steps back)."""
+    _, git = user_git(cwd)
+    if "~" in spec:
+        session, _, steps = spec.partition("~")
+        if not steps.isdigit():
+            raise LookupError(f"{spec!r}: expected <session>~<number>")
+        chain = list_checkpoints(cwd, resolve_session(cwd, session).session_id)
+        if int(steps) >= len(chain):
+            raise LookupError(f"{spec!r}: the session has only {len(chain)} checkpoints")
+        return chain[int(steps)]
+    proc = git.run("rev-parse", "-q", "--verify", spec + "^{commit}", check=False)
+    sha = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not sha:
+        # Maybe a session id or prefix: its newest checkpoint.
+        try:
+            sha = resolve_session(cwd, spec).sha
+        except LookupError:
+            raise LookupError(f"no checkpoint {spec!r} in this repository") from None
+    record = git.run("log", "-1", "--format=%H%x00%P%x00%ct%x00%B", sha).stdout.decode(
+        "utf-8", "surrogateescape"
+    )
+    cp = parse_commit(record.strip("\n"))
+    if cp is None:
+        raise LookupError(f"{spec!r} is not a cc-guard checkpoint")
+    return cp
+
+
+def first_checkpoint(cwd: Path, session_id: str) -> Checkpoint | None:
+    chain = list_checkpoints(cwd, session_id)
+    return chain[-1] if chain else None

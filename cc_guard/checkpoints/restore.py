@@ -1,0 +1,252 @@
+"""Restoring a checkpoint into the work tree, undoably.
+
+Only work-tree files are written: never HEAD, the index, branches or stash (no
+``reset --hard``). The current state is checkpointed first so the restore can be
+undone, and a file the checkpoint lacks is removed only when this session created
+it and nobody changed it since.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cc_guard import paths
+from cc_guard.checkpoints.exclude import Settings, load_settings
+from cc_guard.checkpoints.gitcmd import Git, Repo
+from cc_guard.checkpoints.history import first_checkpoint, resolve_checkpoint, user_git
+from cc_guard.checkpoints.snapshot import REF_PREFIX, checkpoint_or_tip, repo_state_dir
+
+_GITLINK = "160000"
+_RESTORE_BUDGET = 300.0
+
+
+@dataclass
+class RestoreResult:
+    target: str  # the checkpoint restored
+    safety: str  # checkpoint of the state before the restore (what --undo goes back to)
+    session_id: str
+    written: list[str] = field(default_factory=list)  # changed or re-created files
+    created: list[str] = field(default_factory=list)  # of those, the ones absent before
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # absent in target but not ours to delete
+    applied: bool = False
+
+    @property
+    def changes(self) -> int:
+        return len(self.written) + len(self.deleted)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    mode: str
+    sha: str
+
+
+def plan_restore(
+    cwd: Path, spec: str, only: list[str] | None = None, *, undo_of: dict[str, str] | None = None
+) -> RestoreResult:
+    """Checkpoint the current state, then work out what restoring ``spec`` would change.
+
+    ``only``: paths relative to the top of the work tree (files or directories).
+    ``undo_of``: for --undo, the files the restore being undone created (path -> blob):
+    those are removed when still unchanged.
+    """
+    repo, git = user_git(cwd)
+    target = resolve_checkpoint(cwd, spec)
+    session = target.session_id
+    ref = REF_PREFIX + session
+    before = _rev(git, ref)
+    safety, _ = checkpoint_or_tip(
+        repo.toplevel, session, "PreRestore", None, [], None, _settings(repo.toplevel)
+    )
+    if safety is None:
+        raise LookupError("could not checkpoint the current state; nothing was restored")
+    want = _tree(git, target.sha)
+    have = _tree(git, safety)
+    result = RestoreResult(target=target.sha, safety=safety, session_id=session)
+    for path, entry in sorted(want.items()):
+        if not _selected(path, only) or entry.mode == _GITLINK:
+            continue
+        if have.get(path) != entry:
+            result.written.append(path)
+            if path not in have:
+                result.created.append(path)
+    deletable = _session_created(cwd, git, session, before, undo_of)
+    for path, entry in sorted(have.items()):
+        if path in want or not _selected(path, only) or entry.mode == _GITLINK:
+            continue
+        if deletable.get(path) == entry.sha:
+            result.deleted.append(path)
+        else:
+            result.kept.append(path)
+    return result
+
+
+def _session_created(
+    cwd: Path, git: Git, session: str, before: str | None, undo_of: dict[str, str] | None
+) -> dict[str, str]:
+    """Files the session made, with the content it last saw (path -> blob sha).
+
+    A file is the session's when its first checkpoint (and that one's parent, the
+    user's HEAD) lacks it and its newest checkpoint before this restore has it. A
+    file changed since, or made by the user after the last checkpoint, is kept.
+    """
+    if undo_of is not None:
+        return dict(undo_of)
+    first = first_checkpoint(cwd, session)
+    if first is None or before is None:
+        return {}
+    baseline = set(_tree(git, first.sha))
+    if first.parent is not None:
+        baseline |= set(_tree(git, first.parent))
+    latest = _tree(git, before)
+    return {p: e.sha for p, e in latest.items() if p not in baseline}
+
+
+def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> RestoreResult:
+    """Write the planned files, remove the planned deletions, journal it for --undo."""
+    repo, git = user_git(cwd)
+    want = _tree(git, plan.target)
+    blobs = _read_blobs(git, [want[p].sha for p in plan.written])
+    for path in plan.written:
+        _write_file(repo.toplevel / path, want[path], blobs[want[path].sha])
+    for path in plan.deleted:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(repo.toplevel / path)
+    plan.applied = True
+    if not journal:
+        return plan
+    record = asdict(plan)
+    record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
+    record["created_blobs"] = {p: want[p].sha for p in plan.created}
+    paths.append_private(_journal(repo), json.dumps(record))
+    return plan
+
+
+def restore_checkpoint(cwd: Path, sha: str, paths: list[str] | None = None) -> RestoreResult:
+    """Plan and apply in one go (the API for handoff/resume; the CLI confirms in between)."""
+    return apply_restore(cwd, plan_restore(cwd, sha, paths))
+
+
+def last_restore(cwd: Path) -> dict[str, object] | None:
+    """The newest restore in this repository that has not been undone."""
+    repo, _ = user_git(cwd)
+    try:
+        lines = _journal(repo).read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    undone: set[str] = set()
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if "undo_of" in record:
+            undone.add(str(record["undo_of"]))
+        elif record.get("safety") not in undone:
+            return dict(record)
+    return None
+
+
+def plan_undo(cwd: Path) -> tuple[RestoreResult, dict[str, object]]:
+    record = last_restore(cwd)
+    if record is None:
+        raise LookupError("no restore to undo in this repository")
+    created = record.get("created_blobs")
+    undo_of = {str(k): str(v) for k, v in created.items()} if isinstance(created, dict) else {}
+    return plan_restore(cwd, str(record["safety"]), undo_of=undo_of), record
+
+
+def apply_undo(cwd: Path, plan: RestoreResult, record: dict[str, object]) -> RestoreResult:
+    repo, _ = user_git(cwd)
+    apply_restore(cwd, plan, journal=False)
+    paths.append_private(_journal(repo), json.dumps({"undo_of": record["safety"]}))
+    return plan
+
+
+def _journal(repo: Repo) -> Path:
+    return repo_state_dir(repo) / "restores.jsonl"
+
+
+def _settings(project: Path) -> Settings:
+    base = load_settings(project)
+    return Settings(
+        enabled=True,
+        max_file_mb=base.max_file_mb,
+        exclude=base.exclude,
+        extra_tools=base.extra_tools,
+        time_budget_seconds=_RESTORE_BUDGET,
+    )
+
+
+def _selected(path: str, only: list[str] | None) -> bool:
+    if not only:
+        return True
+    return any(path == o.rstrip("/") or path.startswith(o.rstrip("/") + "/") for o in only)
+
+
+def _rev(git: Git, rev: str) -> str | None:
+    proc = git.run("rev-parse", "-q", "--verify", rev + "^{commit}", check=False)
+    out = proc.stdout.decode().strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def _tree(git: Git, rev: str) -> dict[str, _Entry]:
+    out = git.run("ls-tree", "-r", "-z", "--full-tree", rev).stdout.decode(
+        "utf-8", "surrogateescape"
+    )
+    entries = {}
+    for item in out.split("\0"):
+        if not item:
+            continue
+        meta, path = item.split("\t", 1)
+        mode, _type, sha = meta.split()
+        entries[path] = _Entry(mode, sha)
+    return entries
+
+
+def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    out = git.run("cat-file", "--batch", input=("\n".join(unique) + "\n").encode()).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for sha in unique:
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        blobs[sha] = out[header_end + 1 : header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+    return blobs
+
+
+def _write_file(target: Path, entry: _Entry, data: bytes) -> None:
+    """Atomically replace one work-tree file (temp file + rename in its directory)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        raise IsADirectoryError(f"{target} is a directory now; not replacing it")
+    if entry.mode == "120000":
+        tmp_link = target.with_name(f".{target.name}.cc-guard-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_link)
+        os.symlink(os.fsdecode(data), tmp_link)
+        os.replace(tmp_link, target)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".cc-guard", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, (0o777 if entry.mode == "100755" else 0o666) & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,371 @@
+"""Taking a checkpoint: the whole work tree as a commit on ``refs/cc-guard/<session>``.
+
+Plumbing only, through a private index per session (``GIT_INDEX_FILE``) kept in
+cc-guard's state dir between snapshots, so only files whose stat data changed are
+hashed. HEAD, the user's index, branches, tags, stash, merge/rebase state, the
+work tree and git config are never written.
+
+Runs on the hook path: standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cc_guard import paths
+from cc_guard.checkpoints.exclude import Excluder, Settings, load_settings, nested_repo_ok
+from cc_guard.checkpoints.gitcmd import (
+    IDENTITY,
+    DeadlineExceeded,
+    Git,
+    GitError,
+    Repo,
+    clean_env,
+    find_repo,
+)
+
+REF_PREFIX = "refs/cc-guard/"
+_SESSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+_MAX_FILES_IN_MESSAGE = 30
+_CAS_RETRIES = 3
+
+
+class CheckpointBusy(Exception):
+    """Another process held this session's lock for the whole time budget."""
+
+
+def valid_session_id(session_id: str) -> bool:
+    """Session ids become ref and file names: allow only a safe alphabet."""
+    return bool(_SESSION_RE.fullmatch(session_id))
+
+
+def repo_state_dir(repo: Repo) -> Path:
+    """cc-guard's private files for one repository (keyed by its common git dir)."""
+    key = hashlib.sha1(str(repo.common_dir).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    directory = paths.state_subdir("checkpoints") / key
+    if not directory.is_dir():
+        paths.ensure_private_dir(directory)
+        # Lets `prune` find the repository an index belongs to.
+        paths.write_private(directory / "repo.txt", str(repo.common_dir) + "\n")
+    return directory
+
+
+def index_path(repo: Repo, session_id: str) -> Path:
+    worktree = hashlib.sha1(str(repo.toplevel).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return repo_state_dir(repo) / f"{session_id}.{worktree}.index"
+
+
+@contextlib.contextmanager
+def session_lock(repo: Repo, session_id: str, deadline: float) -> Iterator[None]:
+    """One checkpoint at a time per session and repository.
+
+    flock(2) is released by the kernel when its holder dies, so a hook killed with
+    SIGKILL never leaves a stale lock behind.
+    """
+    lock_file = repo_state_dir(repo) / f"{session_id}.lock"
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.monotonic() >= deadline:
+                raise CheckpointBusy(f"session {session_id} stayed locked")
+            time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tree: str
+    changed: list[str]
+
+
+def take_checkpoint(
+    cwd: Path,
+    session_id: str,
+    event: str,
+    tool: str | None = None,
+    files: Sequence[str] = (),
+    prompt: str | None = None,
+    *,
+    settings: Settings | None = None,
+) -> str | None:
+    """Commit the work tree of the repository at ``cwd`` onto the session's ref.
+
+    Returns the new checkpoint's sha, or None when nothing changed since the last one,
+    ``cwd`` is not in a git work tree, checkpoints are disabled, or the time budget
+    ran out (then an incident is recorded in ``<state>/checkpoint-incidents.jsonl``).
+    """
+    if not valid_session_id(session_id):
+        raise ValueError(f"unusable session id {session_id!r}")
+    cwd = Path(cwd)
+    settings = settings or load_settings(cwd)
+    if not settings.enabled:
+        return None
+    started = time.monotonic()
+    try:
+        return checkpoint_or_tip(cwd, session_id, event, tool, files, prompt, settings)[1]
+    except (DeadlineExceeded, CheckpointBusy) as exc:
+        record_incident(cwd, session_id, event, str(exc), time.monotonic() - started)
+        return None
+
+
+def checkpoint_or_tip(
+    cwd: Path,
+    session_id: str,
+    event: str,
+    tool: str | None,
+    files: Sequence[str],
+    prompt: str | None,
+    settings: Settings,
+) -> tuple[str | None, str | None]:
+    """Like take_checkpoint, but returns ``(tip, new)``: the session's newest checkpoint
+    after the call (also when nothing changed) and the new one (None if unchanged).
+
+    Raises DeadlineExceeded / CheckpointBusy instead of recording an incident: for
+    callers (restore) that must not go on without a checkpoint of the current state.
+    """
+    deadline = time.monotonic() + settings.time_budget_seconds
+    repo = find_repo(Path(cwd), deadline)
+    if repo is None:
+        return None, None
+    with session_lock(repo, session_id, deadline):
+        return _checkpoint_locked(
+            repo, session_id, event, tool, list(files), prompt, settings, deadline
+        )
+
+
+def record_incident(cwd: Path, session_id: str, event: str, reason: str, seconds: float) -> None:
+    line = json.dumps(
+        {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "session_id": session_id,
+            "event": event,
+            "cwd": str(cwd),
+            "reason": reason,
+            "seconds": round(seconds, 3),
+        }
+    )
+    paths.append_private(paths.state_dir() / "checkpoint-incidents.jsonl", line)
+
+
+def _checkpoint_locked(
+    repo: Repo,
+    session_id: str,
+    event: str,
+    tool: str | None,
+    files: list[str],
+    prompt: str | None,
+    settings: Settings,
+    deadline: float,
+) -> tuple[str | None, str | None]:
+    ref = REF_PREFIX + session_id
+    index = index_path(repo, session_id)
+    _clear_stale_locks(repo, ref, index)
+    git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": str(index), **IDENTITY}))
+    old = _resolve(git, ref)
+    snap = snapshot_tree(repo, git, index, settings)
+    if old is not None:
+        old_tree = git.out("rev-parse", old + "^{tree}")
+        if old_tree == snap.tree:
+            return old, None
+        parent: str | None = old
+    else:
+        parent = _resolve(git, "HEAD")
+    changed = _changed_paths(git, parent, snap.tree)
+    message = format_message(session_id, event, tool, files, changed, prompt)
+    for _ in range(_CAS_RETRIES):
+        argv = ["commit-tree", "--no-gpg-sign", snap.tree]
+        if parent is not None:
+            argv += ["-p", parent]
+        new = git.out(*argv, input=message.encode("utf-8", "surrogateescape"))
+        # Compare-and-swap: the empty old value means "must not exist yet".
+        proc = git.run("update-ref", "-m", f"cc-guard: {event}", ref, new, old or "", check=False)
+        if proc.returncode == 0:
+            return new, new
+        current = _resolve(git, ref)
+        if current == old:
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git update-ref failed: {err}")
+        # Someone else (a restore, a prune) moved the ref: chain onto theirs.
+        old = parent = current
+    raise GitError(f"{ref} kept changing under us")
+
+
+def _resolve(git: Git, rev: str) -> str | None:
+    proc = git.run("rev-parse", "-q", "--verify", rev + "^{commit}", check=False)
+    out = proc.stdout.decode().strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def _changed_paths(git: Git, parent: str | None, tree: str) -> list[str]:
+    if parent is None:
+        argv = ["ls-tree", "-r", "-z", "--name-only", tree]
+    else:
+        argv = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", parent, tree]
+    out = git.run(*argv).stdout.decode("utf-8", "surrogateescape")
+    return [p for p in out.split("\0") if p]
+
+
+def _clear_stale_locks(repo: Repo, ref: str, index: Path) -> None:
+    """Remove lock files a killed git left behind for our own index and ref.
+
+    Only called while holding the session lock: no live cc-guard process can be
+    writing them, so any that exist are stale.
+    """
+    for lock in (Path(str(index) + ".lock"), repo.common_dir / (ref + ".lock")):
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+
+
+def snapshot_tree(repo: Repo, git: Git, index: Path, settings: Settings) -> Snapshot:
+    """Bring the private index up to date with the work tree and write its tree."""
+    if not index.exists():
+        _seed_index(repo, git, index, settings)
+    excluder = Excluder(repo.toplevel, settings)
+    listing = git.run("ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard").stdout.decode(
+        "utf-8", "surrogateescape"
+    )
+    update: list[str] = []
+    force_remove: list[str] = []
+    maybe_lfs: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for item in listing.split("\0"):
+        if len(item) < 3 or item[2:] in seen:
+            continue
+        tag, path = item[0], item[2:]
+        seen.add(path)
+        tracked = tag != "?"
+        if path.endswith("/"):
+            # An untracked nested repository: record its HEAD commit as a gitlink.
+            if nested_repo_ok(repo.toplevel / path):
+                update.append(path.rstrip("/"))
+            continue
+        if excluder.secret(path) or excluder.too_big(path):
+            if tracked:
+                force_remove.append(path)
+            continue
+        if excluder.lfs_possible(path):
+            maybe_lfs.append((path, tracked))
+            continue
+        update.append(path)
+    if maybe_lfs:
+        update += _drop_lfs(git, maybe_lfs, repo.toplevel)
+    if update:
+        _update_index(git, ["--add", "--remove", "--replace"], update)
+    if force_remove:
+        _update_index(git, ["--force-remove"], force_remove)
+    tree = git.out("write-tree")
+    return Snapshot(tree, sorted(seen))
+
+
+def _drop_lfs(git: Git, candidates: list[tuple[str, bool]], toplevel: Path) -> list[str]:
+    """Keep Git LFS files out: their pointers stay as the seed index had them.
+
+    Hashing LFS content on every snapshot is slow and bloats the object store; a
+    deleted LFS file is still recorded as deleted.
+    """
+    names = [p for p, _ in candidates]
+    out = git.run(
+        "check-attr", "-z", "--stdin", "filter", input="\0".join(names).encode() + b"\0"
+    ).stdout.decode("utf-8", "surrogateescape")
+    fields = out.split("\0")
+    lfs = {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}
+    keep = []
+    for path, _tracked in candidates:
+        if path in lfs and (toplevel / path).exists():
+            continue
+        keep.append(path)
+    return keep
+
+
+def _update_index(git: Git, flags: list[str], paths_: list[str]) -> None:
+    data = "\0".join(paths_).encode("utf-8", "surrogateescape") + b"\0"
+    proc = git.run("update-index", "-z", *flags, "--stdin", input=data, check=False)
+    if proc.returncode == 0:
+        return
+    # update-index stops at the first path it cannot read (a file removed or made
+    # unreadable mid-snapshot): retry path by path and leave out the bad ones.
+    for path in paths_:
+        git.run("update-index", *flags, "--", path, check=False)
+
+
+def _seed_index(repo: Repo, git: Git, index: Path, settings: Settings) -> None:
+    """Start the private index from the user's index, without re-hashing.
+
+    The user's index has valid stat data for every tracked file, so copying it (with
+    its mtime, which git's racy-entry check compares against) means the first
+    snapshot hashes only what differs from it. The user's file is only read.
+    """
+    user_index = repo.git_dir / "index"
+    tmp = index.with_name(index.name + f".seed.{os.getpid()}")
+    try:
+        shutil.copy2(user_index, tmp)
+    except FileNotFoundError:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        if _resolve(git, "HEAD") is not None:
+            seed_env = dict(git.env, GIT_INDEX_FILE=str(tmp))
+            git.run("read-tree", "HEAD", env=seed_env)
+        else:
+            return  # unborn branch, no index: start empty
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, index)
+    # Drop what the user tracks but checkpoints must not hold (secrets, big files).
+    excluder = Excluder(repo.toplevel, settings)
+    listing = git.run("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
+    drop = [
+        p
+        for p in dict.fromkeys(listing.split("\0"))
+        if p and (excluder.secret(p) or excluder.too_big(p))
+    ]
+    if drop:
+        _update_index(git, ["--force-remove"], drop)
+
+
+def format_message(
+    session_id: str,
+    event: str,
+    tool: str | None,
+    files: Sequence[str],
+    changed: Sequence[str],
+    prompt: str | None,
+) -> str:
+    subject = f"cc-guard: {event}" + (f" {tool}" if tool else "")
+    named = [f for f in files if f]
+    if named:
+        subject += " " + ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
+    lines = [subject[:200], ""]
+    if prompt:
+        first = prompt.strip().splitlines()[0] if prompt.strip() else ""
+        if first:
+            lines += [f"Prompt: {first[:200]}", ""]
+    if changed:
+        lines.append(f"Files changed ({len(changed)}):")
+        lines += [f"  {p}" for p in changed[:_MAX_FILES_IN_MESSAGE]]
+        if len(changed) > _MAX_FILES_IN_MESSAGE:
+            lines.append(f"  ... and {len(changed) - _MAX_FILES_IN_MESSAGE} more")
+        lines.append("")
+    lines.append(f"CC-Guard-Session: {session_id}")
+    lines.append(f"CC-Guard-Event: {event}")
+    if tool:
+        lines.append(f"CC-Guard-Tool: {tool}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""The work tree as a git tree object, without touching any index but a scratch one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from cc_guard.checkpoints.exclude import load_settings
+from cc_guard.checkpoints.gitcmd import Git, clean_env, find_repo
+from cc_guard.checkpoints.snapshot import repo_state_dir, snapshot_tree
+
+
+def worktree_tree(cwd: Path, budget: float = 300.0) -> str:
+    """Tree sha of the work tree at ``cwd`` as a checkpoint would record it."""
+    deadline = time.monotonic() + budget
+    repo = find_repo(cwd, deadline)
+    if repo is None:
+        raise LookupError(f"{cwd} is not inside a git work tree")
+    fd, name = tempfile.mkstemp(prefix="scratch.", suffix=".index", dir=repo_state_dir(repo))
+    os.close(fd)
+    os.unlink(name)  # snapshot_tree seeds a missing index from the user's
+    index = Path(name)
+    try:
+        git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": name}))
+        return snapshot_tree(repo, git, index, load_settings(repo.toplevel)).tree
+    finally:
+        for leftover in (index, Path(name + ".lock")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()

@@ -1,0 +1,1 @@
+"""``cc-guard hook <Event>``: the one entry every installed Claude Code hook calls."""
