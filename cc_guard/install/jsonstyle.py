@@ -1,8 +1,9 @@
 """Read a JSON settings file and write it back in the style it was written in.
 
 Claude Code's settings files are edited by hand, so a merge keeps the file's
-indentation (spaces or tabs, any width), separators, line endings, ``\\uXXXX``
-escaping and whether it ends with a newline. Key order is kept because ``json``
+indentation (spaces or tabs, any width; a one-line file gets two spaces), the
+spacing around colons, line endings, ``\\uXXXX`` escaping and whether it ends
+with a newline. Key order is kept because ``json``
 builds plain (insertion-ordered) dicts.
 """
 
@@ -60,16 +61,10 @@ def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:
     newline = "\r\n" if "\r\n" in text else "\n"
     body = text.strip()
     match = _INDENT.search(body)
-    if match:
-        indent: str | None = match.group(1)
-        item_sep = ","
-    elif "\n" in body or not data:
-        # Nothing nested to learn from ("{}" or a flat one-liner split over lines).
-        indent, item_sep = DEFAULT_STYLE.indent, ","
-    else:
-        indent = None
-        item_sep = ", " if re.search(r",\s", body) else ","
-    sep = _KEY_SEP.search(body)
+    # A file written on one line has no indentation to keep; it gets Claude Code's own
+    # two spaces rather than a long single line nobody could review in a diff.
+    indent = match.group(1) if match else DEFAULT_STYLE.indent
+    sep = _KEY_SEP.search(body) if match else None
     key_sep = f"{sep.group(1)}:{sep.group(2)}" if sep else DEFAULT_STYLE.key_sep
     if "\n" in key_sep or "\r" in key_sep:
         key_sep = DEFAULT_STYLE.key_sep
@@ -77,7 +72,6 @@ def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:
     has_non_ascii = any(ord(ch) > 127 for ch in body)
     return Style(
         indent=indent,
-        item_sep=item_sep,
         key_sep=key_sep,
         newline=newline,
         trailing_newline=text.endswith(("\n", "\r\n")),
