@@ -42,6 +42,8 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
         raise UserError(str(exc)) from None
     path = settings.settings_path(scope, cwd)
     prefix = find_executable()
+    if git_hooks:
+        _check_repo(cwd)  # before touching settings: all or nothing for a user mistake
     try:
         change = settings.plan_install(
             path, prefix, statusline=statusline, extra_tools=config.checkpoints.extra_tools
@@ -94,6 +96,15 @@ def uninstall(scope: str, git_hooks: bool, dry_run: bool) -> int:
     if git_hooks:
         return _git_hooks(cwd, install=False, dry_run=dry_run)
     return 0
+
+
+def _check_repo(cwd: Path) -> None:
+    from cc_guard.install import githooks
+
+    try:
+        githooks.hooks_dir(cwd)
+    except githooks.GitHookError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _git_hooks(cwd: Path, *, install: bool, dry_run: bool) -> int:
