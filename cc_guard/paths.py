@@ -106,5 +106,6 @@ def append_private(path: Path, line: str) -> None:
 
 
 def project_key(cwd: str | os.PathLike[str]) -> str:
-    """Claude Code's directory name for a project: the cwd with ``/`` and ``.`` turned into ``-``."""
-    return str(cwd).replace("/", "-").replace(".", "-")
+    """Claude Code's directory name for a project: every character of the cwd that is not
+    an ASCII letter or digit turned into ``-`` (seen on 2.1.328: ``/``, ``.`` and ``_``)."""
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in str(cwd))

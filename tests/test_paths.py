@@ -30,4 +30,4 @@ def test_write_private_is_0600_and_atomic(tmp_path: Path) -> None:
 
 
 def test_project_key_matches_claude_code() -> None:
-    assert paths.project_key("/tmp/my.repo/sub") == "-tmp-my-repo-sub"
+    assert paths.project_key("/tmp/my.repo/sub_dir") == "-tmp-my-repo-sub-dir"

@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from cc_guard.paths import project_key
+
 CLAUDE_CODE_VERSION = "2.1.328"
 API_KEY = "sk-ant-api03-testbed-key-0000000000000000000000"
 # Resolved at import time, before the autouse fixture points HOME at a temp dir: the CLI
@@ -247,8 +249,7 @@ class ClaudeRun:
 
 
 def transcript_path(claude_dir: Path, project: Path, session_id: str) -> Path:
-    key = str(project).replace("/", "-").replace(".", "-")
-    return claude_dir / "projects" / key / f"{session_id}.jsonl"
+    return claude_dir / "projects" / project_key(project) / f"{session_id}.jsonl"
 
 
 def run_claude_print(binary: Path, prompt: str, cwd: Path, env: dict[str, str],
@@ -420,8 +421,7 @@ class ClaudeBed:
         return pane
 
     def sessions(self) -> list[Path]:
-        key = str(self.project).replace("/", "-").replace(".", "-")
-        return sorted((self.claude_dir / "projects" / key).glob("*.jsonl"),
+        return sorted((self.claude_dir / "projects" / project_key(self.project)).glob("*.jsonl"),
                       key=lambda p: p.stat().st_mtime)
 
     def close(self) -> None:
