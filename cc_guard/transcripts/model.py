@@ -15,14 +15,22 @@ from typing import Any
 class SessionState(StrEnum):
     """A session's state, judged from its transcript (and hook/process signals).
 
-    - ``running``: the transcript changed recently, or the last turn has not ended
-      (a user prompt or tool result awaits an answer) and the process may still live.
-    - ``idle``: the last turn ended normally and nothing is in flight.
-    - ``interrupted``: the last turn ended in a failure: a final API error, a cut
-      stream, a ``max_tokens`` stop, a tool call that never got a result, or a
-      transcript that stopped growing mid-turn.
+    Checked in this order (the first that applies wins):
+
+    - ``ended``: Claude Code reported the session ended (a SessionEnd hook
+      event), and nothing was written to the transcript after it.
+    - ``interrupted``: the last turn ended in a failure: a StopFailure hook
+      event, a final API error (synthetic ``API Error`` message after the
+      retries, including a cut stream), or a ``max_tokens`` stop; or the
+      transcript stopped mid-turn (a prompt without an answer, a tool call
+      without a result) and has not changed for 10 minutes while no Claude
+      Code process is known to be alive.
     - ``compacted``: the newest event is a compaction and no turn followed it yet.
-    - ``ended``: Claude Code reported the session ended (SessionEnd), and no later activity.
+    - ``running``: mid-turn (a prompt or tool result awaits the next response,
+      or tool calls are out) within those 10 minutes, or the transcript changed
+      in the last minute.
+    - ``idle``: the last turn ended normally (or the user interrupted it) and
+      nothing is in flight.
     """
 
     RUNNING = "running"
@@ -56,7 +64,7 @@ class Incident:
     #: retry succeeded, None while undecided (still retrying).
     final: bool | None = None
     message: str = ""
-    source: str = "transcript"  # transcript | hook | checkpoint
+    source: str = "transcript"  # transcript | subagent | hook | checkpoint
     uuid: str | None = None
 
 
@@ -133,7 +141,8 @@ class SessionModel:
     context_percent: float | None = None
     context_source: str | None = None  # transcript | statusline | config
     tokens: TokenTotals = field(default_factory=TokenTotals)
-    turns: int = 0
+    turns: int = 0  # the user's prompts (see ``prompts``)
+    api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
     compactions: list[Compaction] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     files_touched: list[FileTouch] = field(default_factory=list)
@@ -142,6 +151,7 @@ class SessionModel:
     last_assistant_text: str | None = None
     pending_tool_calls: list[ToolCall] = field(default_factory=list)
     subagents: list[str] = field(default_factory=list)  # subagent transcript paths
+    claude_pid: int | None = None  # Claude Code's pid, from the hook event log
     stats: ParseStats = field(default_factory=ParseStats)
 
     def to_json(self) -> dict[str, Any]:

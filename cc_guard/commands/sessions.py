@@ -1,0 +1,253 @@
+"""``cc-guard sessions`` and ``cc-guard status``: views over the transcript engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cc_guard.transcripts.engine import Engine
+from cc_guard.transcripts.model import SessionModel
+
+#: The ``sessions --json`` row: stable, documented in README.md.
+SUMMARY_FIELDS = (
+    "session_id",
+    "project_dir",
+    "model",
+    "context_tokens",
+    "context_window",
+    "context_percent",
+    "context_source",
+    "state",
+    "state_reason",
+    "first_activity",
+    "last_activity",
+    "incident_count",
+    "turns",
+    "git_branch",
+    "version",
+    "transcript_path",
+)
+
+
+def _engine() -> Engine:
+    from cc_guard.cli import UserError
+
+    engine = Engine()
+    if not engine.claude_dir.is_dir():
+        raise UserError(
+            f"Claude Code directory not found: {engine.claude_dir} "
+            "(run Claude Code once, or set CLAUDE_CONFIG_DIR)"
+        )
+    return engine
+
+
+def summary(session: SessionModel) -> dict[str, Any]:
+    return {
+        "session_id": session.session_id,
+        "project_dir": session.project_dir,
+        "model": session.model,
+        "context_tokens": session.context_tokens,
+        "context_window": session.context_window,
+        "context_percent": session.context_percent,
+        "context_source": session.context_source,
+        "state": session.state.value,
+        "state_reason": session.state_reason,
+        "first_activity": session.first_activity,
+        "last_activity": session.last_activity,
+        "incident_count": len(session.incidents),
+        "turns": session.turns,
+        "git_branch": session.git_branch,
+        "version": session.version,
+        "transcript_path": session.transcript_path,
+    }
+
+
+def _same_dir(a: str | None, b: Path) -> bool:
+    if not a:
+        return False
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _tokens(n: int | None) -> str:
+    if n is None:
+        return "-"
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    if n >= 1000:
+        return f"{n / 1000:.0f}k"
+    return str(n)
+
+
+def _context(session: SessionModel) -> str:
+    if session.context_tokens is None:
+        return f"-/{_tokens(session.context_window)}"
+    return f"{session.context_percent or 0:.0f}% {_tokens(session.context_tokens)}/{_tokens(session.context_window)}"
+
+
+def _ago(iso: str | None, now: float) -> str:
+    from cc_guard.transcripts.signals import epoch
+
+    ts = epoch(iso)
+    if ts is None:
+        return "-"
+    seconds = max(0, int(now - ts))
+    if seconds < 60:
+        return f"{seconds}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 86400:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
+
+
+def _home(path: str | None) -> str:
+    if not path:
+        return "-"
+    home = str(Path.home())
+    return "~" + path[len(home) :] if path == home or path.startswith(home + os.sep) else path
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+@click.command("sessions")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable output (documented in README)."
+)
+@click.option(
+    "--project", type=click.Path(path_type=Path), help="Only sessions whose project is PATH."
+)
+def sessions(as_json: bool, project: Path | None) -> int:
+    """List Claude Code sessions, newest first."""
+    found = _engine().refresh()
+    if project is not None:
+        found = [s for s in found if _same_dir(s.project_dir, project)]
+    if as_json:
+        click.echo(json.dumps({"sessions": [summary(s) for s in found]}, indent=2))
+        return 0
+    if not found:
+        click.echo("No Claude Code sessions found.")
+        return 0
+    now = time.time()
+    rows = [["PROJECT", "SESSION", "MODEL", "CONTEXT", "STATE", "LAST ACTIVITY", "INCIDENTS"]]
+    for s in found:
+        rows.append(
+            [
+                _home(s.project_dir),
+                s.session_id[:8],
+                s.model or "-",
+                _context(s),
+                s.state.value,
+                _ago(s.last_activity, now),
+                str(len(s.incidents)),
+            ]
+        )
+    click.echo(_table(rows))
+    return 0
+
+
+@click.command("status")
+@click.argument("session", required=False)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable output (documented in README)."
+)
+def status(session: str | None, as_json: bool) -> int:
+    """Show one session in full (SESSION: id or unique prefix; default: newest in this directory)."""
+    from cc_guard.cli import UserError
+
+    engine = _engine()
+    if session:
+        try:
+            found = engine.find(session)
+        except LookupError as exc:
+            raise UserError(str(exc)) from None
+    else:
+        cwd = Path.cwd()
+        here = [s for s in engine.refresh() if _same_dir(s.project_dir, cwd)]
+        if not here:
+            raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
+        found = here[0]
+    if as_json:
+        data = found.to_json()
+        data["incident_count"] = len(found.incidents)
+        click.echo(json.dumps(data, indent=2))
+        return 0
+    click.echo(_render(found))
+    return 0
+
+
+def _render(s: SessionModel) -> str:
+    now = time.time()
+    t = s.tokens
+    lines = [
+        f"session   {s.session_id}",
+        f"project   {_home(s.project_dir)}"
+        + (f"  (branch {s.git_branch})" if s.git_branch else ""),
+        f"model     {s.model or '-'}   Claude Code {s.version or '?'}",
+        f"state     {s.state.value} - {s.state_reason or ''}",
+        f"context   {_context(s)} (window from {s.context_source})",
+        f"activity  {s.first_activity or '-'} .. {s.last_activity or '-'} ({_ago(s.last_activity, now)})",
+        f"turns     {s.turns} prompts, {s.api_calls} API responses",
+        f"tokens    in {t.input_tokens}, out {t.output_tokens}, "
+        f"cache write {t.cache_creation_input_tokens}, cache read {t.cache_read_input_tokens}",
+        f"file      {s.transcript_path}",
+    ]
+    if s.compactions:
+        lines.append(f"\ncompactions ({len(s.compactions)})")
+        lines += [
+            f"  {c.time or '-'}  {c.trigger or '?'}  before: {_tokens(c.pre_tokens)}"
+            for c in s.compactions
+        ]
+    if s.incidents:
+        lines.append(f"\nincidents ({len(s.incidents)}, newest last)")
+        for i in s.incidents[-10:]:
+            outcome = {True: "final", False: "retried ok", None: "retrying"}[i.final]
+            attempt = (
+                f" attempt {i.retry_attempt}/{i.max_retries or '?'}" if i.retry_attempt else ""
+            )
+            lines.append(
+                f"  {i.time or '-'}  {i.kind.value} {i.status or ''}{attempt}  {outcome}  {i.source}"
+            )
+    if s.todos:
+        lines.append("\ntodos")
+        lines += [f"  [{todo.status}] {todo.content}" for todo in s.todos]
+    if s.files_touched:
+        lines.append(f"\nfiles touched ({len(s.files_touched)})")
+        lines += [f"  {f.path}  ({', '.join(f.tools)})" for f in s.files_touched[-20:]]
+    if s.pending_tool_calls:
+        lines.append("\ntool calls without a result")
+        lines += [f"  {c.time or '-'}  {c.name}  {c.id}" for c in s.pending_tool_calls]
+    if s.prompts:
+        lines.append(f"\nprompts ({len(s.prompts)}, last 5)")
+        lines += [f"  {p.time or '-'}  {_one_line(p.text)}" for p in s.prompts[-5:]]
+    if s.last_assistant_text:
+        lines.append("\nlast assistant text")
+        lines.append(f"  {_one_line(s.last_assistant_text, 300)}")
+    if s.subagents:
+        lines.append(f"\nsubagents ({len(s.subagents)})")
+        lines += [f"  {p}" for p in s.subagents]
+    st = s.stats
+    skipped = st.malformed_lines + st.non_utf8_lines + st.oversized_lines
+    if skipped or st.unknown_record_types:
+        unknown = ", ".join(f"{k} x{v}" for k, v in sorted(st.unknown_record_types.items()))
+        lines.append(
+            f"\nskipped lines: {st.malformed_lines} malformed, {st.non_utf8_lines} non-UTF-8, "
+            f"{st.oversized_lines} oversized"
+            + (f"; unknown record types: {unknown}" if unknown else "")
+        )
+    return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

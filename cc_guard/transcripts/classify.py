@@ -1,0 +1,252 @@
+"""Small pure classifiers the aggregator uses: API failures, touched files, prompts."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from typing import Any
+
+from cc_guard.transcripts.model import IncidentKind
+
+_CONNECTION_CODES = frozenset(
+    {
+        "ECONNREFUSED",
+        "ECONNRESET",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EPIPE",
+        "EHOSTUNREACH",
+        "ENETUNREACH",
+        "ECONNABORTED",
+        "UND_ERR_SOCKET",
+        "UND_ERR_CLOSED",
+        "CERT_HAS_EXPIRED",
+    }
+)
+_TIMEOUT_CODES = frozenset(
+    {
+        "ETIMEDOUT",
+        "ESOCKETTIMEDOUT",
+        "UND_ERR_CONNECT_TIMEOUT",
+        "UND_ERR_HEADERS_TIMEOUT",
+        "UND_ERR_BODY_TIMEOUT",
+    }
+)
+# Claude Code's own error names (``error`` on synthetic messages, StopFailure's
+# ``error``) and the API's error ``type`` values.
+_NAMED_KINDS: dict[str, IncidentKind] = {
+    "overloaded": IncidentKind.OVERLOADED,
+    "overloaded_error": IncidentKind.OVERLOADED,
+    "rate_limit": IncidentKind.RATE_LIMIT,
+    "rate_limit_error": IncidentKind.RATE_LIMIT,
+    "authentication_failed": IncidentKind.AUTH,
+    "authentication_error": IncidentKind.AUTH,
+    "permission_error": IncidentKind.AUTH,
+    "billing_error": IncidentKind.AUTH,
+    "invalid_request": IncidentKind.INVALID_REQUEST,
+    "invalid_request_error": IncidentKind.INVALID_REQUEST,
+    "request_too_large": IncidentKind.INVALID_REQUEST,
+    "max_output_tokens": IncidentKind.MAX_OUTPUT_TOKENS,
+    "api_error": IncidentKind.SERVER_ERROR,
+    "server_error": IncidentKind.SERVER_ERROR,
+    "timeout": IncidentKind.TIMEOUT,
+    "stream_truncated": IncidentKind.STREAM_TRUNCATED,
+}
+
+
+def classify_failure(
+    status: int | None,
+    code: str | None = None,
+    text: str = "",
+    names: tuple[str | None, ...] = (),
+) -> IncidentKind:
+    """Classify one API failure from its HTTP status, connection code, message and names.
+
+    The status decides when there is one (it is the most precise signal); then
+    the connection code; then Claude Code's/the API's error names; then words in
+    the message. ``names`` are checked in order, so pass the most specific first.
+    """
+    if status is not None:
+        if status == 529:
+            return IncidentKind.OVERLOADED
+        if status == 429:
+            return IncidentKind.RATE_LIMIT
+        if status in (401, 403):
+            return IncidentKind.AUTH
+        if status in (400, 413):
+            return IncidentKind.INVALID_REQUEST
+        if status == 408 or status == 504:
+            return IncidentKind.TIMEOUT
+        if 500 <= status <= 599:
+            return IncidentKind.SERVER_ERROR
+    lowered = text.lower()
+    if code == "StreamTruncated" or "streamtruncated" in lowered or "stream_truncated" in lowered:
+        return IncidentKind.STREAM_TRUNCATED
+    if code in _TIMEOUT_CODES:
+        return IncidentKind.TIMEOUT
+    if code in _CONNECTION_CODES:
+        return IncidentKind.CONNECTION
+    for name in names:
+        if name and name in _NAMED_KINDS and name not in ("api_error", "server_error"):
+            return _NAMED_KINDS[name]
+    if "timed out" in lowered or "timeout" in lowered:
+        return IncidentKind.TIMEOUT
+    if "overloaded" in lowered:
+        return IncidentKind.OVERLOADED
+    if "connection" in lowered or "network" in lowered or "socket" in lowered:
+        return IncidentKind.CONNECTION
+    if "max_tokens" in lowered or "output token maximum" in lowered:
+        return IncidentKind.MAX_OUTPUT_TOKENS
+    for name in names:
+        if name and name in _NAMED_KINDS:
+            return _NAMED_KINDS[name]
+    return IncidentKind.UNKNOWN
+
+
+# --- files touched -------------------------------------------------------------
+
+_EDIT_TOOLS = {
+    "Write": "file_path",
+    "Edit": "file_path",
+    "MultiEdit": "file_path",
+    "NotebookEdit": "notebook_path",
+}
+_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")", ";;", "\n"})
+_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>"})
+_WRAPPERS = frozenset({"sudo", "env", "command", "nohup", "time", "xargs"})
+
+
+def touched_paths(tool: str, tool_input: dict[str, Any], cwd: str | None) -> list[str]:
+    """Files a tool call changes: edit tools' path inputs, best effort for Bash."""
+    key = _EDIT_TOOLS.get(tool)
+    if key is not None:
+        value = tool_input.get(key)
+        return [_resolve(value, cwd)] if isinstance(value, str) and value else []
+    if tool == "Bash":
+        command = tool_input.get("command")
+        if isinstance(command, str):
+            return bash_touched(command, cwd)
+    return []
+
+
+def _resolve(path: str, cwd: str | None) -> str:
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path) and cwd:
+        path = os.path.join(cwd, path)
+    return os.path.normpath(path)
+
+
+def _plain(token: str) -> bool:
+    """A literal path we can name (no expansions, globs or substitutions)."""
+    return bool(token) and not any(c in token for c in "$*?`[{~") and not token.startswith("-")
+
+
+def bash_touched(command: str, cwd: str | None) -> list[str]:
+    """Best-effort list of files a shell command changes (rm, mv, cp, touch, tee,
+    ``sed -i``, ``>``/``>>`` redirections, following ``cd``). Never raises."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return []
+    found: list[str] = []
+    base = cwd
+    segment: list[str] = []
+
+    def flush() -> None:
+        nonlocal base
+        words = list(segment)
+        segment.clear()
+        while words and (
+            ("=" in words[0] and not words[0].startswith("=")) or words[0] in _WRAPPERS
+        ):
+            words.pop(0)
+        if not words:
+            return
+        name = os.path.basename(words[0])
+        args = [w for w in words[1:] if _plain(w)]
+        if name == "cd":
+            if args and base is not None:
+                base = _resolve(args[0], base)
+            return
+        if name in ("rm", "rmdir", "touch", "mv", "tee", "unlink", "truncate", "shred"):
+            found.extend(_resolve(a, base) for a in args)
+        elif name in ("cp", "install", "ln") and len(args) >= 2:
+            found.append(_resolve(args[-1], base))
+        elif name == "sed" and any(
+            w == "-i" or w.startswith("-i") or w == "--in-place" for w in words[1:]
+        ):
+            rest = [w for w in words[1:] if not w.startswith("-")]
+            has_e = any(w in ("-e", "--expression") for w in words[1:])
+            files = rest if has_e else rest[1:]
+            found.extend(_resolve(a, base) for a in files if _plain(a))
+
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in _REDIRECTS:
+            if i + 1 < len(tokens):
+                target = tokens[i + 1]
+                if _plain(target) and not target.startswith("/dev/") and not target.startswith("&"):
+                    found.append(_resolve(target, base))
+                i += 2
+                continue
+        elif token in _SEPARATORS:
+            flush()
+        elif token in ("<", "<<", "<<<"):
+            i += 2  # an input redirection's operand is read, not changed
+            continue
+        else:
+            segment.append(token)
+        i += 1
+    flush()
+    seen: set[str] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+# --- prompts -------------------------------------------------------------------
+
+#: User-role texts Claude Code writes itself (slash-command wrappers, local
+#: command output, caveats, compaction summaries): not the user's prompts.
+_NOT_PROMPTS = (
+    "<command-name>",
+    "<command-message>",
+    "<command-args>",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<local-command-caveat>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<system-reminder>",
+    "<task-notification>",
+    "Caveat: The messages below were generated by the user while running local commands",
+    "This session is being continued from a previous conversation",
+)
+USER_INTERRUPT = "[Request interrupted by user"
+_SPACE = re.compile(r"\s+")
+
+
+def prompt_text(content: Any) -> str | None:
+    """The user's own text in a user record's content, or None if it is not a prompt."""
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        parts: list[str] = []
+        for block in content:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "tool_result":
+                return None
+            if block.get("type") == "text" and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+        if not parts:
+            return None
+        text = "\n".join(parts)
+    else:
+        return None
+    stripped = text.lstrip()
+    if not stripped or stripped.startswith(_NOT_PROMPTS):
+        return None
+    return text

@@ -1,0 +1,497 @@
+"""Fold transcript records, one at a time, into what a session model needs.
+
+A :class:`Fold` holds everything learnt from one transcript file so far and can
+be serialised (:meth:`Fold.to_json`) into the persistent index, so the next run
+continues from the saved byte offset instead of re-reading the file. Main
+transcripts and subagent transcripts each get their own Fold; the engine merges
+them into one :class:`~cc_guard.transcripts.model.SessionModel`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cc_guard.transcripts.classify import (
+    USER_INTERRUPT,
+    classify_failure,
+    prompt_text,
+    touched_paths,
+)
+from cc_guard.transcripts.model import (
+    Compaction,
+    FileTouch,
+    Incident,
+    IncidentKind,
+    ParseStats,
+    Prompt,
+    TodoItem,
+    TokenTotals,
+    ToolCall,
+)
+
+SYNTHETIC_MODEL = "<synthetic>"
+#: Bounds that keep the index small for long-lived sessions (texts are for
+#: display and handoff; nobody needs a 50 KB pasted prompt twice).
+MAX_TEXT = 4000
+MAX_PROMPTS = 500
+MAX_INCIDENTS = 500
+MAX_TOOL_INPUT = 2000
+#: Dedup keys remembered per file. A response split over several records has
+#: them next to each other, so a window this size catches every repeat seen in
+#: practice while keeping the index from growing with every API call.
+DEDUP_WINDOW = 256
+
+
+class Phase:
+    """Where the main chain's last turn stands (drives the session state)."""
+
+    NONE = ""
+    PROMPT = "prompt"  # a prompt awaits an answer
+    ASSISTANT = "assistant"  # a response is being written (no stop reason yet)
+    TOOL_USE = "tool_use"  # tool calls are out
+    TOOL_RESULT = "tool_result"  # results went back, the next response is due
+    END = "end"  # the turn ended normally
+    USER_INTERRUPT = "user_interrupt"  # the user pressed Esc: ended, not failed
+    FAILED = "failed"  # final API error or max_tokens stop
+    COMPACTED = "compacted"  # a compaction is the newest event
+
+
+#: Phases in which Claude Code still owes the user something. ASSISTANT is not
+#: here: older versions leave ``stop_reason`` null even on a finished answer.
+MID_TURN = frozenset({Phase.PROMPT, Phase.TOOL_USE, Phase.TOOL_RESULT})
+
+_TASK_ID = re.compile(r"Task #(\w+) created")
+_TOOL_USE_ID = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
+def _small_input(value: dict[str, Any]) -> dict[str, Any]:
+    """Tool inputs can hold whole files; keep string values short for the index."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, str) and len(item) > MAX_TOOL_INPUT:
+            out[key] = item[:MAX_TOOL_INPUT] + " [...]"
+        elif isinstance(item, str | int | float | bool) or item is None:
+            out[key] = item
+        else:
+            out[key] = "[...]"
+    return out
+
+
+_SCALAR_FIELDS = (
+    "session_id",
+    "cwd",
+    "git_branch",
+    "model",
+    "version",
+    "first_ts",
+    "last_ts",
+    "api_calls",
+    "turns",
+    "context_tokens",
+    "context_model",
+    "last_assistant_text",
+    "phase",
+    "phase_ts",
+    "stop_reason",
+)
+
+
+@dataclass
+class Fold:
+    session_id: str | None = None
+    cwd: str | None = None
+    git_branch: str | None = None
+    model: str | None = None
+    version: str | None = None
+    first_ts: str | None = None
+    last_ts: str | None = None
+    tokens: TokenTotals = field(default_factory=TokenTotals)
+    api_calls: int = 0
+    turns: int = 0
+    context_tokens: int | None = None
+    context_model: str | None = None
+    compactions: list[Compaction] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    files: dict[str, FileTouch] = field(default_factory=dict)
+    todos: list[TodoItem] = field(default_factory=list)
+    #: TaskCreate-style task list (newer Claude Code): task id -> item.
+    tasks: dict[str, TodoItem] = field(default_factory=dict)
+    prompts: list[Prompt] = field(default_factory=list)
+    last_assistant_text: str | None = None
+    pending: dict[str, ToolCall] = field(default_factory=dict)
+    #: message.id + request id -> output tokens already counted (bounded window).
+    seen: dict[str, int] = field(default_factory=dict)
+    phase: str = Phase.NONE
+    phase_ts: str | None = None
+    stop_reason: str | None = None
+    stats: ParseStats = field(default_factory=ParseStats)
+
+    # --- serialisation (the persistent index) ---------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["files"] = list(data["files"].values())
+        data["pending"] = list(data["pending"].values())
+        data["tasks"] = [{"id": k, **v} for k, v in data["tasks"].items()]
+        for incident in data["incidents"]:
+            incident["kind"] = str(incident["kind"])
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fold:
+        fold = cls(**{k: data[k] for k in _SCALAR_FIELDS if k in data})
+        fold.tokens = TokenTotals(**data.get("tokens", {}))
+        fold.compactions = [Compaction(**c) for c in data.get("compactions", [])]
+        fold.incidents = [
+            Incident(**{**i, "kind": IncidentKind(i["kind"])}) for i in data.get("incidents", [])
+        ]
+        fold.files = {f["path"]: FileTouch(**f) for f in data.get("files", [])}
+        fold.todos = [TodoItem(**t) for t in data.get("todos", [])]
+        fold.tasks = {t.pop("id"): TodoItem(**t) for t in (dict(t) for t in data.get("tasks", []))}
+        fold.prompts = [Prompt(**p) for p in data.get("prompts", [])]
+        fold.pending = {p["id"]: ToolCall(**p) for p in data.get("pending", [])}
+        fold.seen = dict(data.get("seen", {}))
+        stats = dict(data.get("stats", {}))
+        fold.stats = ParseStats(**stats)
+        return fold
+
+    # --- folding -------------------------------------------------------------
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Fold one parsed record in. Unknown shapes are ignored, never fatal."""
+        rtype = record.get("type")
+        ts = _str(record.get("timestamp"))
+        if ts is not None:
+            if self.first_ts is None or ts < self.first_ts:
+                self.first_ts = ts
+            if self.last_ts is None or ts > self.last_ts:
+                self.last_ts = ts
+        for attr, key in (
+            ("session_id", "sessionId"),
+            ("cwd", "cwd"),
+            ("git_branch", "gitBranch"),
+            ("version", "version"),
+        ):
+            value = record.get(key)
+            if isinstance(value, str) and value:
+                setattr(self, attr, value)
+        side = record.get("isSidechain") is True
+        if rtype == "assistant":
+            self._assistant(record, ts, side)
+        elif rtype == "user":
+            self._user(record, ts, side)
+        elif rtype == "system":
+            self._system(record, ts, side)
+
+    def add_oversized(self, head: bytes) -> None:
+        """A record too big to parse: still close the tool calls its head answers."""
+        if b'"tool_result"' in head:
+            for match in _TOOL_USE_ID.finditer(head):
+                self.pending.pop(match.group(1).decode("utf-8", "replace"), None)
+
+    def _set_phase(self, phase: str, ts: str | None, side: bool) -> None:
+        if not side:
+            self.phase, self.phase_ts = phase, ts
+
+    def _assistant(self, record: dict[str, Any], ts: str | None, side: bool) -> None:
+        message = record.get("message")
+        if not isinstance(message, dict):
+            return
+        if record.get("isApiErrorMessage") is True:
+            self._final_api_error(record, message, ts, side)
+            return
+        model = _str(message.get("model"))
+        real = model is not None and model != SYNTHETIC_MODEL
+        usage = message.get("usage")
+        if real and isinstance(usage, dict):
+            self._count_usage(record, message, usage)
+            if not side:
+                self.context_tokens = (
+                    _int(usage.get("input_tokens"))
+                    + _int(usage.get("cache_creation_input_tokens"))
+                    + _int(usage.get("cache_read_input_tokens"))
+                )
+                self.context_model = model
+                self.model = model
+            for incident in self.incidents:
+                if incident.final is None and incident.source == "transcript":
+                    incident.final = False  # a real response came back: the retries worked
+        elif real and not side:
+            self.model = model
+        content = message.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if not isinstance(block, dict):
+                    continue
+                btype = block.get("type")
+                if (
+                    btype == "text"
+                    and not side
+                    and isinstance(block.get("text"), str)
+                    and block["text"].strip()
+                ):
+                    self.last_assistant_text = _clip(block["text"])
+                elif btype == "tool_use":
+                    self._tool_use(record, block, ts, side)
+        stop = _str(message.get("stop_reason"))
+        if not side:
+            self.stop_reason = stop
+        if stop == "max_tokens":
+            self._add_incident(
+                Incident(
+                    kind=IncidentKind.MAX_OUTPUT_TOKENS,
+                    time=ts,
+                    final=True,
+                    message="response hit max_tokens",
+                    uuid=_str(record.get("uuid")),
+                )
+            )
+            self._set_phase(Phase.FAILED, ts, side)
+        elif stop == "tool_use":
+            self._set_phase(Phase.TOOL_USE, ts, side)
+        elif stop is None:
+            # Older versions leave stop_reason null on streamed records: judge by open calls.
+            self._set_phase(Phase.TOOL_USE if self._main_pending() else Phase.ASSISTANT, ts, side)
+        else:
+            self._set_phase(Phase.TOOL_USE if self._main_pending() else Phase.END, ts, side)
+
+    def _main_pending(self) -> bool:
+        return any(not call.is_sidechain for call in self.pending.values())
+
+    def _count_usage(
+        self, record: dict[str, Any], message: dict[str, Any], usage: dict[str, Any]
+    ) -> None:
+        request = record.get("requestId") or record.get("requestRef") or ""
+        msg_id = message.get("id")
+        output = _int(usage.get("output_tokens"))
+        key = f"{msg_id}:{request}" if msg_id else None
+        if key is not None and key in self.seen:
+            # The same response written again (split content blocks): count it once,
+            # but take a later, larger output count (streaming records grow).
+            counted = self.seen[key]
+            if output > counted:
+                self.tokens.output_tokens += output - counted
+                self.seen[key] = output
+            return
+        self.tokens.input_tokens += _int(usage.get("input_tokens"))
+        self.tokens.cache_creation_input_tokens += _int(usage.get("cache_creation_input_tokens"))
+        self.tokens.cache_read_input_tokens += _int(usage.get("cache_read_input_tokens"))
+        self.tokens.output_tokens += output
+        self.api_calls += 1
+        if key is not None:
+            self.seen[key] = output
+            if len(self.seen) > DEDUP_WINDOW:
+                del self.seen[next(iter(self.seen))]
+
+    def _tool_use(
+        self, record: dict[str, Any], block: dict[str, Any], ts: str | None, side: bool
+    ) -> None:
+        tool_id, name = _str(block.get("id")), _str(block.get("name"))
+        tool_input = block.get("input")
+        if tool_id is None or name is None:
+            return
+        if not isinstance(tool_input, dict):
+            tool_input = {}
+        self.pending[tool_id] = ToolCall(
+            id=tool_id, name=name, input=_small_input(tool_input), time=ts, is_sidechain=side
+        )
+        cwd = _str(record.get("cwd")) or self.cwd
+        for path in touched_paths(name, tool_input, cwd):
+            touch = self.files.get(path)
+            if touch is None:
+                touch = self.files[path] = FileTouch(path=path)
+            touch.count += 1
+            if not touch.tools or touch.tools[-1] != name:
+                touch.tools.append(name)
+            touch.last_time = ts
+        if side:
+            return
+        if name == "TodoWrite" and isinstance(tool_input.get("todos"), list):
+            self.todos = [
+                TodoItem(
+                    content=str(t.get("content", "")),
+                    status=str(t.get("status", "pending")),
+                    active_form=_str(t.get("activeForm")),
+                )
+                for t in tool_input["todos"]
+                if isinstance(t, dict)
+            ]
+            self.tasks = {}
+        elif name == "TaskUpdate":
+            task_id = tool_input.get("taskId")
+            task = self.tasks.get(str(task_id)) if task_id is not None else None
+            if task is not None:
+                status = _str(tool_input.get("status"))
+                if status == "deleted":
+                    self.tasks.pop(str(task_id), None)
+                elif status:
+                    task.status = status
+                subject = _str(tool_input.get("subject"))
+                if subject:
+                    task.content = subject
+                self.todos = list(self.tasks.values())
+
+    def _task_created(self, call: ToolCall, result: Any, text: str) -> None:
+        """TaskCreate's id arrives with its result (``toolUseResult.task.id``)."""
+        task_id: str | None = None
+        if isinstance(result, dict) and isinstance(result.get("task"), dict):
+            raw = result["task"].get("id")
+            task_id = str(raw) if raw is not None else None
+        if task_id is None:
+            match = _TASK_ID.search(text)
+            task_id = match.group(1) if match else str(len(self.tasks) + 1)
+        subject = call.input.get("subject") or call.input.get("description") or ""
+        self.tasks[task_id] = TodoItem(
+            content=str(subject), status="pending", active_form=_str(call.input.get("activeForm"))
+        )
+        self.todos = list(self.tasks.values())
+
+    def _user(self, record: dict[str, Any], ts: str | None, side: bool) -> None:
+        message = record.get("message")
+        if not isinstance(message, dict):
+            return
+        content = message.get("content")
+        results = False
+        if isinstance(content, list):
+            for block in content:
+                if isinstance(block, dict) and block.get("type") == "tool_result":
+                    results = True
+                    tool_id = _str(block.get("tool_use_id"))
+                    call = self.pending.pop(tool_id, None) if tool_id else None
+                    if call is not None and call.name == "TaskCreate" and not block.get("is_error"):
+                        text = block.get("content")
+                        self._task_created(
+                            call, record.get("toolUseResult"), text if isinstance(text, str) else ""
+                        )
+        if results:
+            self._set_phase(
+                Phase.TOOL_RESULT if not self._user_interrupted(content) else Phase.USER_INTERRUPT,
+                ts,
+                side,
+            )
+            return
+        if side or record.get("isMeta") is True:
+            return
+        if record.get("isCompactSummary") is True:
+            return  # the summary belongs to the compaction, which stays the newest event
+        text = prompt_text(content)
+        if text is None:
+            return
+        if text.lstrip().startswith(USER_INTERRUPT):
+            self._set_phase(Phase.USER_INTERRUPT, ts, side)
+            return
+        self.turns += 1
+        self.prompts.append(Prompt(text=_clip(text), time=ts, uuid=_str(record.get("uuid"))))
+        if len(self.prompts) > MAX_PROMPTS:
+            del self.prompts[0]
+        self._set_phase(Phase.PROMPT, ts, side)
+
+    @staticmethod
+    def _user_interrupted(content: Any) -> bool:
+        for block in content if isinstance(content, list) else ():
+            if isinstance(block, dict) and block.get("type") == "text":
+                text = block.get("text")
+                if isinstance(text, str) and text.startswith(USER_INTERRUPT):
+                    return True
+        return False
+
+    def _system(self, record: dict[str, Any], ts: str | None, side: bool) -> None:
+        subtype = record.get("subtype")
+        if subtype == "api_error":
+            error = record.get("error")
+            error = error if isinstance(error, dict) else {}
+            status = error.get("status")
+            status = status if isinstance(status, int) else None
+            connection = error.get("connection")
+            code = _str(connection.get("code")) if isinstance(connection, dict) else None
+            text = _str(error.get("formatted")) or _str(error.get("message")) or ""
+            self._add_incident(
+                Incident(
+                    kind=classify_failure(status, code, text),
+                    time=ts,
+                    status=status,
+                    retry_attempt=_int(record.get("retryAttempt")) or None,
+                    max_retries=_int(record.get("maxRetries")) or None,
+                    final=None,
+                    message=_clip(text, 300),
+                    uuid=_str(record.get("uuid")),
+                )
+            )
+        elif subtype == "compact_boundary":
+            meta = record.get("compactMetadata")
+            meta = meta if isinstance(meta, dict) else {}
+            pre = meta.get("preTokens")
+            self.compactions.append(
+                Compaction(
+                    time=ts,
+                    trigger=_str(meta.get("trigger")),
+                    pre_tokens=pre if isinstance(pre, int) else None,
+                )
+            )
+            if not side:
+                post = meta.get("postTokens")
+                # The fill before the compaction no longer applies; unknown until the next response.
+                self.context_tokens = post if isinstance(post, int) else None
+            self._set_phase(Phase.COMPACTED, ts, side)
+        elif subtype in ("turn_duration", "stop_hook_summary") and self.phase in (
+            Phase.ASSISTANT,
+            Phase.END,
+        ):
+            self._set_phase(Phase.END, ts, side)
+
+    def _final_api_error(
+        self, record: dict[str, Any], message: dict[str, Any], ts: str | None, side: bool
+    ) -> None:
+        """A synthetic ``API Error: ...`` message: the turn failed after any retries."""
+        text = ""
+        content = message.get("content")
+        if isinstance(content, list):
+            text = " ".join(
+                b.get("text", "")
+                for b in content
+                if isinstance(b, dict) and isinstance(b.get("text"), str)
+            )
+        elif isinstance(content, str):
+            text = content
+        open_retries = [i for i in self.incidents if i.final is None and i.source == "transcript"]
+        if open_retries:
+            for incident in open_retries:
+                incident.final = True
+        else:
+            status = record.get("apiErrorStatus")
+            status = status if isinstance(status, int) else None
+            self._add_incident(
+                Incident(
+                    kind=classify_failure(
+                        status,
+                        None,
+                        text,
+                        (_str(record.get("apiErrorType")), _str(record.get("error"))),
+                    ),
+                    time=ts,
+                    status=status,
+                    final=True,
+                    message=_clip(text, 300),
+                    uuid=_str(record.get("uuid")),
+                )
+            )
+        self._set_phase(Phase.FAILED, ts, side)
+
+    def _add_incident(self, incident: Incident) -> None:
+        self.incidents.append(incident)
+        if len(self.incidents) > MAX_INCIDENTS:
+            del self.incidents[0]

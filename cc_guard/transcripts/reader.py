@@ -1,0 +1,339 @@
+"""Incremental, fault-tolerant reading of Claude Code's JSONL transcripts.
+
+Transcripts are append-only logs that a live Claude Code process writes while we
+read them, so this module:
+
+- remembers a byte offset per file (:class:`Cursor`) and reads only what was
+  appended since; a half-written last line is left for the next read;
+- notices a file that shrank or was replaced (device/inode change, size below
+  the offset, or different first bytes) and reads it again from the start;
+- never fails on content: malformed JSON, non-UTF-8 bytes, non-object lines,
+  oversized lines and unknown record types are counted in :class:`ParseStats`
+  and skipped;
+- avoids ``json.loads`` on records nobody needs (request blobs, prompt
+  snapshots, attachments: most of a transcript's bytes) by reading the record
+  type from the line's first scalar keys, and streams lines of many megabytes
+  instead of holding them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cc_guard.transcripts.model import ParseStats
+
+#: Records the session model is built from; everything else is skipped unparsed.
+WANTED_TYPES = frozenset({"user", "assistant", "system"})
+#: Record types seen in real transcripts that the model does not need. They are
+#: skipped silently; any other type is counted in ``ParseStats.unknown_record_types``.
+KNOWN_SKIPPED_TYPES = frozenset(
+    {
+        "attachment",
+        "file-history-snapshot",
+        "queue-operation",
+        "last-prompt",
+        "cost-state",
+        "api-request",
+        "api-request-blob",
+        "api-request-shape",
+        "tools-used",
+        "mode",
+        "permission-mode",
+        "atis-latch",
+        "progress",
+        "summary",
+        "custom-title",
+        "agent-name",
+        "tag",
+        "pr-link",
+    }
+)
+
+#: Lines longer than this are not parsed (a needed record this large is a tool
+#: result or file content; its head is kept for best-effort id extraction).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: How much of a line ``readline`` fetches before we decide whether to keep it.
+_HEAD_BYTES = 64 * 1024
+#: How much of an oversized line is kept for best-effort extraction.
+OVERSIZED_HEAD_BYTES = 64 * 1024
+_CHUNK = 1024 * 1024
+#: Bytes hashed to recognise a file that was replaced by one of the same size or larger.
+_FINGERPRINT_BYTES = 256
+
+# One top-level ``"key": scalar`` pair. Claude Code writes compact JSON, but the
+# optional whitespace keeps this exact for any valid JSON.
+_PAIR = re.compile(
+    rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|-?[0-9][0-9.eE+-]*|true|false|null)\s*([,}])'
+)
+_COMPLEX_KEY = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*[\[{]')
+_TYPE_PREFIX = b'{"type":"'
+
+
+def record_type_hint(line: bytes) -> str | None:
+    """The record's top-level ``type`` read from the line's leading scalar pairs.
+
+    Returns ``"attachment"`` for records whose first structured field is the
+    top-level ``attachment`` object, and None when the type cannot be known
+    without parsing (user and assistant records put ``message`` before ``type``).
+    Only genuine top-level keys are read: the pairs are matched from the opening
+    brace, so text inside string values can never be mistaken for a key.
+    """
+    if line.startswith(_TYPE_PREFIX):
+        end = line.find(b'"', len(_TYPE_PREFIX))
+        if end > 0 and b"\\" not in line[len(_TYPE_PREFIX) : end]:
+            return line[len(_TYPE_PREFIX) : end].decode("ascii", "replace")
+    start = line.find(b"{")
+    if start < 0 or line[:start].strip():
+        return None
+    pos = start + 1
+    limit = min(len(line), 8192)
+    while pos < limit:
+        m = _PAIR.match(line, pos, limit)
+        if m is None:
+            c = _COMPLEX_KEY.match(line, pos, limit)
+            if c is not None and c.group(1) == b"attachment":
+                return "attachment"
+            return None
+        if m.group(1) == b"type" and m.group(2) is not None:
+            return m.group(2).decode("utf-8", "replace")
+        if m.group(3) == b"}":
+            return None
+        pos = m.end()
+    return None
+
+
+@dataclass
+class Cursor:
+    """Where reading of one file stopped, and how to recognise the same file again."""
+
+    offset: int = 0
+    dev: int = 0
+    ino: int = 0
+    size: int = 0
+    mtime_ns: int = 0
+    fingerprint: str = ""  # sha1 of the first ``fingerprint_len`` bytes
+    fingerprint_len: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Cursor:
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**fields)
+
+    def unchanged(self, st: os.stat_result) -> bool:
+        """True when ``st`` says the file is exactly as we last left it."""
+        return (
+            st.st_dev == self.dev
+            and st.st_ino == self.ino
+            and st.st_size == self.size
+            and st.st_mtime_ns == self.mtime_ns
+        )
+
+
+@dataclass
+class Line:
+    """One complete line: ``data`` is the raw line, or None when it was skipped unread."""
+
+    data: bytes | None
+    end: int  # file offset just after the newline
+    type_hint: str | None
+    oversized_head: bytes | None = None
+
+
+def _fingerprint(fh: Any, length: int) -> str:
+    fh.seek(0)
+    return hashlib.sha1(fh.read(length)).hexdigest()
+
+
+def open_at(path: Path, cursor: Cursor) -> tuple[Any, bool] | None:
+    """Open ``path`` for reading from ``cursor``; None if it cannot be opened.
+
+    Returns the file object (positioned at the offset to read from) and whether
+    reading restarted from the beginning (file new, shrunk or replaced). Updates
+    the cursor's identity fields; the offset only moves as lines are consumed.
+    """
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - caller closes; returned for streaming
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fh.fileno())
+        restart = (
+            st.st_dev != cursor.dev
+            or st.st_ino != cursor.ino
+            or st.st_size < cursor.offset
+            or cursor.offset == 0
+        )
+        if not restart and cursor.fingerprint_len:
+            restart = _fingerprint(fh, cursor.fingerprint_len) != cursor.fingerprint
+        if restart:
+            cursor.offset = 0
+        fp_len = min(st.st_size, _FINGERPRINT_BYTES)
+        if restart or cursor.fingerprint_len < fp_len:
+            cursor.fingerprint = _fingerprint(fh, fp_len)
+            cursor.fingerprint_len = fp_len
+        cursor.dev, cursor.ino = st.st_dev, st.st_ino
+        cursor.size, cursor.mtime_ns = st.st_size, st.st_mtime_ns
+        fh.seek(cursor.offset)
+    except OSError:
+        fh.close()
+        return None
+    return fh, restart
+
+
+def iter_lines(
+    fh: Any,
+    offset: int,
+    keep: Callable[[str | None], bool],
+    max_line: int = MAX_LINE_BYTES,
+) -> Iterator[Line]:
+    """Yield every complete line from ``offset``; stop before a half-written last line.
+
+    ``keep(type_hint)`` decides from the line's head whether its bytes are
+    needed; lines that are not needed, and lines over ``max_line``, are consumed
+    in chunks and never held whole.
+    """
+    pos = offset
+    while True:
+        head = fh.readline(_HEAD_BYTES)
+        if not head:
+            return
+        if head.endswith(b"\n"):
+            pos += len(head)
+            hint = record_type_hint(head)
+            yield Line(head if keep(hint) else None, pos, hint)
+            continue
+        # A long line (or a half-written one at the end of the file).
+        hint = record_type_hint(head)
+        wanted = keep(hint)
+        parts: list[bytes] = [head] if wanted else []
+        size = len(head)
+        complete = False
+        while True:
+            piece = fh.readline(_CHUNK)
+            if not piece:
+                break
+            size += len(piece)
+            if wanted:
+                if size > max_line:
+                    wanted = False
+                    parts = []
+                else:
+                    parts.append(piece)
+            if piece.endswith(b"\n"):
+                complete = True
+                break
+        if not complete:
+            return  # half-written: the offset stays at its start for the next read
+        pos += size
+        if parts:
+            yield Line(b"".join(parts), pos, hint)
+        elif keep(hint):
+            yield Line(None, pos, hint, oversized_head=head[:OVERSIZED_HEAD_BYTES])
+        else:
+            yield Line(None, pos, hint)
+
+
+def parse_line(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
+    """Decode one line into a JSON object, counting (not raising on) bad input."""
+    try:
+        value = json.loads(line)
+    except UnicodeDecodeError:
+        stats.non_utf8_lines += 1
+        return None
+    except ValueError:
+        if not line.strip():
+            return None  # blank line: not worth counting
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            stats.non_utf8_lines += 1
+            return None
+        stats.malformed_lines += 1
+        return None
+    except RecursionError:
+        stats.malformed_lines += 1
+        return None
+    if not isinstance(value, dict):
+        stats.malformed_lines += 1
+        return None
+    return value
+
+
+def wanted_hint(hint: str | None) -> bool:
+    """The engine's filter: parse records of wanted or undetermined type only."""
+    return hint is None or hint in WANTED_TYPES
+
+
+def count_skipped(hint: str | None, stats: ParseStats) -> None:
+    if hint is not None and hint not in KNOWN_SKIPPED_TYPES and hint not in WANTED_TYPES:
+        stats.unknown_record_types[hint] = stats.unknown_record_types.get(hint, 0) + 1
+
+
+def iter_new(
+    fh: Any,
+    cursor: Cursor,
+    stats: ParseStats,
+    keep: Callable[[str | None], bool] = wanted_hint,
+    max_line: int = MAX_LINE_BYTES,
+    only_types: frozenset[str] | None = WANTED_TYPES,
+) -> Iterator[dict[str, Any] | bytes]:
+    """Parse what follows ``cursor.offset`` in ``fh`` (from :func:`open_at`), advancing the cursor.
+
+    Yields wanted records in file order, and, in their place, the kept head
+    (bytes) of each wanted line too large to parse. Closes ``fh`` when done.
+    """
+    start = cursor.offset
+    with fh:
+        for line in iter_lines(fh, cursor.offset, keep, max_line):
+            stats.lines += 1
+            cursor.offset = line.end
+            stats.bytes_read += line.end - start
+            start = line.end
+            if line.data is None:
+                if line.oversized_head is not None:
+                    stats.oversized_lines += 1
+                    yield line.oversized_head
+                else:
+                    count_skipped(line.type_hint, stats)
+                continue
+            record = parse_line(line.data, stats)
+            if record is None:
+                continue
+            rtype = record.get("type")
+            if only_types is not None and isinstance(rtype, str) and rtype not in only_types:
+                count_skipped(rtype, stats)
+                continue
+            yield record
+
+
+def iter_records(path: Path, stats: ParseStats | None = None) -> Iterator[dict[str, Any]]:
+    """Every well-formed JSON object line of one transcript, in order.
+
+    Bad lines are counted in ``stats`` (when given) and skipped; a half-written
+    last line is not returned. Never raises on content (a missing file yields nothing).
+    """
+    stats = stats if stats is not None else ParseStats()
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, generator-scoped
+    except OSError:
+        return
+    with fh:
+        for line in iter_lines(fh, 0, lambda _hint: True):
+            stats.lines += 1
+            stats.bytes_read = line.end
+            if line.data is None:
+                stats.oversized_lines += 1
+                continue
+            record = parse_line(line.data, stats)
+            if record is not None:
+                yield record
