@@ -60,7 +60,7 @@ def hook_groups(
         group: dict[str, Any] = {}
         if matcher is not None:
             group["matcher"] = post_tool_matcher(extra_tools) if event == "PostToolUse" else matcher
-        text = command.format(event=event) if command else hook_command(prefix, event)
+        text = command.replace("{event}", event) if command else hook_command(prefix, event)
         group["hooks"] = [{"type": "command", "command": text, "timeout": timeout}]
         groups[event] = group
     return groups
