@@ -1,0 +1,454 @@
+"""``cc-guard chaos serve`` as a real process on a real socket: answers, faults, log, refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cc_guard.chaos.log import read_log
+
+API_KEY = "sk-ant-api03-secretsecretsecret-0123456789"
+HEADERS = {
+    "x-api-key": API_KEY,
+    "anthropic-version": "2023-06-01",
+    "content-type": "application/json",
+}
+
+
+@dataclass
+class Served:
+    url: str
+    log_path: Path
+    proc: subprocess.Popen[str]
+
+    def records(self) -> list[dict[str, Any]]:
+        return read_log(self.log_path)
+
+
+def start_server(tmp: Path, script: list[Any] | None, *args: str) -> Served:
+    tmp.mkdir(parents=True, exist_ok=True)
+    log_path = tmp / f"log-{time.monotonic_ns()}.jsonl"
+    argv = [
+        sys.executable,
+        "-m",
+        "cc_guard",
+        "chaos",
+        "serve",
+        "--port",
+        "0",
+        "--log",
+        str(log_path),
+    ]
+    if script is not None:
+        script_path = tmp / f"script-{time.monotonic_ns()}.json"
+        script_path.write_text(json.dumps(script))
+        argv += ["--script", str(script_path)]
+    proc = subprocess.Popen(
+        [*argv, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline().strip()
+    if not first.startswith("http://127.0.0.1:"):
+        proc.kill()
+        raise AssertionError(f"no URL on the first stdout line: {first!r}")
+    return Served(first, log_path, proc)
+
+
+def stop_server(served: Served) -> None:
+    if served.proc.poll() is None:
+        served.proc.terminate()
+        try:
+            served.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            served.proc.kill()
+            served.proc.wait()
+
+
+@pytest.fixture
+def chaos(tmp_path: Path) -> Iterator[Any]:
+    """Factory: ``chaos(script, *extra_args) -> Served``; every server is stopped afterwards."""
+    started: list[Served] = []
+
+    def factory(script: list[Any] | None = None, *args: str) -> Served:
+        served = start_server(tmp_path / "chaos", script, *args)
+        started.append(served)
+        return served
+
+    yield factory
+    for served in started:
+        stop_server(served)
+
+
+def body(
+    stream: bool = True, text: str = "hello", model: str = "claude-opus-4-5"
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "max_tokens": 100,
+        "stream": stream,
+        "messages": [{"role": "user", "content": text}],
+    }
+
+
+def read_stream(
+    url: str, payload: dict[str, Any], timeout: float = 30
+) -> tuple[int, bytes, str | None]:
+    """POST and read the raw body; returns (status, bytes received, error class name or None)."""
+    data = b""
+    with (
+        httpx.Client(timeout=timeout) as client,
+        client.stream(
+            "POST", url + "/v1/messages?beta=true", json=payload, headers=HEADERS
+        ) as resp,
+    ):
+        try:
+            for chunk in resp.iter_raw():
+                data += chunk
+        except httpx.HTTPError as exc:
+            return resp.status_code, data, type(exc).__name__
+        return resp.status_code, data, None
+
+
+def parse_events(data: bytes) -> list[tuple[str, Any]]:
+    """Complete SSE events; a data line that is not JSON comes back as its text."""
+    events = []
+    for block in data.decode().split("\n\n"):
+        lines = block.strip("\n").splitlines()
+        if not lines or not data.decode().count(block + "\n\n"):
+            continue
+        name = next((line[7:] for line in lines if line.startswith("event: ")), "")
+        raw = next((line[6:] for line in lines if line.startswith("data: ")), "")
+        try:
+            events.append((name, json.loads(raw)))
+        except json.JSONDecodeError:
+            events.append((name, raw))
+    return events
+
+
+EVENT_ORDER = [
+    "message_start",
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",
+    "message_delta",
+    "message_stop",
+]
+
+
+def test_text_answer_streams_the_full_event_sequence(chaos: Any) -> None:
+    server = chaos([{"text": "Hello there, this is a scripted answer."}])
+    status, data, error = read_stream(server.url, body())
+    assert (status, error) == (200, None)
+    events = parse_events(data)
+    names = [n for n, _ in events]
+    assert [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]] == EVENT_ORDER
+    text = "".join(d["delta"]["text"] for n, d in events if n == "content_block_delta")
+    assert text == "Hello there, this is a scripted answer."
+    start = events[0][1]["message"]
+    assert start["model"] == "claude-opus-4-5" and start["role"] == "assistant"
+    assert events[-2][1]["delta"]["stop_reason"] == "end_turn"
+
+
+def test_tool_use_streams_input_json_deltas_and_stops_for_the_tool(chaos: Any) -> None:
+    tool_input = {"file_path": "/tmp/x/hello.txt", "content": "hello from chaos\n" * 5}
+    server = chaos([{"text": "Writing it.", "tool_use": [{"name": "Write", "input": tool_input}]}])
+    _, data, error = read_stream(server.url, body())
+    assert error is None
+    events = parse_events(data)
+    starts = [d["content_block"] for n, d in events if n == "content_block_start"]
+    assert [b["type"] for b in starts] == ["text", "tool_use"]
+    assert starts[1]["name"] == "Write" and starts[1]["id"].startswith("toolu_")
+    partial = [
+        d["delta"]["partial_json"]
+        for n, d in events
+        if n == "content_block_delta" and d["delta"]["type"] == "input_json_delta"
+    ]
+    assert len(partial) > 1  # really streamed in pieces
+    assert json.loads("".join(partial)) == tool_input
+    assert events[-2][1]["delta"]["stop_reason"] == "tool_use"
+
+
+def test_usage_and_stop_reason_come_from_the_script(chaos: Any) -> None:
+    usage = {
+        "input_tokens": 150000,
+        "cache_creation_input_tokens": 2000,
+        "cache_read_input_tokens": 30000,
+        "output_tokens": 77,
+    }
+    server = chaos([{"text": "cut short", "usage": usage, "stop_reason": "max_tokens"}])
+    _, data, _ = read_stream(server.url, body())
+    events = parse_events(data)
+    assert events[0][1]["message"]["usage"]["cache_read_input_tokens"] == 30000
+    delta = next(d for n, d in events if n == "message_delta")
+    assert delta["usage"] == usage and delta["delta"]["stop_reason"] == "max_tokens"
+
+
+def test_non_streaming_request_gets_one_json_message(chaos: Any) -> None:
+    server = chaos([{"tool_use": [{"name": "Bash", "input": {"command": "ls"}}]}])
+    resp = httpx.post(server.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
+    assert resp.status_code == 200
+    message = resp.json()
+    assert message["type"] == "message" and message["stop_reason"] == "tool_use"
+    assert message["content"][0]["input"] == {"command": "ls"}
+    assert resp.headers["request-id"].startswith("req_")
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (400, "invalid_request_error"),
+        (401, "authentication_error"),
+        (403, "permission_error"),
+        (404, "not_found_error"),
+        (413, "request_too_large"),
+        (429, "rate_limit_error"),
+        (500, "api_error"),
+        (502, "api_error"),
+        (503, "api_error"),
+        (529, "overloaded_error"),
+    ],
+)
+def test_status_fault_has_anthropic_error_body_and_headers(
+    chaos: Any, status: int, error_type: str
+) -> None:
+    server = chaos([{"fault": {"status": status}}])
+    resp = httpx.post(server.url + "/v1/messages?beta=true", json=body(), headers=HEADERS)
+    assert resp.status_code == status
+    error = resp.json()
+    assert error["type"] == "error" and error["error"]["type"] == error_type
+    assert error["request_id"] == resp.headers["request-id"]
+    if status in (429, 529):
+        assert resp.headers["retry-after"] == "1"
+    else:
+        assert "retry-after" not in resp.headers
+
+
+def test_retry_after_and_message_can_be_set(chaos: Any) -> None:
+    server = chaos([{"fault": {"status": 429, "retry_after": 7, "message": "slow down"}}])
+    resp = httpx.post(server.url + "/v1/messages", json=body(), headers=HEADERS)
+    assert resp.headers["retry-after"] == "7"
+    assert resp.json()["error"]["message"] == "slow down"
+
+
+def test_cut_after_events_sends_exactly_n_events_and_breaks_the_body(chaos: Any) -> None:
+    server = chaos(
+        [{"fault": {"cut_after_events": 3}, "text": "one two three four five six seven"}]
+    )
+    status, data, error = read_stream(server.url, body())
+    assert status == 200
+    assert error == "RemoteProtocolError"  # connection closed before the final chunk
+    names = [n for n, _ in parse_events(data)]
+    assert names == ["message_start", "content_block_start", "content_block_delta"]
+
+
+def test_cut_after_more_events_than_the_answer_has_still_withholds_message_stop(chaos: Any) -> None:
+    server = chaos([{"fault": {"cut_after_events": 500}, "text": "short"}])
+    _, data, error = read_stream(server.url, body())
+    assert error == "RemoteProtocolError"
+    names = [n for n, _ in parse_events(data)]
+    assert names[-1] == "message_delta" and "message_stop" not in names
+
+
+def test_cut_mid_text_closes_inside_a_text_delta(chaos: Any) -> None:
+    text = "Here is the partial answer that never finishes"
+    server = chaos([{"fault": {"cut_mid_text": True}, "text": text}])
+    _, data, error = read_stream(server.url, body())
+    assert error == "RemoteProtocolError"
+    tail = data.decode().rsplit("\n\n", 1)[1]
+    assert tail.startswith("event: content_block_delta\ndata: ")
+    assert '"text": "Here' in tail and not tail.endswith("}")  # the JSON is cut inside the text
+
+
+def test_stall_sends_headers_then_silence(chaos: Any) -> None:
+    server = chaos([{"fault": {"stall_seconds": 60}}])
+    with (
+        httpx.Client(timeout=httpx.Timeout(10, read=1.0)) as client,
+        client.stream("POST", server.url + "/v1/messages", json=body(), headers=HEADERS) as resp,
+    ):
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        with pytest.raises(httpx.ReadTimeout):
+            for _ in resp.iter_raw():
+                pass
+
+
+def test_stall_with_text_answers_after_the_silence(chaos: Any) -> None:
+    server = chaos([{"fault": {"stall_seconds": 0.2}, "text": "late but complete"}])
+    _, data, error = read_stream(server.url, body())
+    assert error is None
+    events = parse_events(data)
+    assert events[-1][0] == "message_stop"
+    assert "late but complete" in "".join(
+        d["delta"]["text"] for n, d in events if n == "content_block_delta"
+    )
+
+
+def test_drip_slows_the_events_but_completes_them(chaos: Any) -> None:
+    server = chaos([{"fault": {"drip_ms": 50}, "text": "a b c d e f g h i"}])
+    started = time.monotonic()
+    _, data, error = read_stream(server.url, body())
+    elapsed = time.monotonic() - started
+    events = parse_events(data)
+    assert error is None and events[-1][0] == "message_stop"
+    # A lower bound only: each event waits drip_ms before it is sent.
+    assert elapsed >= len(events) * 0.05 * 0.9
+
+
+def test_malformed_sends_broken_sse(chaos: Any) -> None:
+    server = chaos([{"fault": {"malformed": True}, "text": "whatever"}])
+    status, data, error = read_stream(server.url, body())
+    assert (status, error) == (200, None)
+    events = parse_events(data)
+    assert events[0][0] == "message_start"
+    assert any(isinstance(d, str) for _, d in events)  # a data line that is not JSON
+    assert "message_stop" not in [n for n, _ in events]
+
+
+def test_empty_200_has_no_body(chaos: Any) -> None:
+    server = chaos([{"fault": {"empty_200": True}}])
+    resp = httpx.post(server.url + "/v1/messages", json=body(), headers=HEADERS)
+    assert resp.status_code == 200 and resp.content == b""
+
+
+def test_count_tokens_models_and_unknown_paths(chaos: Any) -> None:
+    server = chaos([{"text": "only for messages"}])
+    counted = httpx.post(
+        server.url + "/v1/messages/count_tokens?beta=true",
+        json=body(text="x" * 400),
+        headers=HEADERS,
+    )
+    assert counted.status_code == 200 and counted.json()["input_tokens"] > 50
+    httpx.post(server.url + "/v1/messages", json=body(model="claude-special-1"), headers=HEADERS)
+    models = httpx.get(server.url + "/v1/models", headers=HEADERS).json()
+    assert "claude-special-1" in [m["id"] for m in models["data"]]
+    one = httpx.get(server.url + "/v1/models/claude-haiku-4-5", headers=HEADERS).json()
+    assert one["id"] == "claude-haiku-4-5" and one["type"] == "model"
+    missing = httpx.post(server.url + "/v2/nothing", json={}, headers=HEADERS)
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
+    # count_tokens and models never use up a script entry.
+    assert [r["answer"].get("entry") for r in server.records()] == [None, 0, None, None, None]
+
+
+def test_log_records_requests_without_credentials(chaos: Any) -> None:
+    server = chaos([{"fault": {"status": 529}, "repeat": 1}, {"text": "fine"}])
+    secret_body = body(text=f"my key is {API_KEY} keep it")
+    httpx.post(
+        server.url + "/v1/messages?beta=true",
+        json=secret_body,
+        headers={**HEADERS, "authorization": "Bearer abc.def.ghi", "x-trace": f"k={API_KEY}"},
+    )
+    read_stream(server.url, body(text="second"))
+    records = server.records()
+    assert len(records) == 2
+    first, second = records
+    assert first["path"] == "/v1/messages" and first["query"] == "beta=true"
+    assert first["model"] == "claude-opus-4-5" and first["stream"] is True
+    assert first["headers"]["x-api-key"] == "[redacted]"
+    assert first["headers"]["authorization"] == "[redacted]"
+    assert first["headers"]["x-trace"] == "k=[redacted]"
+    assert first["headers"]["anthropic-version"] == "2023-06-01"
+    assert first["body"]["messages"][0]["content"] == "my key is [redacted] keep it"
+    assert first["answer"]["fault"] == {"status": 529} and first["answer"]["status"] == 529
+    assert first["answer"]["entry"] == 0
+    assert second["answer"]["entry"] == 1 and second["answer"]["fault"] is None
+    assert second["body"]["messages"][0]["content"] == "second"
+    raw = server.log_path.read_text()
+    assert API_KEY not in raw and "abc.def.ghi" not in raw
+    assert stat.S_IMODE(server.log_path.stat().st_mode) == 0o600
+
+
+def test_without_script_every_request_gets_the_default_text(chaos: Any) -> None:
+    server = chaos(None, "--text", "custom default")
+    _, data, _ = read_stream(server.url, body())
+    assert "custom default" in "".join(
+        d["delta"]["text"] for n, d in parse_events(data) if n == "content_block_delta"
+    )
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cc_guard", "chaos", "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_non_loopback_host_is_refused_without_allow_remote() -> None:
+    result = run_cli("--host", "0.0.0.0")
+    assert result.returncode == 1
+    assert "not a loopback address" in result.stderr and "--allow-remote" in result.stderr
+    assert result.stdout == ""
+
+
+def test_allow_remote_binds_a_non_loopback_host(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cc_guard",
+            "chaos",
+            "serve",
+            "--port",
+            "0",
+            "--host",
+            "0.0.0.0",
+            "--allow-remote",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://0.0.0.0:")
+        port = url.rsplit(":", 1)[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/models").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_bad_script_exits_with_one_line_naming_file_and_entry(tmp_path: Path) -> None:
+    script = tmp_path / "broken.json"
+    script.write_text(json.dumps([{"text": "ok"}, {"fault": {"status": 999}}]))
+    result = run_cli("--script", str(script))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"cc-guard: {script}: entry 1: fault status must be one of 400, 401, 403, 404, 413, 429, 500, 502, 503, 529."
+    ]
+
+
+def test_bad_option_combinations_are_refused(tmp_path: Path) -> None:
+    script = tmp_path / "s.json"
+    script.write_text('[{"text": "x"}]')
+    both = run_cli("--script", str(script), "--upstream", "http://127.0.0.1:9")
+    assert both.returncode == 1 and "cannot be combined" in both.stderr
+    faults = run_cli("--faults", "529:2")
+    assert faults.returncode == 1 and "between 0 and 1" in faults.stderr
+    upstream = run_cli("--upstream", "ftp://example.invalid")
+    assert upstream.returncode == 1 and "http:// or https://" in upstream.stderr
+
+
+def test_sigterm_stops_the_server_cleanly(chaos: Any) -> None:
+    server = chaos([{"fault": {"stall_seconds": 600}}])
+    with (
+        httpx.Client(timeout=httpx.Timeout(10, read=0.5)) as client,
+        client.stream("POST", server.url + "/v1/messages", json=body(), headers=HEADERS) as resp,
+    ):
+        assert resp.status_code == 200
+        os.kill(server.proc.pid, signal.SIGTERM)
+        assert server.proc.wait(timeout=10) == 0
