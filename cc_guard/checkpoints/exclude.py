@@ -57,9 +57,9 @@ def load_settings(project_dir: Path | None) -> Settings:
     nothing), so any error falls back to the defaults.
     """
     try:
-        from cc_guard.config import load_config
+        from cc_guard.config import load_config_safe
 
-        section: Any = load_config(project_dir).checkpoints
+        section: Any = load_config_safe(project_dir).checkpoints
     except Exception:
         return Settings()
     base = Settings()
