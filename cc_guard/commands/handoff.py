@@ -237,7 +237,9 @@ def resume(
     if mode == "auto":
         mode, why = choose_mode(h, transcript)
         click.echo(f"cc-guard: resuming with --mode {mode}: {why}.", err=True)
-    cwd = Path(h.project) if h.project and Path(h.project).is_dir() else Path.cwd()
+    cwd = Path(h.project) if h.project else Path.cwd()
+    if not print_only and not cwd.is_dir():
+        raise UserError(f"the session's project directory {cwd} does not exist any more.")
     binary = claude_executable()
     if binary is None and not print_only:
         raise UserError(f"no claude executable: put it on PATH or set ${CLAUDE_ENV}.")

@@ -141,18 +141,30 @@ def assess(
     transcript_mtime: float | None = None,
     now: float | None = None,
 ) -> Health:
-    """Judge the session: the model's state first, then the signals only hooks and /proc give."""
+    """Judge the session: the model's state first, then the signals only hooks and /proc give.
+
+    The engine's ``load_session`` does not read the hook log, so for a turn left open
+    it judges by the transcript's age alone; a known Claude Code pid settles it here:
+    alive means running, dead means interrupted.
+    """
     events = events or []
     state = model.state.value if model is not None else "idle"
     alive, process = live_process(events)
+    mid_turn = facts.last_main_kind in ("prompt", "tool_result", "assistant_tool") or (
+        facts.last_main_kind == "assistant" and facts.last_stop_reason is None
+    )
+    if mid_turn and alive:
+        return Health("healthy", "running", process=process)
     if model is not None and state == "interrupted":
-        kind = None
-        when = None
         finals = [i for i in model.incidents if i.final] or list(model.incidents)
-        if finals:
-            kind = finals[-1].kind.value
-            when = finals[-1].time
-        return Health("interrupted", state, kind or "unknown", model.state_reason, when)
+        if finals and not mid_turn:
+            return Health(
+                "interrupted", state, finals[-1].kind.value, model.state_reason, finals[-1].time
+            )
+        if not mid_turn or alive is not None or transcript_mtime is None:
+            return Health(
+                "interrupted", state, _mid_turn_kind(facts)[0], model.state_reason, facts.last_time
+            )
     stop_failures = [e for e in events if e.get("event") == "StopFailure"]
     if failure is None and stop_failures:
         failure = stop_failures[-1]
@@ -186,35 +198,27 @@ def assess(
             "the last response hit max_tokens",
             facts.last_time,
         )
-    mid_turn = facts.last_main_kind in ("prompt", "tool_result", "assistant_tool") or (
-        facts.last_main_kind == "assistant" and facts.last_stop_reason is None
-    )
-    if mid_turn and state not in ("ended",):
+    if mid_turn and state != "ended":
         if alive is None and transcript_mtime is not None:
             now = time.time() if now is None else now
             alive = (now - transcript_mtime) < IDLE_SECONDS
         if alive is False:
-            pending = [u for u in facts.tools if not u.has_result and not u.sidechain]
-            if facts.last_main_kind == "assistant":
-                kind, reason = (
-                    "stream_truncated",
-                    "the last response ended without a stop reason and Claude Code is gone",
-                )
-            elif pending:
-                kind, reason = (
-                    "unknown",
-                    f"tool call {pending[-1].name} never got a result and Claude Code is gone",
-                )
-            else:
-                kind, reason = "unknown", "Claude Code stopped mid-turn (process gone)"
+            kind, reason = _mid_turn_kind(facts)
             return Health("interrupted", "interrupted", kind, reason, facts.last_time)
-        if alive:
-            return Health("healthy", "running", process=process)
-    if alive:
-        return Health(
-            "healthy", "running" if state in ("idle", "running") else state, process=process
-        )
+        return Health("healthy", "running", process=process)
     return Health("healthy", state)
+
+
+def _mid_turn_kind(facts: Facts) -> tuple[str, str]:
+    pending = [u for u in facts.tools if not u.has_result and not u.sidechain]
+    if facts.last_main_kind == "assistant":
+        return (
+            "stream_truncated",
+            "the last response ended without a stop reason and Claude Code is gone",
+        )
+    if pending:
+        return "unknown", f"tool call {pending[-1].name} never got a result and Claude Code is gone"
+    return "unknown", "Claude Code stopped mid-turn (process gone)"
 
 
 def _truncated(record: dict[str, Any]) -> bool:

@@ -139,6 +139,15 @@ def to_markdown(h: Handoff) -> str:
     return redact("\n".join(out))
 
 
+def _short_files(h: Handoff, limit: int = 40) -> str:
+    lines = _files_lines(h)
+    checkpoint = [lines.pop()] if h.checkpoint is not None else []
+    files = [] if lines == ["- (none)"] else lines[::-1]
+    if len(files) > limit:
+        files = [*files[:limit], f"- … and {len(files) - limit} older files"]
+    return "\n".join(checkpoint + (files or ["- (none)"]))
+
+
 def to_short(h: Handoff, limit: int = SHORT_LIMIT) -> str:
     """The injectable form: most important sections first, each trimmed to fit ``limit``."""
     header = (
@@ -155,7 +164,7 @@ def to_short(h: Handoff, limit: int = SHORT_LIMIT) -> str:
     sections: list[tuple[str, str, int]] = [
         ("Next step", h.next_step, 600),
         ("Latest user request", h.goal_latest or "(none)", 1500),
-        ("Files touched", "\n".join(_files_lines(h, limit=40)), 1800),
+        ("Files touched (newest first)", _short_files(h), 1800),
         ("In flight", "\n".join(_in_flight_lines(h)), 1200),
         ("Todos", "\n".join(_todo_lines(h)), 1000),
         ("First request (goal)", h.goal_first or "(none)", 800),

@@ -1,0 +1,333 @@
+"""The handoff: sections from transcripts, determinism, short form, incremental writes, seeds, hooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cc_guard.cli import main as cli_main
+from cc_guard.handoff import render, store
+from cc_guard.handoff.hooks import on_session_start, on_stop_failure
+from cc_guard.handoff.snapshot import Handoff
+from cc_guard.hooks.types import HookEvent
+from tests.test_handoff_support import (
+    CWD,
+    append_record,
+    fake_claude_process,
+    install_fixture,
+    run_hook,
+)
+
+TODO_SID = "11111111-aaaa-4bbb-8ccc-000000000001"
+CUT_SID = "22222222-aaaa-4bbb-8ccc-000000000002"
+SECRET_SID = "33333333-aaaa-4bbb-8ccc-000000000003"
+PENDING_SID = "44444444-aaaa-4bbb-8ccc-000000000004"
+
+
+def _handoff(name: str, claude: Path, state: Path, age_old: bool = True) -> Handoff:
+    return store.make_handoff(install_fixture(name, claude, age_old=age_old), state)
+
+
+def test_todowrite_session_sections(isolated_env: dict[str, Path]) -> None:
+    h = _handoff("handmade-todowrite.jsonl", isolated_env["claude"], isolated_env["state"])
+    assert h.session_id == TODO_SID
+    assert (h.project, h.git_branch, h.claude_code_version, h.model) == (
+        CWD,
+        "feature/cart",
+        "2.0.14",
+        "claude-sonnet-4-5",
+    )
+    assert not h.health.interrupted
+    assert h.goal_first is not None and h.goal_first.startswith("Add a discount field")
+    assert h.goal_latest is not None and h.goal_latest.startswith("Great. Now document it")
+    assert len(h.user_messages) == 2  # tool results and meta records are not user messages
+    files = {f.path: (f.added, f.removed, f.tools) for f in h.files}
+    assert files == {
+        f"{CWD}/cart.py": (4, 0, ["Edit"]),  # the failed Edit adds nothing
+        f"{CWD}/tests/test_discount.py": (5, 0, ["Write"]),
+    }
+    assert [(t.content, t.status) for t in h.todos] == [
+        ("Add discount field to Cart", "completed"),
+        ("Update cart tests", "completed"),
+        ("Document discount in README", "pending"),
+    ]
+    assert h.todos_source == "TodoWrite"
+    assert [(c.kind, c.outcome, c.exit_code) for c in h.commands] == [
+        ("test", "failed", 1),
+        ("test", "ok", 0),
+    ]
+    assert len(h.errors) == 2 and all(e.fix for e in h.errors)
+    assert "AttributeError" in h.errors[0].error and "pytest" in (h.errors[0].fix or "")
+    assert h.constraints == [
+        "Don't touch the migrations folder.",
+        "Always run pytest before you say you're done.",
+        "Now document it, but only in README.md; never edit CHANGELOG.md by hand.",
+    ]
+    assert "Document discount in README" in h.next_step
+    md = render.to_markdown(h)
+    for heading in (
+        "## Session",
+        "## Goal",
+        "## User messages",
+        "## Current work",
+        "## In flight",
+        "## Files touched",
+        "## Todos",
+        "## Errors and fixes",
+        "## Commands run",
+        "## Constraints the user stated",
+        "## Next step",
+    ):
+        assert heading in md
+    assert "`/home/dev/shop/cart.py` +4 -0 (Edit)" in md
+
+
+def test_task_tools_and_cut_stream(isolated_env: dict[str, Path]) -> None:
+    h = _handoff("handmade-tasks-cut.jsonl", isolated_env["claude"], isolated_env["state"])
+    assert h.health.interrupted and h.health.kind == "stream_truncated"
+    assert h.todos_source == "tasks"
+    # Task 3 was deleted; 1 completed; 2 in progress.
+    assert [(t.id, t.content, t.status) for t in h.todos] == [
+        ("1", "Create gateway.py", "completed"),
+        ("2", "Create ledger.py", "in_progress"),
+    ]
+    assert h.partial_text is not None and "payment/ledger.py" in h.partial_text
+    md = render.to_markdown(h)
+    in_flight = md.split("## In flight")[1].split("## Files touched")[0]
+    assert "payment/ledger.py and re-export" in in_flight
+    assert "cut off" in h.next_step
+
+
+def test_pending_tool_call_when_process_is_gone(isolated_env: dict[str, Path]) -> None:
+    h = _handoff("handmade-pending.jsonl", isolated_env["claude"], isolated_env["state"])
+    assert h.health.interrupted
+    assert "never got a result" in (h.health.reason or "")
+    assert [c.summary for c in h.pending_tool_calls] == [
+        "Bash: ./manage.py migrate --database staging"
+    ]
+    assert "manage.py migrate" in h.next_step
+
+
+def test_fresh_mid_turn_transcript_counts_as_running(isolated_env: dict[str, Path]) -> None:
+    h = _handoff(
+        "handmade-pending.jsonl", isolated_env["claude"], isolated_env["state"], age_old=False
+    )
+    assert not h.health.interrupted and h.health.state == "running"
+
+
+def test_live_claude_pid_from_hook_log_is_named(
+    isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    path = install_fixture("handmade-pending.jsonl", isolated_env["claude"])
+    proc = fake_claude_process(tmp_path)
+    try:
+        isolated_env["state"].mkdir(parents=True, exist_ok=True)
+        event = {
+            "time": "2026-03-01T10:00:15Z",
+            "event": "PreToolUse",
+            "session_id": PENDING_SID,
+            "claude_pid": proc.pid,
+        }
+        (isolated_env["state"] / "events.jsonl").write_text(json.dumps(event) + "\n")
+        h = store.make_handoff(path, isolated_env["state"])
+        assert h.health.state == "running"
+        assert (
+            h.health.process is not None
+            and f"pid {proc.pid}" in h.health.process
+            and "claude" in h.health.process
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    h = store.make_handoff(path, isolated_env["state"])
+    assert h.health.interrupted  # the pid is dead now: the turn will never finish
+
+
+def test_stop_failure_keeps_error_and_partial_text(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    payload = {
+        "session_id": TODO_SID,
+        "transcript_path": str(path),
+        "cwd": CWD,
+        "hook_event_name": "StopFailure",
+        "error": "overloaded",
+        "last_assistant_message": "Adding the discount section to README.md under Usag",
+    }
+    on_stop_failure(HookEvent("StopFailure", payload, TODO_SID, CWD, str(path)))
+    data = json.loads((isolated_env["state"] / "handoff" / f"{TODO_SID}.json").read_text())
+    assert data["health"]["interrupted"] is True and data["health"]["kind"] == "overloaded"
+    assert data["partial_text"] == "Adding the discount section to README.md under Usag"
+
+
+def test_no_secret_reaches_any_output(isolated_env: dict[str, Path]) -> None:
+    h = _handoff("handmade-secrets.jsonl", isolated_env["claude"], isolated_env["state"])
+    secrets = ("sk-ant-api03-SECRET", "ghp_abcdefghij", "hunter2hunter2", "AKIAIOSFODNN7EXAMPLE")
+    outputs = [
+        render.to_markdown(h),
+        render.to_json(h),
+        render.to_short(h),
+        store.render_seed(render.to_short(h)),
+    ]
+    for out in outputs:
+        for secret in secrets:
+            assert secret not in out
+    assert "deploy/config.yaml" in outputs[0]  # the rest of the handoff is still there
+
+
+def test_rendering_is_deterministic(isolated_env: dict[str, Path], tmp_path: Path) -> None:
+    for name in ("handmade-todowrite.jsonl", "handmade-tasks-cut.jsonl"):
+        path = install_fixture(name, isolated_env["claude"])
+        a = store.make_handoff(path, isolated_env["state"])
+        b = store.make_handoff(path, tmp_path / "other-state")
+        for fmt in ("md", "json", "short"):
+            assert render.render(a, fmt) == render.render(b, fmt)
+
+
+def test_short_form_stays_under_limit_and_keeps_priorities(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    for i in range(300):
+        append_record(
+            path,
+            {
+                "type": "user",
+                "sessionId": TODO_SID,
+                "timestamp": f"2026-03-01T11:{i // 60:02d}:{i % 60:02d}.000Z",
+                "message": {
+                    "role": "user",
+                    "content": f"Request {i}: never break the API. " + "detail " * 200,
+                },
+            },
+        )
+        append_record(
+            path,
+            {
+                "type": "assistant",
+                "sessionId": TODO_SID,
+                "timestamp": f"2026-03-01T11:{i // 60:02d}:{i % 60:02d}.500Z",
+                "message": {
+                    "id": f"m{i}",
+                    "model": "claude-sonnet-4-5",
+                    "stop_reason": "tool_use",
+                    "content": [
+                        {
+                            "type": "tool_use",
+                            "id": f"w{i}",
+                            "name": "Write",
+                            "input": {
+                                "file_path": f"{CWD}/gen/file_{i}.py",
+                                "content": "x = 1\n" * 50,
+                            },
+                        }
+                    ],
+                },
+            },
+        )
+        append_record(
+            path,
+            {
+                "type": "user",
+                "sessionId": TODO_SID,
+                "message": {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": f"w{i}", "content": "ok"}],
+                },
+            },
+        )
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    h = store.make_handoff(path, isolated_env["state"])
+    short = render.to_short(h)
+    assert len(short) <= render.SHORT_LIMIT
+    assert short.startswith("[cc-guard handoff]")
+    assert "## Next step" in short and "## Latest user request" in short and "Request 299" in short
+    assert "gen/file_299.py" in short  # newest files survive the cut
+    assert len(render.to_markdown(h)) > render.SHORT_LIMIT  # the full form keeps everything
+    assert "gen/file_0.py" in render.to_markdown(h)
+
+
+def test_incremental_write_only_when_transcript_changed(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    first = store.write_handoff(path)
+    assert first.rebuilt
+    for p in (first.md_path, first.json_path):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    assert not store.write_handoff(path).rebuilt
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:00.000Z",
+            "message": {"role": "user", "content": "Also add a changelog entry please."},
+        },
+    )
+    again = store.write_handoff(path)
+    assert again.rebuilt
+    assert "Also add a changelog entry please." in again.md_path.read_text()
+
+
+def test_seed_is_given_once_and_only_to_the_launched_session(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nonce = store.new_nonce()
+    store.write_seed(nonce, "handoff text with sk-ant-api03-leakleakleak1234", "source-session")
+    event = HookEvent("SessionStart", {"source": "startup"}, "new-session", CWD, "")
+    monkeypatch.delenv("CC_GUARD_SEED", raising=False)
+    assert on_session_start(event) is None  # a session cc-guard did not launch
+    monkeypatch.setenv("CC_GUARD_SEED", store.new_nonce())
+    assert on_session_start(event) is None  # another launch's nonce
+    monkeypatch.setenv("CC_GUARD_SEED", nonce)
+    assert on_session_start(HookEvent("SessionStart", {"source": "resume"}, "x", CWD, "")) is None
+    out = on_session_start(event)
+    assert out is not None and out.additional_context is not None
+    assert (
+        out.additional_context.startswith("handoff text")
+        and "leakleak" not in out.additional_context
+    )
+    assert on_session_start(event) is None  # consumed
+    assert not list((isolated_env["state"] / "handoff" / "seeds").iterdir())
+
+
+def test_hook_process_injects_seed_and_writes_handoff(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    nonce = store.new_nonce()
+    store.write_seed(nonce, "x" * 20000, TODO_SID)
+    payload = {
+        "session_id": "fresh-one",
+        "transcript_path": "",
+        "cwd": str(isolated_env["home"]),
+        "hook_event_name": "SessionStart",
+        "source": "startup",
+    }
+    proc = run_hook("SessionStart", payload, {"CC_GUARD_SEED": nonce})
+    assert proc.returncode == 0
+    context = json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert 9000 < len(context) < 10000  # Claude Code swaps anything over 10,000 for a preview
+    assert run_hook("SessionStart", payload, {"CC_GUARD_SEED": nonce}).stdout.strip() == ""
+    stop = {
+        "session_id": TODO_SID,
+        "transcript_path": str(path),
+        "cwd": str(isolated_env["home"]),
+        "hook_event_name": "Stop",
+    }
+    assert run_hook("Stop", stop).returncode == 0
+    md = (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").read_text()
+    assert "## Files touched" in md and "cart.py" in md
+
+
+def test_handoff_command_json_and_summarizer_fallback(isolated_env: dict[str, Path]) -> None:
+    install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    result = CliRunner().invoke(cli_main, ["handoff", CUT_SID[:8], "--json", "--summarizer", "api"])
+    assert result.exit_code == 0, result.output
+    assert "API summarizer is not available yet" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["session_id"] == CUT_SID
+    assert [f["path"] for f in data["files"]] == [f"{CWD}/payment/gateway.py"]
+    assert data["health"]["kind"] == "stream_truncated"
+    assert (isolated_env["state"] / "handoff" / f"{CUT_SID}.md").exists()
+    bad = CliRunner().invoke(cli_main, ["handoff", "ffffffff"])
+    assert bad.exit_code != 0 and "no session matches" in bad.output

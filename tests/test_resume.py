@@ -1,0 +1,139 @@
+"""``cc-guard resume``: mode choice, --print output, the seed, refusing a running session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cc_guard.cli import main as cli_main
+from tests.test_handoff_support import fake_claude_process, install_fixture
+
+CUT_SID = "22222222-aaaa-4bbb-8ccc-000000000002"
+PENDING_SID = "44444444-aaaa-4bbb-8ccc-000000000004"
+TODO_SID = "11111111-aaaa-4bbb-8ccc-000000000001"
+
+
+def _resume(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli_main, ["resume", *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_print_continue_names_the_cut_and_the_todo(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    monkeypatch.setenv("CC_GUARD_CLAUDE", "/opt/claude code/claude")
+    code, out, err = _resume(CUT_SID, "--mode", "continue", "--print")
+    assert code == 0, err
+    command = out.strip()
+    assert command.startswith("cd /home/dev/shop && ")
+    argv = shlex.split(command.split(" && ", 1)[1])
+    assert argv[:3] == ["/opt/claude code/claude", "--resume", CUT_SID]
+    prompt = argv[3]
+    assert "stream_truncated" in prompt
+    assert "cut off mid-stream" in prompt and "payment/ledger.py" in prompt
+    assert "The todo in progress was: Create ledger.py." in prompt
+    assert "Check first:" in prompt
+    assert "CC_GUARD_SEED" not in out
+
+
+def test_print_continue_names_the_pending_tool_call(isolated_env: dict[str, Path]) -> None:
+    install_fixture("handmade-pending.jsonl", isolated_env["claude"])
+    code, out, _ = _resume(PENDING_SID[:6], "--mode", "continue", "--print")
+    assert code == 0
+    prompt = shlex.split(out.strip().split(" && ", 1)[1])[-1]
+    assert "never returned a result: Bash: ./manage.py migrate --database staging" in prompt
+
+
+def test_print_fresh_writes_a_one_time_seed(isolated_env: dict[str, Path]) -> None:
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    code, out, _ = _resume(TODO_SID, "--mode", "fresh", "--print", "--", "--model", "opus")
+    assert code == 0
+    command = out.splitlines()[0]
+    env_part, rest = command.split(" && ", 1)[1].split(" ", 1)
+    name, nonce = env_part.split("=")
+    assert name == "CC_GUARD_SEED"
+    argv = shlex.split(rest)
+    assert argv[0] == "claude" and argv[1:3] == ["--model", "opus"] and "--resume" not in argv
+    seed_file = isolated_env["state"] / "handoff" / "seeds" / f"{nonce}.json"
+    seed = json.loads(seed_file.read_text())["text"]
+    assert len(seed) < 10_000
+    assert seed in out  # the seed is printed as it will be injected
+    assert "/home/dev/shop/cart.py" in seed and "/home/dev/shop/tests/test_discount.py" in seed
+    assert "never edit CHANGELOG.md by hand" in seed  # the latest request
+
+
+def test_auto_says_which_mode_and_why(isolated_env: dict[str, Path]) -> None:
+    install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    code, out, err = _resume(CUT_SID, "--print")
+    assert code == 0
+    assert "resuming with --mode continue: the transcript is intact" in err
+    assert "--resume" in out
+
+
+def test_refuses_a_running_session_naming_the_process(
+    isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    install_fixture("handmade-pending.jsonl", isolated_env["claude"])
+    proc = fake_claude_process(tmp_path)
+    try:
+        isolated_env["state"].mkdir(parents=True, exist_ok=True)
+        (isolated_env["state"] / "events.jsonl").write_text(
+            json.dumps(
+                {
+                    "time": "2026-03-01T10:00:15Z",
+                    "event": "PreToolUse",
+                    "session_id": PENDING_SID,
+                    "claude_pid": proc.pid,
+                }
+            )
+            + "\n"
+        )
+        code, _, err = _resume(PENDING_SID, "--mode", "continue")
+        assert code != 0
+        assert f"still running (pid {proc.pid} ({tmp_path}/claude 300))" in err
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_missing_claude_is_a_clear_error(
+    isolated_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(tmp_path))
+    monkeypatch.setenv("PATH", str(isolated_env["home"]))
+    monkeypatch.delenv("CC_GUARD_CLAUDE", raising=False)
+    code, _, err = _resume(TODO_SID, "--mode", "continue")
+    assert code != 0 and "no claude executable" in err and "CC_GUARD_CLAUDE" in err
+
+
+def test_fresh_runs_claude_with_the_nonce_and_its_hook_gets_the_seed(
+    isolated_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in for claude that does what Claude Code does at startup: run the SessionStart hook."""
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(tmp_path))
+    record = tmp_path / "record.json"
+    script = tmp_path / "fake-claude"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, subprocess, sys\n"
+        "payload = json.dumps({'session_id': 'new', 'cwd': os.getcwd(), 'hook_event_name': 'SessionStart', 'source': 'startup'})\n"
+        f"hook = subprocess.run([{sys.executable!r}, '-m', 'cc_guard', 'hook', 'SessionStart'], input=payload, capture_output=True, text=True)\n"
+        f"json.dump({{'argv': sys.argv, 'cwd': os.getcwd(), 'seed_env': os.environ.get('CC_GUARD_SEED'), 'hook': hook.stdout}}, open({str(record)!r}, 'w'))\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("CC_GUARD_CLAUDE", str(script))
+    code, _, err = _resume(TODO_SID, "--mode", "fresh")
+    assert code == 0, err
+    data = json.loads(record.read_text())
+    assert data["cwd"] == str(tmp_path) and data["seed_env"]
+    context = json.loads(data["hook"])["hookSpecificOutput"]["additionalContext"]
+    assert "cart.py" in context and "did not pick up" not in err
+    assert not list((isolated_env["state"] / "handoff" / "seeds").glob("*.json"))
+    assert os.environ.get("CC_GUARD_SEED") is None
