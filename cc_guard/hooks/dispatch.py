@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
 
 
 def _run(event_name: str) -> None:
-    raw = read_stdin(sys.stdin.buffer.fileno())
+    raw = read_stdin(sys.stdin.fileno()) if sys.stdin is not None else b""
     if not raw.strip():
         log_error(event_name, "empty stdin")
         return
