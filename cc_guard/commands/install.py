@@ -34,6 +34,7 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
     from cc_guard.config import ConfigError, load_config
     from cc_guard.install import settings
     from cc_guard.install.command import find_executable
+    from cc_guard.install.merge import EVENTS
 
     cwd = Path.cwd()
     try:
@@ -54,7 +55,7 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
                 click.echo()
         elif change.changed:
             saved = settings.apply_install(change)
-            notes = "; ".join(["hooks for 9 events", *change.notes])
+            notes = "; ".join([f"hooks for {len(EVENTS)} events", *change.notes])
             click.echo(f"Installed cc-guard into {path} ({notes}).")
             if saved is not None:
                 click.echo(f"Previous file saved as {saved}")
