@@ -178,9 +178,17 @@ def bash_touched(command: str, cwd: str | None) -> list[str]:
         elif name == "sed" and any(
             w == "-i" or w.startswith("-i") or w == "--in-place" for w in words[1:]
         ):
-            rest = [w for w in words[1:] if not w.startswith("-")]
-            has_e = any(w in ("-e", "--expression") for w in words[1:])
-            files = rest if has_e else rest[1:]
+            positional: list[str] = []
+            has_script = False
+            skip_next = False
+            for word in words[1:]:
+                if skip_next:
+                    skip_next = False
+                elif word in ("-e", "--expression", "-f", "--file"):
+                    has_script = skip_next = True
+                elif not word.startswith("-"):
+                    positional.append(word)
+            files = positional if has_script else positional[1:]
             found.extend(_resolve(a, base) for a in files if _plain(a))
 
     i = 0

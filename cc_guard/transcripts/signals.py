@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -65,7 +66,7 @@ def config_windows() -> dict[str, int]:
         windows = config.load_config().context.windows
     except Exception:
         return {}
-    if not isinstance(windows, dict):
+    if not isinstance(windows, Mapping):
         return {}
     return {str(k): v for k, v in windows.items() if isinstance(v, int) and v > 0}
 

@@ -1,0 +1,166 @@
+"""``cc-guard sessions`` and ``cc-guard status``: output, JSON shape, user errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cc_guard.cli import run
+from cc_guard.commands.sessions import SUMMARY_FIELDS
+from tests.test_transcripts_support import (
+    api_error,
+    assistant,
+    prompt,
+    session_path,
+    synthetic_error,
+    usage,
+    write,
+)
+
+OLD = 1_700_000_000.0
+
+
+@pytest.fixture
+def two_sessions(isolated_env: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
+    here = tmp_path / "work" / "here"
+    here.mkdir(parents=True)
+    claude = isolated_env["claude"]
+    write(
+        session_path(claude, "11111111-aaaa-4000-8000-000000000001", "-here"),
+        {**prompt("fix the bug", ts="2026-01-01T10:00:00.000Z"), "cwd": str(here)},
+        {
+            **assistant("Fixed.", ts="2026-01-01T10:00:05.000Z", use=usage(10, 0, 89_990, 5)),
+            "cwd": str(here),
+        },
+        mtime=OLD,
+    )
+    write(
+        session_path(claude, "22222222-bbbb-4000-8000-000000000002", "-elsewhere"),
+        prompt("hello", ts="2026-01-02T10:00:00.000Z"),
+        api_error(ts="2026-01-02T10:00:01.000Z"),
+        synthetic_error(ts="2026-01-02T10:00:09.000Z"),
+        mtime=OLD,
+    )
+    return {"here": here}
+
+
+def test_sessions_table_newest_first(
+    two_sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["sessions"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == [
+        "PROJECT",
+        "SESSION",
+        "MODEL",
+        "CONTEXT",
+        "STATE",
+        "LAST",
+        "ACTIVITY",
+        "INCIDENTS",
+    ]
+    assert out[1].split()[1:2] == ["22222222"]
+    assert "interrupted" in out[1] and out[1].rstrip().endswith("1")
+    assert "9% 90k/1M" in out[2] and "idle" in out[2] and "claude-opus-5-5" in out[2]
+
+
+def test_sessions_json_is_stable(
+    two_sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["sessions", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data) == ["sessions"]
+    rows = data["sessions"]
+    assert [list(r) for r in rows] == [list(SUMMARY_FIELDS)] * 2
+    second = rows[1]
+    assert second["session_id"] == "11111111-aaaa-4000-8000-000000000001"
+    assert (second["context_tokens"], second["context_window"], second["context_percent"]) == (
+        90_000,
+        1_000_000,
+        9.0,
+    )
+    assert (second["state"], second["incident_count"], second["turns"]) == ("idle", 0, 1)
+    assert rows[0]["incident_count"] == 1 and rows[0]["state"] == "interrupted"
+
+
+def test_sessions_project_filter(
+    two_sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["sessions", "--json", "--project", str(two_sessions["here"])]) == 0
+    rows = json.loads(capsys.readouterr().out)["sessions"]
+    assert [r["session_id"][:8] for r in rows] == ["11111111"]
+
+
+def test_status_by_prefix_text_and_json(
+    two_sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["status", "2222"]) == 0
+    out = capsys.readouterr().out
+    assert "22222222-bbbb-4000-8000-000000000002" in out
+    assert "overloaded 529 attempt 1/10  final" in out
+    assert run(["status", "2222", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["incident_count"] == 1
+    assert data["incidents"][0]["kind"] == "overloaded"
+    assert data["state"] == "interrupted"
+    assert data["prompts"][0]["text"] == "hello"
+
+
+def test_status_defaults_to_newest_session_of_the_cwd(
+    two_sessions: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(two_sessions["here"])
+    assert run(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["session_id"].startswith("11111111")
+
+
+def test_user_errors_are_one_line_and_nonzero(
+    two_sessions: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    assert run(["status", "nope"]) == 1
+    assert capsys.readouterr().err == "cc-guard: no session matches 'nope'\n"
+    write(
+        session_path(Path(os.environ["CLAUDE_CONFIG_DIR"]), "22222222-cccc"), prompt("x"), mtime=OLD
+    )
+    assert run(["status", "2222"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cc-guard: '2222' is ambiguous") and err.count("\n") == 1
+    monkeypatch.chdir(tmp_path)
+    assert run(["status"]) == 1
+    assert "no session for" in capsys.readouterr().err
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "no-such-dir"))
+    assert run(["sessions"]) == 1
+    assert "Claude Code directory not found" in capsys.readouterr().err
+
+
+def test_real_process_exit_code_and_empty_listing(isolated_env: dict[str, Path]) -> None:
+    isolated_env["claude"].mkdir(parents=True)
+    env = dict(os.environ)
+    ok = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "sessions"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (ok.returncode, ok.stdout) == (0, "No Claude Code sessions found.\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "status", "zzz"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr == "cc-guard: no session matches 'zzz'\n"
+    assert "Traceback" not in bad.stderr
