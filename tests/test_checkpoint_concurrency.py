@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -26,7 +27,9 @@ from tests.test_checkpoint_support import (
 def _start_hook(payload: dict[str, object]) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [str(CC_GUARD), "hook", str(payload["hook_event_name"])],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, so a kill takes its git children too
     )
     assert proc.stdin is not None
@@ -37,7 +40,7 @@ def _start_hook(payload: dict[str, object]) -> subprocess.Popen[bytes]:
 
 def test_parallel_hooks_in_one_repo_and_two_worktrees(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
-    linked = (tmp_path / "linked")
+    linked = tmp_path / "linked"
     git(repo, "worktree", "add", "-q", "-b", "side", str(linked))
     linked = linked.resolve()
     procs = []
@@ -75,10 +78,8 @@ def test_sigkill_at_random_points_leaves_fsck_clean_and_next_hook_works(
             (repo / "src" / f"m{i}.py").write_text(f"round {round_} {i}\n")
         proc = _start_hook(tool_payload(repo, sid, "Bash"))
         time.sleep(rng.uniform(0, 0.25))
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=30)
         fsck_clean(repo)
     # The next hook works and records exactly the work tree.

@@ -148,8 +148,12 @@ def test_not_a_git_repository(tmp_path: Path, isolated_env: dict[str, Path]) -> 
 
 def test_enclosing_git_environment_is_ignored(repo: Path, tmp_path: Path) -> None:
     decoy = make_repo(tmp_path / "decoy")
-    env = dict(os.environ, GIT_DIR=str(decoy / ".git"), GIT_INDEX_FILE=str(decoy / ".git" / "index"),
-               GIT_WORK_TREE=str(decoy))
+    env = dict(
+        os.environ,
+        GIT_DIR=str(decoy / ".git"),
+        GIT_INDEX_FILE=str(decoy / ".git" / "index"),
+        GIT_WORK_TREE=str(decoy),
+    )
     (repo / "agent.txt").write_text("x\n")
     proc = run_hook("PostToolUse", tool_payload(repo, SID), env=env)
     assert proc.returncode == 0

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from cc_guard.checkpoints.exclude import Settings
+from cc_guard.checkpoints.gitcmd import find_repo
 from cc_guard.checkpoints.history import list_checkpoints
 from cc_guard.checkpoints.snapshot import index_path, take_checkpoint
-from cc_guard.checkpoints.gitcmd import find_repo
 from tests.test_checkpoint_support import (
     expected_tree,
     fsck_clean,
@@ -195,8 +195,15 @@ def test_ref_moved_by_someone_else_is_chained_not_clobbered(repo: Path) -> None:
     first = take_checkpoint(repo, SID, "UserPromptSubmit")
     assert first is not None
     # Another writer appends to the chain behind our back (as a restore would).
-    other = git(repo, "commit-tree", f"{first}^{{tree}}", "-p", first, "-m",
-                f"x\n\nCC-Guard-Session: {SID}\nCC-Guard-Event: PreRestore\n").strip()
+    other = git(
+        repo,
+        "commit-tree",
+        f"{first}^{{tree}}",
+        "-p",
+        first,
+        "-m",
+        f"x\n\nCC-Guard-Session: {SID}\nCC-Guard-Event: PreRestore\n",
+    ).strip()
     git(repo, "update-ref", f"refs/cc-guard/{SID}", other, first)
     (repo / "notes.txt").write_text("changed\n")
     sha = take_checkpoint(repo, SID, "Stop")

@@ -40,15 +40,22 @@ def make_repo(path: Path) -> Path:
 
 
 def run_hook(
-    event: str, payload: dict[str, Any] | str | bytes, env: dict[str, str] | None = None,
+    event: str,
+    payload: dict[str, Any] | str | bytes,
+    env: dict[str, str] | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[bytes]:
     """The real console script, as Claude Code runs it."""
-    data = payload if isinstance(payload, bytes) else (
-        payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+    data = (
+        payload
+        if isinstance(payload, bytes)
+        else (payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
     )
     return subprocess.run(
-        [str(CC_GUARD), "hook", event], input=data, capture_output=True, timeout=timeout,
+        [str(CC_GUARD), "hook", event],
+        input=data,
+        capture_output=True,
+        timeout=timeout,
         env=env,
     )
 
@@ -59,11 +66,17 @@ def cli(cwd: Path, *args: str, input: str | None = None) -> subprocess.Completed
     )
 
 
-def tool_payload(repo: Path, session: str, tool: str = "Write", event: str = "PostToolUse",
-                 **extra: Any) -> dict[str, Any]:
+def tool_payload(
+    repo: Path, session: str, tool: str = "Write", event: str = "PostToolUse", **extra: Any
+) -> dict[str, Any]:
     return {
-        "session_id": session, "cwd": str(repo), "transcript_path": "",
-        "hook_event_name": event, "tool_name": tool, "tool_input": {}, **extra,
+        "session_id": session,
+        "cwd": str(repo),
+        "transcript_path": "",
+        "hook_event_name": event,
+        "tool_name": tool,
+        "tool_input": {},
+        **extra,
     }
 
 
@@ -74,21 +87,31 @@ def user_state(repo: Path) -> dict[str, Any]:
     common = common if common.is_absolute() else (repo / common).resolve()
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")
     refs = [
-        line for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+        line
+        for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
         if not line.startswith("refs/cc-guard/")
     ]
     special = {}
     for name in ("HEAD", "MERGE_HEAD", "ORIG_HEAD", "CHERRY_PICK_HEAD", "index", "index.lock"):
         p = gd / name
         special[name] = p.read_bytes() if p.exists() else None
-    rebase = sorted(str(p.relative_to(gd)) for d in ("rebase-merge", "rebase-apply")
-                    for p in (gd / d).rglob("*")) if any((gd / d).exists() for d in ("rebase-merge", "rebase-apply")) else []
+    rebase = (
+        sorted(
+            str(p.relative_to(gd))
+            for d in ("rebase-merge", "rebase-apply")
+            for p in (gd / d).rglob("*")
+        )
+        if any((gd / d).exists() for d in ("rebase-merge", "rebase-apply"))
+        else []
+    )
     return {
         "special": special,
         "refs": refs,
         "stash": git(repo, "stash", "list", env=env),
         "config": (common / "config").read_bytes(),
-        "status": git(repo, "status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all", env=env),
+        "status": git(
+            repo, "status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all", env=env
+        ),
         "worktree": worktree_files(repo),
         "rebase": rebase,
     }
@@ -139,14 +162,18 @@ def tree_of(repo: Path, rev: str) -> dict[str, tuple[str, str]]:
 
 def ref_sha(repo: Path, session: str) -> str | None:
     proc = subprocess.run(
-        ["git", "rev-parse", "-q", "--verify", f"refs/cc-guard/{session}"], cwd=repo,
-        capture_output=True, text=True,
+        ["git", "rev-parse", "-q", "--verify", f"refs/cc-guard/{session}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
     )
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def fsck_clean(repo: Path) -> None:
-    proc = subprocess.run(["git", "fsck", "--no-progress"], cwd=repo, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "fsck", "--no-progress"], cwd=repo, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "error" not in proc.stderr.lower(), proc.stderr
 

@@ -42,17 +42,24 @@ def test_garbage_or_empty_stdin_exits_0_and_is_logged(
     assert "PostToolUse" in log and len(log.splitlines()) == 1
 
 
-def test_unknown_event_exits_0_logged_and_recorded(tmp_path: Path, isolated_env: dict[str, Path]) -> None:
+def test_unknown_event_exits_0_logged_and_recorded(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
     proc = run_hook("NoSuchEvent", {"session_id": SID, "cwd": str(tmp_path)})
     assert proc.returncode == 0
     assert "unknown hook event" in _errors(isolated_env["state"])
     assert _events(isolated_env["state"])[-1]["event"] == "NoSuchEvent"
 
 
-def test_event_log_line_has_the_agreed_fields(tmp_path: Path, isolated_env: dict[str, Path]) -> None:
+def test_event_log_line_has_the_agreed_fields(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
     payload = {
-        "session_id": SID, "cwd": str(tmp_path), "transcript_path": "/x/y.jsonl",
-        "hook_event_name": "StopFailure", "error": "server_error",
+        "session_id": SID,
+        "cwd": str(tmp_path),
+        "transcript_path": "/x/y.jsonl",
+        "hook_event_name": "StopFailure",
+        "error": "server_error",
         "last_assistant_message": "API Error: 529 secret-ish text",
     }
     assert run_hook("StopFailure", payload).returncode == 0
@@ -66,14 +73,18 @@ def test_event_log_line_has_the_agreed_fields(tmp_path: Path, isolated_env: dict
     assert oct((isolated_env["state"] / "events.jsonl").stat().st_mode & 0o777) == "0o600"
 
 
-def test_claude_pid_is_found_by_walking_parents(tmp_path: Path, isolated_env: dict[str, Path]) -> None:
+def test_claude_pid_is_found_by_walking_parents(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
     payload_file = tmp_path / "payload.json"
     payload_file.write_text(json.dumps({"session_id": SID, "cwd": str(tmp_path)}))
     # A parent whose argv[0] is "claude", running the hook through a shell like Claude Code.
     script = f'"{CC_GUARD}" hook Stop < "{payload_file}"; echo $PPID'
     proc = subprocess.run(
-        ["bash", "-c", f'exec -a claude bash -c {json.dumps(script)}'],
-        capture_output=True, text=True, timeout=60,
+        ["bash", "-c", f"exec -a claude bash -c {json.dumps(script)}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     record = _events(isolated_env["state"])[-1]
@@ -82,7 +93,9 @@ def test_claude_pid_is_found_by_walking_parents(tmp_path: Path, isolated_env: di
     assert cmdline.exists()  # /proc is there, so the walk had something to read
 
 
-def test_post_tool_use_write_checkpoints_and_read_does_not(tmp_path: Path, isolated_env: dict[str, Path]) -> None:
+def test_post_tool_use_write_checkpoints_and_read_does_not(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
     repo = make_repo(tmp_path / "repo")
     (repo / "new.py").write_text("x = 1\n")
     assert run_hook("PostToolUse", tool_payload(repo, SID, "Read")).returncode == 0
@@ -92,7 +105,9 @@ def test_post_tool_use_write_checkpoints_and_read_does_not(tmp_path: Path, isola
     assert proc.returncode == 0 and proc.stdout == b""
     sha = ref_sha(repo, SID)
     assert sha is not None
-    assert git(repo, "log", "-1", "--format=%s", sha).strip() == "cc-guard: PostToolUse Write new.py"
+    assert (
+        git(repo, "log", "-1", "--format=%s", sha).strip() == "cc-guard: PostToolUse Write new.py"
+    )
     assert _errors(isolated_env["state"]) == ""
 
 
@@ -109,8 +124,14 @@ def test_extra_tools_from_config_checkpoint(tmp_path: Path, isolated_env: dict[s
 
 @pytest.mark.parametrize(
     ("command", "expect"),
-    [("rm notes.txt", True), ("git reset --hard", True), ("echo hi > README.md", True),
-     ("ls -la", False), ("git status", False), ("echo hi > brand-new.txt", False)],
+    [
+        ("rm notes.txt", True),
+        ("git reset --hard", True),
+        ("echo hi > README.md", True),
+        ("ls -la", False),
+        ("git status", False),
+        ("echo hi > brand-new.txt", False),
+    ],
 )
 def test_pre_tool_use_checkpoints_before_destructive_bash(
     tmp_path: Path, command: str, expect: bool
@@ -124,7 +145,9 @@ def test_pre_tool_use_checkpoints_before_destructive_bash(
         assert "CC-Guard-Event: PreToolUse" in git(repo, "log", "-1", "--format=%B", sha)
 
 
-@pytest.mark.parametrize("event", ["UserPromptSubmit", "Stop", "StopFailure", "PreCompact", "SessionEnd"])
+@pytest.mark.parametrize(
+    "event", ["UserPromptSubmit", "Stop", "StopFailure", "PreCompact", "SessionEnd"]
+)
 def test_lifecycle_events_checkpoint(tmp_path: Path, event: str) -> None:
     repo = make_repo(tmp_path / "repo")
     payload = {"session_id": SID, "cwd": str(repo), "hook_event_name": event, "prompt": "go\nnow"}
@@ -164,21 +187,30 @@ def test_outputs_are_printed_as_claude_code_json(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     spec = f"{__name__}:context_handler"
-    rc = _run_in_process(monkeypatch, "SessionStart", {"session_id": SID, "cwd": str(tmp_path)}, [spec])
+    rc = _run_in_process(
+        monkeypatch, "SessionStart", {"session_id": SID, "cwd": str(tmp_path)}, [spec]
+    )
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc == {
-        "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": f"seed for {SID}"},
+        "hookSpecificOutput": {
+            "hookEventName": "SessionStart",
+            "additionalContext": f"seed for {SID}",
+        },
         "systemMessage": "hello",
     }
 
 
 def test_a_failing_handler_is_logged_and_the_next_still_runs(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     isolated_env: dict[str, Path],
 ) -> None:
     specs = [f"{__name__}:failing_handler", "no.such.module:fn", f"{__name__}:context_handler"]
-    rc = _run_in_process(monkeypatch, "UserPromptSubmit", {"session_id": SID, "cwd": str(tmp_path)}, specs)
+    rc = _run_in_process(
+        monkeypatch, "UserPromptSubmit", {"session_id": SID, "cwd": str(tmp_path)}, specs
+    )
     assert rc == 0
     assert "additionalContext" in capsys.readouterr().out
     log = _errors(isolated_env["state"])
@@ -190,15 +222,23 @@ def test_the_whole_hook_is_bounded_by_a_deadline(
 ) -> None:
     monkeypatch.setenv(dispatch.DEADLINE_ENV, "0.3")
     started = time.monotonic()
-    rc = _run_in_process(monkeypatch, "Stop", {"session_id": SID, "cwd": str(tmp_path)}, [f"{__name__}:slow_handler"])
+    rc = _run_in_process(
+        monkeypatch, "Stop", {"session_id": SID, "cwd": str(tmp_path)}, [f"{__name__}:slow_handler"]
+    )
     assert rc == 0
     assert time.monotonic() - started < 10
     assert "gave up" in _errors(isolated_env["state"])
 
 
-def test_stdin_that_never_closes_does_not_hang(tmp_path: Path, isolated_env: dict[str, Path]) -> None:
-    proc = subprocess.Popen([str(CC_GUARD), "hook", "Stop"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def test_stdin_that_never_closes_does_not_hang(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
+    proc = subprocess.Popen(
+        [str(CC_GUARD), "hook", "Stop"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdin is not None
     proc.stdin.write(b'{"session_id": "x"')
     proc.stdin.flush()
@@ -208,5 +248,7 @@ def test_stdin_that_never_closes_does_not_hang(tmp_path: Path, isolated_env: dic
 
 
 def test_hook_help_goes_through_click() -> None:
-    proc = subprocess.run([str(CC_GUARD), "hook", "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(CC_GUARD), "hook", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and "EVENT" in proc.stdout

@@ -1,0 +1,148 @@
+"""The checkpoints, diff, restore (and --undo) and prune commands, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from cc_guard.checkpoints.snapshot import take_checkpoint
+from tests.test_checkpoint_support import cli, git, make_repo, ref_sha, user_state
+
+SID = "c0ffee00-1234-4abc-8def-000000000001"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo")
+
+
+def _session(repo: Path) -> list[str]:
+    """A scripted session: start, write a file, edit one, delete one with Bash."""
+    shas = [take_checkpoint(repo, SID, "UserPromptSubmit", prompt="build it")]
+    (repo / "feature.py").write_text("def feature():\n    return 1\n")
+    shas.append(take_checkpoint(repo, SID, "PostToolUse", "Write", ["feature.py"]))
+    (repo / "src" / "app.py").write_text("print('edited')\n")
+    shas.append(take_checkpoint(repo, SID, "PostToolUse", "Edit", ["src/app.py"]))
+    shas.append(take_checkpoint(repo, SID, "PreToolUse", "Bash"))  # unchanged: None
+    (repo / "README.md").unlink()
+    shas.append(take_checkpoint(repo, SID, "PostToolUse", "Bash"))
+    return [s for s in shas if s]
+
+
+def test_checkpoints_lists_the_chain_newest_first(repo: Path) -> None:
+    shas = _session(repo)
+    proc = cli(repo / "src", "checkpoints", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["session_id"] == SID
+    assert [c["sha"] for c in doc["checkpoints"]] == list(reversed(shas))
+    assert doc["checkpoints"][0]["files"] == ["README.md"]
+    assert doc["checkpoints"][1]["tool"] == "Edit"
+    table = cli(repo, "checkpoints", SID[:6])
+    assert table.returncode == 0 and shas[-1][:10] in table.stdout and "Write" in table.stdout
+
+
+def test_checkpoints_errors_are_one_line(tmp_path: Path, repo: Path) -> None:
+    proc = cli(repo, "checkpoints")
+    assert proc.returncode == 1 and proc.stderr.startswith("cc-guard: no cc-guard checkpoints")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    proc = cli(plain, "checkpoints")
+    assert proc.returncode == 1 and "not inside a git work tree" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_diff_against_work_tree_and_between_checkpoints(repo: Path) -> None:
+    shas = _session(repo)
+    (repo / "untracked-now.txt").write_text("new\n")
+    proc = cli(repo, "diff", shas[0][:10], "--stat")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("feature.py", "README.md", "src/app.py", "untracked-now.txt"):
+        assert name in proc.stdout
+    proc = cli(repo, "diff", f"{shas[0][:10]}..{shas[1][:10]}")
+    assert "+def feature():" in proc.stdout and "README.md" not in proc.stdout
+    proc = cli(repo / "src", "diff", shas[0], "app.py")
+    assert "+print('edited')" in proc.stdout and "feature.py" not in proc.stdout
+
+
+def test_restore_brings_back_deleted_and_removes_only_session_files(repo: Path) -> None:
+    shas = _session(repo)
+    (repo / "user-made.txt").write_text("the user wrote this outside the session\n")
+    head, index = git(repo, "rev-parse", "HEAD"), (repo / ".git" / "index").read_bytes()
+    proc = cli(repo, "restore", shas[0][:10], "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "README.md").read_text() == "# demo\n"
+    assert (repo / "src" / "app.py").read_text() == "print('hi')\n"
+    assert not (repo / "feature.py").exists()  # created by the session: removed
+    assert (repo / "user-made.txt").exists()  # never the user's
+    assert (repo / "notes.txt").exists() and (repo / "debug.log").exists()
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert (repo / ".git" / "index").read_bytes() == index
+    # Undo puts everything back as it was before the restore.
+    undo = cli(repo, "restore", "--undo", "--yes")
+    assert undo.returncode == 0, undo.stderr
+    assert not (repo / "README.md").exists()
+    assert (repo / "feature.py").read_text() == "def feature():\n    return 1\n"
+    assert (repo / "src" / "app.py").read_text() == "print('edited')\n"
+    assert (repo / "user-made.txt").exists()
+    assert cli(repo, "restore", "--undo", "--yes").returncode == 1  # nothing left to undo
+
+
+def test_restore_paths_only_and_confirmation(repo: Path) -> None:
+    shas = _session(repo)
+    before = user_state(repo)
+    proc = cli(repo, "restore", shas[0][:10], input="n\n")
+    assert proc.returncode == 1 and "README.md" in proc.stdout and "Nothing changed" in proc.stdout
+    after = user_state(repo)
+    assert after["worktree"] == before["worktree"]
+    proc = cli(repo / "src", "restore", shas[0][:10], "app.py", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "src" / "app.py").read_text() == "print('hi')\n"
+    assert not (repo / "README.md").exists() and (repo / "feature.py").exists()
+
+
+def test_restore_keeps_session_files_the_user_changed_since(repo: Path) -> None:
+    shas = _session(repo)
+    (repo / "feature.py").write_text("user improved it\n")
+    proc = cli(repo, "restore", shas[0][:10], "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "feature.py").read_text() == "user improved it\n"
+    assert "keep" in proc.stdout
+
+
+def test_restore_api_takes_a_safety_checkpoint(repo: Path) -> None:
+    from cc_guard.checkpoints import list_checkpoints, restore_checkpoint
+
+    shas = _session(repo)
+    (repo / "feature.py").write_text("changed after the last checkpoint\n")
+    result = restore_checkpoint(repo, shas[1])
+    assert result.applied and "src/app.py" in result.written
+    chain = list_checkpoints(repo, SID)
+    assert chain[0].sha == result.safety and chain[0].event == "PreRestore"
+    assert "changed after" in git(repo, "show", f"{result.safety}:feature.py")
+
+
+def test_prune_drops_refs_and_indexes(repo: Path, isolated_env: dict[str, Path]) -> None:
+    for sid in ("old-session", "mid-session", "new-session"):
+        (repo / f"{sid}.txt").write_text(sid)
+        assert take_checkpoint(repo, sid, "Stop") is not None
+        time.sleep(1.1)  # distinct committer seconds, so "newest" is well defined
+    indexes = list((isolated_env["state"] / "checkpoints").rglob("*.index"))
+    assert len(indexes) == 3
+    dry = cli(repo, "prune", "--keep-last", "1", "--dry-run", "--json")
+    assert json.loads(dry.stdout)["sessions"] == ["mid-session", "old-session"]
+    assert ref_sha(repo, "old-session") is not None
+    proc = cli(repo, "prune", "--keep-last", "2")
+    assert proc.returncode == 0 and "Dropped 1 session ref(s) with 1 checkpoint(s)" in proc.stdout
+    assert ref_sha(repo, "old-session") is None and ref_sha(repo, "mid-session") is not None
+    assert len(list((isolated_env["state"] / "checkpoints").rglob("*.index"))) == 2
+    assert cli(repo, "prune", "--session", "mid").returncode == 0
+    assert ref_sha(repo, "mid-session") is None
+    assert cli(repo, "prune", "--older-than", "0").returncode == 0
+    assert ref_sha(repo, "new-session") is None
+    assert git(repo, "for-each-ref", "refs/cc-guard/") == ""
+    assert os.path.exists(repo / "old-session.txt")  # prune never touches files
