@@ -183,7 +183,7 @@ def build_model(
     model = SessionModel(session_id=session_id, transcript_path=str(path))
     model.project_dir = fold.cwd
     model.git_branch = fold.git_branch
-    model.model = fold.model
+    model.model = fold.model or fold.requested_model
     model.version = fold.version
     model.first_activity = fold.first_ts or _iso(mtime)
     model.last_activity = fold.last_ts or _iso(mtime)
@@ -234,7 +234,7 @@ def _context(
     model: SessionModel, fold: Fold, feed: dict[str, object] | None, windows: dict[str, int]
 ) -> None:
     """Context fill, and the window: statusline feed > config override > model table."""
-    name = fold.context_model or fold.model
+    name = fold.context_model or fold.model or fold.requested_model
     model.context_tokens = fold.context_tokens
     window, source = table_window(name, fold.context_tokens), "transcript"
     if name and name in windows:

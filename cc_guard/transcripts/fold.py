@@ -107,6 +107,7 @@ _SCALAR_FIELDS = (
     "phase",
     "phase_ts",
     "stop_reason",
+    "requested_model",
 )
 
 
@@ -138,6 +139,9 @@ class Fold:
     phase: str = Phase.NONE
     phase_ts: str | None = None
     stop_reason: str | None = None
+    #: The model Claude Code asked for (``api-request`` records): names the model
+    #: of a session whose every request failed, so it has no real response.
+    requested_model: str | None = None
     stats: ParseStats = field(default_factory=ParseStats)
 
     # --- serialisation (the persistent index) ---------------------------------
@@ -196,6 +200,11 @@ class Fold:
             self._user(record, ts, side)
         elif rtype == "system":
             self._system(record, ts, side)
+        elif rtype == "api-request":
+            params = record.get("params")
+            model = params.get("model") if isinstance(params, dict) else None
+            if isinstance(model, str) and model:
+                self.requested_model = model
 
     def add_oversized(self, head: bytes) -> None:
         """A record too big to parse: still close the tool calls its head answers."""

@@ -30,7 +30,8 @@ from typing import Any
 from cc_guard.transcripts.model import ParseStats
 
 #: Records the session model is built from; everything else is skipped unparsed.
-WANTED_TYPES = frozenset({"user", "assistant", "system"})
+#: (``api-request`` lines are small and name the model a failed session asked for.)
+WANTED_TYPES = frozenset({"user", "assistant", "system", "api-request"})
 #: Record types seen in real transcripts that the model does not need. They are
 #: skipped silently; any other type is counted in ``ParseStats.unknown_record_types``.
 KNOWN_SKIPPED_TYPES = frozenset(
@@ -40,7 +41,6 @@ KNOWN_SKIPPED_TYPES = frozenset(
         "queue-operation",
         "last-prompt",
         "cost-state",
-        "api-request",
         "api-request-blob",
         "api-request-shape",
         "tools-used",
