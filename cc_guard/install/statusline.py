@@ -17,13 +17,16 @@ Never fails: anything unexpected gives a neutral line and exit 0.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import sys
 import time
-from typing import Any
+
+# Not ``from typing import ...``: typing costs ~2 ms to import and this runs every few
+# seconds. mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NEUTRAL = "cc-guard"
 FEED_DIR = "statusline"
@@ -31,7 +34,49 @@ FEED_DIR = "statusline"
 EVENTS_TAIL_BYTES = 64 * 1024
 #: Below this fill the config's warn_percent is not read (it defaults to 80).
 CONFIG_FLOOR_PERCENT = 50.0
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _safe_id(value: object) -> bool:
+    """A session id usable as a file name (Claude Code's are UUIDs)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 128
+        and value[0] not in ".-"
+        and all(ch in _ID_CHARS for ch in value)
+    )
+
+
+def state_dir() -> str:
+    """``cc_guard.paths.state_dir()`` without importing pathlib and tempfile (~8 ms).
+
+    Covers the override and Linux's XDG rule (what platformdirs does there); anything
+    else asks cc_guard.paths. tests/test_statusline.py checks the two agree.
+    """
+    env = os.environ.get("CC_GUARD_HOME")
+    if env:
+        path = os.path.expanduser(env)
+    elif sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_STATE_HOME", "")
+        if not base.strip():
+            base = os.path.expanduser("~/.local/state")
+        path = os.path.join(base, "cc-guard")
+    else:
+        from cc_guard.paths import state_dir as slow_state_dir
+
+        return str(slow_state_dir())
+    _private_dir(path)
+    return path
+
+
+def _private_dir(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        return
+    if mode & 0o077:
+        os.chmod(path, 0o700)
 
 
 def feed_record(payload: dict[str, Any], now: float | None = None) -> dict[str, Any]:
@@ -63,13 +108,12 @@ def _number(value: Any) -> int | float | None:
 def store(record: dict[str, Any]) -> None:
     """Write the feed file atomically, 0600 (no fsync: it is rewritten every few seconds)."""
     session_id = record.get("session_id")
-    if not isinstance(session_id, str) or not _SAFE_ID.match(session_id):
+    if not isinstance(session_id, str) or not _safe_id(session_id):
         return
-    from cc_guard.paths import state_subdir
-
-    directory = state_subdir(FEED_DIR)
-    target = directory / f"{session_id}.json"
-    tmp = directory / f".{session_id}.{os.getpid()}.tmp"
+    directory = os.path.join(state_dir(), FEED_DIR)
+    _private_dir(directory)
+    target = os.path.join(directory, f"{session_id}.json")
+    tmp = os.path.join(directory, f".{session_id}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, json.dumps(record, separators=(",", ":")).encode())
@@ -165,9 +209,10 @@ def record_payload(raw: bytes) -> dict[str, Any] | None:
     if not isinstance(payload, dict):
         return None
     record = feed_record(payload)
-    # On failure the line still shows; the engine falls back to its own estimate.
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - contextlib is one more import on the hot path
         store(record)
+    except OSError:
+        pass  # the line still shows; the engine falls back to its own estimate
     return record
 
 
@@ -177,8 +222,6 @@ def line_for(record: dict[str, Any] | None) -> str:
     incident = None
     session_id = record.get("session_id")
     if isinstance(session_id, str) and session_id:
-        from cc_guard.paths import state_dir
-
         incident = last_incident(session_id, os.path.join(state_dir(), "events.jsonl"))
     return render(record, incident)
 
