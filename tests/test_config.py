@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,42 @@ def test_import_is_stdlib_only() -> None:
     ).stdout
     # No config file exists in the isolated env, so not even tomllib is imported.
     assert out.strip() == "[]"
+
+
+def test_config_show_names_each_source(
+    tmp_path: Path,
+    isolated_env: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cc_guard.cli import run
+
+    user = write_user(isolated_env, '[backup]\nremote = "backup"\n')
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".cc-guard.toml").write_text("[context]\nwarn_percent = 90\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert f'remote = "backup"  # user: {user}' in out
+    assert f"warn_percent = 90  # project: {tmp_path / '.cc-guard.toml'}" in out
+    assert "max_file_mb = 20  # default" in out
+
+    assert run(["config", "show", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["values"]["backup"]["remote"] == "backup"
+    assert data["values"]["checkpoints"]["exclude"] == list(DEFAULT_EXCLUDE)
+    assert data["sources"]["backup.remote"] == f"user: {user}"
+    assert data["sources"]["context.warn_percent"] == f"project: {tmp_path / '.cc-guard.toml'}"
+    assert data["sources"]["git.commit_trailer"] == "default"
+
+
+def test_config_show_reports_errors_in_one_line(
+    isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cc_guard.cli import run
+
+    path = write_user(isolated_env, "[git]\ncommit_trailer = 'yes'\n")
+    assert run(["config", "show"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert str(path) in err and "git.commit_trailer" in err and "a boolean" in err

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -359,3 +360,35 @@ def test_hook_command_is_shell_quoted(tmp_path: Path) -> None:
     command = hook_command([str(weird)], "Stop")
     out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True)
     assert out.stdout == "hook|Stop|"
+
+
+@pytest.mark.parametrize(
+    ("command", "own"),
+    [
+        ("/opt/venv/bin/cc-guard hook Stop", True),
+        ("'/home/me/my venv/bin/cc-guard' hook PreToolUse", True),
+        ("/usr/bin/python3 -m cc_guard hook Stop", True),
+        ("cc-guard hook Stop", True),
+        ("echo cc-guard hook Stop", False),
+        ("/bin/cc-guard-notify hook Stop", False),
+        ("cc-guard hook Stop && rm -rf /tmp/x", False),
+        ('"${CLAUDE_PLUGIN_ROOT}/hooks/run-hook" Stop', False),
+        ("cc-guard 'unbalanced", False),
+    ],
+)
+def test_only_cc_guards_own_hook_commands_are_recognised(command: str, own: bool) -> None:
+    from cc_guard.install.command import is_own_hook
+
+    assert is_own_hook(command) is own
+
+
+def test_console_script_installs_its_own_path(repo: Path) -> None:
+    exe = Path(sys.executable).parent / "cc-guard"
+    out = subprocess.run(
+        [str(exe), "install", "--scope", "project", "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f'"command": "{exe} hook SessionEnd"' in out.stdout
+    assert not settings_file(repo).exists()
