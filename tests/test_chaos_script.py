@@ -50,6 +50,8 @@ def answers(script: list[dict[str, Any]], requests: list[RequestView]) -> list[i
         ([{"tool_use": {"name": "Write"}}], "'tool_use' must be a non-empty list"),
         ([{"fault": {"status": 500}, "text": "x"}], "a status fault answers with an error body"),
         (["just text"], "entry 0: must be a JSON object"),
+        ([{"fault": {"reset": True}}], "'reset' drops the connection at a cut"),
+        ([{"fault": {"status": 529, "reset": True}}], "'reset' drops the connection at a cut"),
     ],
 )
 def test_bad_entry_error_names_file_entry_and_problem(

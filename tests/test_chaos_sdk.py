@@ -128,12 +128,12 @@ def test_other_statuses_map_to_their_sdk_classes(sdk_for: Any) -> None:
 def test_cut_stream_raises_the_sdk_truncation_error(sdk_for: Any) -> None:
     client, _ = sdk_for(
         [
-            {"fault": {"cut_mid_text": True}, "text": "Here is the partial answ"},
-            {"fault": {"cut_after_events": 4}, "text": "cut after four events"},
-            {"fault": {"cut_after_events": 2}, "text": "cut non-streaming"},
+            {"fault": {"cut_mid_text": True, "reset": True}, "text": "Here is the partial answ"},
+            {"fault": {"cut_after_events": 4, "reset": True}, "text": "cut after four events"},
+            {"fault": {"cut_after_events": 2, "reset": True}, "text": "cut non-streaming"},
         ]
     )
-    # While a stream is being read the SDK lets its HTTP library's error through.
+    # A connection lost while a stream is read: the SDK lets its HTTP library's error through.
     with pytest.raises(SDK_HTTP.RemoteProtocolError, match="incomplete chunked read"):
         create(client, stream=True)
     with pytest.raises(SDK_HTTP.RemoteProtocolError):
@@ -142,6 +142,14 @@ def test_cut_stream_raises_the_sdk_truncation_error(sdk_for: Any) -> None:
     with pytest.raises(anthropic.APIConnectionError) as err:
         create(client, stream=False)
     assert not isinstance(err.value, anthropic.APITimeoutError)
+
+
+def test_cleanly_ended_short_stream_looks_like_success_to_the_sdk(sdk_for: Any) -> None:
+    """The failure cc-guard exists for: no exception, just a message that never finished."""
+    client, _ = sdk_for([{"fault": {"cut_mid_text": True}, "text": "Here is the partial answ"}])
+    message = create(client, stream=True)
+    assert message.stop_reason is None
+    assert message.content[0].text == ""  # the half-sent delta was dropped
 
 
 def test_stall_with_read_timeout_raises_api_timeout(sdk_for: Any) -> None:

@@ -242,33 +242,65 @@ def test_retry_after_and_message_can_be_set(chaos: Any) -> None:
     assert resp.json()["error"]["message"] == "slow down"
 
 
-def test_cut_after_events_sends_exactly_n_events_and_breaks_the_body(chaos: Any) -> None:
+def test_cut_after_events_sends_exactly_n_events_then_ends_the_body(chaos: Any) -> None:
     server = chaos(
         [{"fault": {"cut_after_events": 3}, "text": "one two three four five six seven"}]
     )
     status, data, error = read_stream(server.url, body())
-    assert status == 200
-    assert error == "RemoteProtocolError"  # connection closed before the final chunk
+    # A complete HTTP response whose event stream stops short (Claude Code: StreamTruncated).
+    assert (status, error) == (200, None)
     names = [n for n, _ in parse_events(data)]
     assert names == ["message_start", "content_block_start", "content_block_delta"]
 
 
-def test_cut_after_more_events_than_the_answer_has_still_withholds_message_stop(chaos: Any) -> None:
+def test_reset_drops_the_connection_at_the_cut(chaos: Any) -> None:
+    server = chaos(
+        [{"fault": {"cut_after_events": 3, "reset": True}, "text": "one two three four five"}]
+    )
+    status, data, error = read_stream(server.url, body())
+    assert status == 200
+    assert error == "RemoteProtocolError"  # closed before the final chunk
+    assert [n for n, _ in parse_events(data)] == [
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+    ]
+
+
+def test_cut_after_more_events_than_the_answer_has_still_withholds_message_stop(
+    chaos: Any,
+) -> None:
     server = chaos([{"fault": {"cut_after_events": 500}, "text": "short"}])
     _, data, error = read_stream(server.url, body())
-    assert error == "RemoteProtocolError"
+    assert error is None
     names = [n for n, _ in parse_events(data)]
     assert names[-1] == "message_delta" and "message_stop" not in names
 
 
-def test_cut_mid_text_closes_inside_a_text_delta(chaos: Any) -> None:
+@pytest.mark.parametrize("reset", [False, True])
+def test_cut_mid_text_ends_inside_a_text_delta(chaos: Any, reset: bool) -> None:
     text = "Here is the partial answer that never finishes"
-    server = chaos([{"fault": {"cut_mid_text": True}, "text": text}])
+    server = chaos([{"fault": {"cut_mid_text": True, "reset": reset}, "text": text}])
     _, data, error = read_stream(server.url, body())
-    assert error == "RemoteProtocolError"
+    assert error == ("RemoteProtocolError" if reset else None)
     tail = data.decode().rsplit("\n\n", 1)[1]
     assert tail.startswith("event: content_block_delta\ndata: ")
     assert '"text": "Here' in tail and not tail.endswith("}")  # the JSON is cut inside the text
+
+
+def test_non_streaming_cut_sends_half_a_message(chaos: Any) -> None:
+    server = chaos(
+        [
+            {"fault": {"cut_after_events": 1}, "text": "half of this arrives"},
+            {"fault": {"cut_after_events": 1, "reset": True}, "text": "half of this arrives"},
+        ]
+    )
+    clean = httpx.post(server.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
+    assert clean.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        clean.json()
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.post(server.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
 
 
 def test_stall_sends_headers_then_silence(chaos: Any) -> None:

@@ -2,9 +2,11 @@
 
 Each /v1/messages request rolls one die: at most one fault per request, chosen by
 the cumulative rates, so the same seed and the same request order give the same
-faults. Kinds: an error status (400 ... 529), ``truncate`` (stream cut after 1-5
-events), ``cut`` (cut inside a text delta), ``stall`` (headers, then silence),
-``drip`` (slow events), ``malformed`` (broken SSE) and ``empty`` (empty 200).
+faults. Kinds: an error status (400 ... 529), ``truncate`` (the stream ends
+cleanly after 1-5 events, without message_stop), ``cut`` (ends inside a text
+delta), ``reset`` (the connection drops after 1-5 events), ``stall`` (headers,
+then silence), ``drip`` (slow events), ``malformed`` (broken SSE) and ``empty``
+(an empty 200).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 from cc_guard.chaos.script import ERROR_TYPES, Fault
 
-NAMED_KINDS = ("truncate", "cut", "stall", "drip", "malformed", "empty")
+NAMED_KINDS = ("truncate", "cut", "reset", "stall", "drip", "malformed", "empty")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class FaultDice:
     def _fault(self, kind: str, cut_at: int) -> Fault:
         if kind == "truncate":
             return Fault(cut_after_events=cut_at)
+        if kind == "reset":
+            return Fault(cut_after_events=cut_at, reset=True)
         if kind == "cut":
             return Fault(cut_mid_text=True)
         if kind == "stall":

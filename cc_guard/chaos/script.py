@@ -52,12 +52,13 @@ FAULT_KEYS = (
     "retry_after",
     "cut_after_events",
     "cut_mid_text",
+    "reset",
     "stall_seconds",
     "drip_ms",
     "malformed",
     "empty_200",
 )
-# The kinds that decide what the answer is; drip_ms only slows one down.
+# The kinds that decide what the answer is; drip_ms slows one down, reset changes how a cut ends.
 EXCLUSIVE_FAULTS = (
     "status",
     "cut_after_events",
@@ -86,6 +87,7 @@ class Fault:
     retry_after: float | None = None
     cut_after_events: int | None = None
     cut_mid_text: bool = False
+    reset: bool = False
     stall_seconds: float | None = None
     drip_ms: int | None = None
     malformed: bool = False
@@ -298,6 +300,10 @@ def _parse_fault(value: Any, fail: Any) -> Fault:
     unknown = sorted(set(value) - set(FAULT_KEYS))
     if unknown:
         raise fail(f"unknown fault key {unknown[0]!r} (known: {', '.join(FAULT_KEYS)}).")
+    if value.get("reset") and "cut_after_events" not in value and not value.get("cut_mid_text"):
+        raise fail(
+            "'reset' drops the connection at a cut: use it with cut_after_events or cut_mid_text."
+        )
     kinds = [key for key in EXCLUSIVE_FAULTS if value.get(key) not in (None, False)]
     if len(kinds) > 1:
         raise fail(f"a fault has one kind; got {' and '.join(kinds)}.")
@@ -317,7 +323,7 @@ def _parse_fault(value: Any, fail: Any) -> Fault:
         number = value.get(key)
         if number is not None and (not _is_int(number) or number < 0):
             raise fail(f"fault {key!r} must be a non-negative integer.")
-    for key in ("cut_mid_text", "malformed", "empty_200"):
+    for key in ("cut_mid_text", "reset", "malformed", "empty_200"):
         if key in value and not isinstance(value[key], bool):
             raise fail(f"fault {key!r} must be true or false.")
     return Fault(
@@ -326,6 +332,7 @@ def _parse_fault(value: Any, fail: Any) -> Fault:
         retry_after=value.get("retry_after"),
         cut_after_events=value.get("cut_after_events"),
         cut_mid_text=bool(value.get("cut_mid_text", False)),
+        reset=bool(value.get("reset", False)),
         stall_seconds=value.get("stall_seconds"),
         drip_ms=value.get("drip_ms"),
         malformed=bool(value.get("malformed", False)),

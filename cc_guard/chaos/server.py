@@ -212,6 +212,8 @@ class ChaosHandler(BaseHTTPRequestHandler):
             "stop_reason": answer.stop_reason,
             "content": [b["type"] for b in answer.content],
         }
+        if fault is not None and (fault.status is not None or fault.empty_200):
+            del logged["stop_reason"], logged["content"]  # no message was sent
         self._log(logged)
         if fault is not None and fault.status is not None:
             self._send_error(fault)
@@ -241,26 +243,28 @@ class ChaosHandler(BaseHTTPRequestHandler):
             if entry is None or (entry.text is None and not entry.tool_use) or stopping.is_set():
                 self._abort()
                 return
-        pieces, complete = stream_pieces(answer, fault)
         delay = (fault.drip_ms or 0) / 1000 if fault is not None else 0.0
-        for piece in pieces:
+        for piece in stream_pieces(answer, fault):
             if delay and stopping.wait(delay):
                 break
             self._chunk(piece)
-        if complete and not stopping.is_set():
-            self._end_chunked()
-        else:
+        if stopping.is_set():
             self._abort()
+        else:
+            self._end_body(fault)
 
     def _send_message(self, answer: msg.Answer, fault: Fault | None, entry: Entry | None) -> None:
         stopping = self.server.state.stopping
         data = json.dumps(msg.message_json(answer), ensure_ascii=False).encode()
-        if fault is not None and fault.malformed:
-            data = data[: len(data) // 2]  # complete HTTP body, broken JSON
+        cut = fault is not None and (fault.cut_after_events is not None or fault.cut_mid_text)
+        if fault is not None and (fault.malformed or (cut and not fault.reset)):
+            data = data[: len(data) // 2]  # a complete HTTP body holding broken JSON
         self.send_response(200)
         self._common_headers()
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        # With reset the length promises the whole message and the connection drops halfway.
+        length = len(data) * 2 if cut and fault is not None and fault.reset else len(data)
+        self.send_header("Content-Length", str(length))
         self.end_headers()
         self.wfile.flush()
         if fault is not None and fault.stall_seconds is not None:
@@ -270,11 +274,9 @@ class ChaosHandler(BaseHTTPRequestHandler):
                 return
         if fault is not None and fault.drip_ms:
             stopping.wait(fault.drip_ms / 1000)
-        if fault is not None and (fault.cut_after_events is not None or fault.cut_mid_text):
-            self.wfile.write(data[: len(data) // 2])
-            self._abort()
-            return
         self.wfile.write(data)
+        if cut and fault is not None and fault.reset:
+            self._abort()
 
     # -- proxy mode -------------------------------------------------------
 
@@ -325,10 +327,7 @@ class ChaosHandler(BaseHTTPRequestHandler):
         if not is_sse:
             data = response.read()
             self._chunk(data[: len(data) // 2] if cut else data)
-            if cut:
-                self._abort()
-            else:
-                self._end_chunked()
+            self._end_body(fault)
             return
         buffer = b""
         sent = 0
@@ -342,7 +341,7 @@ class ChaosHandler(BaseHTTPRequestHandler):
                 event += b"\n\n"
                 if fault is not None and fault.cut_mid_text and b'"text_delta"' in event:
                     self._chunk(event[: _mid_text_offset(event)])
-                    self._abort()
+                    self._end_body(fault)
                     return
                 if delay and stopping.wait(delay):
                     self._abort()
@@ -354,14 +353,11 @@ class ChaosHandler(BaseHTTPRequestHandler):
                     and fault.cut_after_events is not None
                     and sent >= fault.cut_after_events
                 ):
-                    self._abort()
+                    self._end_body(fault)
                     return
         if buffer:
             self._chunk(buffer)
-        if cut:
-            self._abort()  # the answer ended before the planned cut: cut it at the end
-        else:
-            self._end_chunked()
+        self._end_body(fault)
 
     # -- response writing -------------------------------------------------
 
@@ -410,6 +406,18 @@ class ChaosHandler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
+    def _end_body(self, fault: Fault | None) -> None:
+        """End a response body: cleanly, or by dropping the connection for a ``reset`` fault.
+
+        A clean end after a cut is a complete HTTP response whose SSE stream stops
+        short (Claude Code: StreamTruncated); a reset is a connection lost mid-body
+        (Claude Code: ECONNRESET; HTTP clients: incomplete chunked read).
+        """
+        if fault is not None and fault.reset:
+            self._abort()
+        else:
+            self._end_chunked()
+
     def _abort(self) -> None:
         """Close the connection mid-body: the client sees a truncated response."""
         self.close_connection = True
@@ -420,25 +428,25 @@ class ChaosHandler(BaseHTTPRequestHandler):
             pass
 
 
-def stream_pieces(answer: msg.Answer, fault: Fault | None) -> tuple[list[bytes], bool]:
-    """The SSE bytes to send for an answer under a fault, and whether the body ends cleanly."""
+def stream_pieces(answer: msg.Answer, fault: Fault | None) -> list[bytes]:
+    """The SSE bytes to send for an answer under a fault."""
     events = msg.stream_events(answer)
     encoded = [msg.encode_event(e) for e in events]
     if fault is None:
-        return encoded, True
+        return encoded
     if fault.cut_after_events is not None:
         # Never as far as message_stop: a cut stream must look cut.
-        return encoded[: min(fault.cut_after_events, len(encoded) - 1)], False
+        return encoded[: min(fault.cut_after_events, len(encoded) - 1)]
     if fault.cut_mid_text:
         deltas = [i for i, (name, _) in enumerate(events) if name == "content_block_delta"]
         texts = [i for i in deltas if events[i][1]["delta"]["type"] == "text_delta"]
         at = (texts or deltas or [0])[0]
         piece = encoded[at]
-        return [*encoded[:at], piece[: _mid_text_offset(piece)]], False
+        return [*encoded[:at], piece[: _mid_text_offset(piece)]]
     if fault.malformed:
         broken = b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {"ty\n\n'
-        return [*encoded[:2], broken, b"data: this is not json\n\n"], True
-    return encoded, True
+        return [*encoded[:2], broken, b"data: this is not json\n\n"]
+    return encoded
 
 
 def _mid_text_offset(event: bytes) -> int:
