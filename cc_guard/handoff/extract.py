@@ -33,6 +33,8 @@ _BUILD_CMD = re.compile(
 _LINT_CMD = re.compile(
     r"(?:^|[\s;&|(])(?:ruff|mypy|flake8|pylint|eslint|black|prettier|tsc --noEmit|cargo clippy|golangci-lint)\b"
 )
+#: The meta prompt Claude Code 2.1.3x adds after a stream was cut mid-response.
+CUT_MARKER = "Your response above was cut off mid-stream"
 _EXIT_CODE = re.compile(r"^Exit code (\d+)", re.MULTILINE)
 _TASK_ID = re.compile(r"Task #?(\w+)")
 
@@ -93,6 +95,7 @@ class Facts:
     last_main_kind: str | None = None  # what the last main-chain record was (see _kind)
     compactions: int = 0
     user_interrupted: bool = False
+    cut_in_turn: bool = False  # Claude Code reported a cut stream in the current turn
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -124,7 +127,18 @@ def _is_noise_prompt(text: str) -> bool:
         return True
     # Slash-command echoes, local command output and injected reminders are not requests.
     return stripped.startswith(
-        ("<command-name>", "<command-message>", "<local-command-", "<system-reminder>", "Caveat:")
+        (
+            "<command-name>",
+            "<command-message>",
+            "<local-command-",
+            "<system-reminder>",
+            "Caveat:",
+            "<task-notification>",
+            "<bash-input>",
+            "<bash-stdout>",
+            "<bash-stderr>",
+            "<user-memory-input>",
+        )
     )
 
 
@@ -137,6 +151,7 @@ def scan(
     stop_by_msg: dict[str, str | None] = {}
     text_by_msg: dict[str, list[str]] = {}
     last_msg_id: str | None = None
+    cut_text: str | None = None
     tasks: dict[str, Task] = {t.id: t for t in facts.todos} if facts.todos_source == "tasks" else {}
     for rec in records:
         rtype = rec.get("type")
@@ -225,11 +240,19 @@ def scan(
                 use.result_text = _text_of(block.get("content"))[:4000]
                 if isinstance(meta, dict):
                     use.result_meta = meta
-                    if use.name == "TaskCreate":
-                        _task_created(facts, tasks, use)
+                if use.name == "TaskCreate" and not use.is_error:
+                    _task_created(facts, tasks, use)
             if tool_results:
                 if not side:
                     facts.last_main_kind = "tool_result"
+                continue
+            text = _text_of(content)
+            if not side and rec.get("isMeta") and text.startswith(CUT_MARKER):
+                # Claude Code 2.1.3x keeps the blocks that completed before a stream was
+                # cut, then asks the model to resume from them: that text is in flight.
+                if last_msg_id is not None and last_msg_id in text_by_msg:
+                    cut_text = "\n".join(text_by_msg[last_msg_id])
+                facts.cut_in_turn = True
                 continue
             if (
                 side
@@ -238,7 +261,6 @@ def scan(
                 or rec.get("isVisibleInTranscriptOnly")
             ):
                 continue
-            text = _text_of(content)
             if text.strip().startswith("[Request interrupted by user"):
                 facts.user_interrupted = True
                 facts.last_main_kind = "user_interrupt"
@@ -247,6 +269,8 @@ def scan(
                 continue
             facts.prompts.append((t, text))
             facts.user_interrupted = False
+            facts.cut_in_turn = False
+            cut_text = None
             facts.last_main_kind = "prompt"
         elif rtype == "system":
             sub = rec.get("subtype")
@@ -262,6 +286,8 @@ def scan(
         and last_msg_id in text_by_msg
     ):
         facts.partial_text = "\n".join(text_by_msg[last_msg_id])
+    elif cut_text is not None and facts.last_main_kind in ("api_error", "assistant"):
+        facts.partial_text = cut_text
     if tasks and facts.todos_source == "tasks":
         facts.todos = sorted(tasks.values(), key=_task_order)
     return facts

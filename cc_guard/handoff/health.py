@@ -158,9 +158,10 @@ def assess(
     if model is not None and state == "interrupted":
         finals = [i for i in model.incidents if i.final] or list(model.incidents)
         if finals and not mid_turn:
-            return Health(
-                "interrupted", state, finals[-1].kind.value, model.state_reason, finals[-1].time
-            )
+            kind = finals[-1].kind.value
+            if facts.cut_in_turn and kind in ("unknown", "connection"):
+                kind = "stream_truncated"  # Claude Code said so in the transcript
+            return Health("interrupted", state, kind, model.state_reason, finals[-1].time)
         if not mid_turn or alive is not None or transcript_mtime is None:
             return Health(
                 "interrupted", state, _mid_turn_kind(facts)[0], model.state_reason, facts.last_time
@@ -180,7 +181,9 @@ def assess(
     if facts.last_main_kind == "api_error" and facts.final_error is not None:
         err = facts.final_error
         kind = kind_from_status(err.get("status"), err.get("type"))
-        if kind == "unknown" and any(_truncated(e) for e in facts.api_errors[-3:]):
+        if kind == "unknown" and (
+            facts.cut_in_turn or any(_truncated(e) for e in facts.api_errors[-3:])
+        ):
             kind = "stream_truncated"
         first_line = str(err.get("text") or "API error").strip().splitlines()[:1]
         return Health(
