@@ -392,3 +392,39 @@ def test_console_script_installs_its_own_path(repo: Path) -> None:
     )
     assert f'"command": "{exe} hook SessionEnd"' in out.stdout
     assert not settings_file(repo).exists()
+
+
+HAND_FORMATTED = """{
+    "permissions": { "allow": ["Bash(ls)", "Read"],   "deny": [] },
+
+    "hooks": {
+        "Stop": [ { "hooks": [ { "type": "command", "command": "say done" } ] } ],
+        "PreToolUse": []
+    },
+    "statusLine": {"type": "command", "command": "echo hi"}
+}
+"""
+
+
+def test_hand_formatting_is_untouched_outside_cc_guards_entries(repo: Path) -> None:
+    path = settings_file(repo)
+    path.parent.mkdir()
+    path.write_text(HAND_FORMATTED)
+    assert cli("install", "--scope", "project") == 0
+    new = path.read_text()
+    # The user's hand-laid lines survive byte for byte; only cc-guard's parts are new.
+    assert (
+        '    "permissions": { "allow": ["Bash(ls)", "Read"],   "deny": [] },\n\n    "hooks": {\n'
+        in new
+    )
+    assert (
+        '        "Stop": [ { "hooks": [ { "type": "command", "command": "say done" } ] }, {' in new
+    )
+    status = json.loads(new)["statusLine"]
+    assert new.count('{"type": "command", "command": ') == 1  # statusLine stays on one line
+    assert status["command"].endswith("statusline --wrap 'echo hi'")
+
+    # The user edits the file; uninstall then takes out only cc-guard's entries.
+    path.write_text(new.replace('"deny": []', '"deny": ["WebFetch"]'))
+    assert cli("uninstall", "--scope", "project") == 0
+    assert path.read_text() == HAND_FORMATTED.replace('"deny": []', '"deny": ["WebFetch"]')

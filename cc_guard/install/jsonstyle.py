@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -28,6 +28,9 @@ class Style:
     trailing_newline: bool = True
     ensure_ascii: bool = False
     bom: bool = False
+    #: The text the style was read from (multi-line files only): new text is
+    #: rendered against it so that untouched parts stay byte for byte.
+    source: str | None = field(default=None, compare=False, repr=False)
 
 
 #: What cc-guard writes when there is no file to take the style from (Claude Code's own).
@@ -64,6 +67,7 @@ def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:
     # A file written on one line has no indentation to keep; it gets Claude Code's own
     # two spaces rather than a long single line nobody could review in a diff.
     indent = match.group(1) if match else DEFAULT_STYLE.indent
+    source = text if match else None
     sep = _KEY_SEP.search(body) if match else None
     key_sep = f"{sep.group(1)}:{sep.group(2)}" if sep else DEFAULT_STYLE.key_sep
     if "\n" in key_sep or "\r" in key_sep:
@@ -77,19 +81,40 @@ def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:
         trailing_newline=text.endswith(("\n", "\r\n")),
         ensure_ascii=has_escapes and not has_non_ascii,
         bom=bom,
+        source=source,
     )
 
 
 def dumps(data: dict[str, Any], style: Style) -> bytes:
-    text = json.dumps(
-        data,
-        indent=style.indent,
-        separators=(style.item_sep, style.key_sep),
-        ensure_ascii=style.ensure_ascii,
-    )
-    if style.newline != "\n":
-        text = text.replace("\n", style.newline)
-    if style.trailing_newline:
-        text += style.newline
+    text = _minimal(data, style) if style.source is not None else None
+    if text is None:
+        text = json.dumps(
+            data,
+            indent=style.indent,
+            separators=(style.item_sep, style.key_sep),
+            ensure_ascii=style.ensure_ascii,
+        )
+        if style.newline != "\n":
+            text = text.replace("\n", style.newline)
+        if style.trailing_newline:
+            text += style.newline
     raw = text.encode("utf-8")
     return b"\xef\xbb\xbf" + raw if style.bom else raw
+
+
+def _minimal(data: dict[str, Any], style: Style) -> str | None:
+    """``data`` rendered against the original text, or None if that cannot be done."""
+    from cc_guard.install import jsonedit
+
+    source = style.source
+    if source is None or style.indent is None:
+        return None
+    try:
+        old = json.loads(source)
+        start = len(source) - len(source.lstrip())
+        node = jsonedit.parse(source, start)
+    except (ValueError, jsonedit.EditError):
+        return None
+    fresh = jsonedit.Fresh(style.indent, style.key_sep, style.ensure_ascii, style.newline)
+    body = jsonedit.render(source, node, old, data, fresh)
+    return source[:start] + body + source[node.end :]

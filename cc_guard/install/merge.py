@@ -126,8 +126,13 @@ def add_hooks(settings: dict[str, Any], groups: dict[str, dict[str, Any]]) -> No
         current.append(group)
 
 
-def remove_hooks(settings: dict[str, Any]) -> bool:
-    """Take every cc-guard hook out; drop containers that only held cc-guard's. True if changed."""
+def remove_hooks(settings: dict[str, Any], keep: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Take every cc-guard hook out. True if anything changed.
+
+    An event list (or the ``hooks`` object) left empty is dropped, since cc-guard
+    created it, unless its name is in ``keep`` (``"hooks"`` for the object): the
+    ones the user already had before install, empty or not.
+    """
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
         return False
@@ -136,11 +141,17 @@ def remove_hooks(settings: dict[str, Any]) -> bool:
         groups = hooks[event]
         if isinstance(groups, list) and _strip_own(groups):
             changed = True
-            if not groups:
+            if not groups and event not in keep:
                 del hooks[event]
-    if changed and not hooks:
+    if changed and not hooks and "hooks" not in keep:
         del settings["hooks"]
     return changed
+
+
+def existing_keys(settings: dict[str, Any]) -> list[str]:
+    """What ``remove_hooks`` must keep: ``"hooks"`` and the event names already there."""
+    hooks = settings.get("hooks")
+    return ["hooks", *hooks] if isinstance(hooks, dict) else []
 
 
 def add_statusline(settings: dict[str, Any], prefix: list[str]) -> str:

@@ -162,7 +162,8 @@ def plan_uninstall(path: Path) -> Change:
         dirs = [Path(d) for d in record.get("created_dirs", [])]
         return Change(path, before, after, ["restored the file as it was before install"], dirs)
     data, style = _parse(path, before)
-    hooks_changed = merge.remove_hooks(data)
+    keep = set(record.get("existing_keys", [])) if record is not None else set()
+    hooks_changed = merge.remove_hooks(data, keep)
     status_changed = merge.remove_statusline(data)
     if not (hooks_changed or status_changed):
         return Change(path, before, before, ["not installed"])
@@ -265,10 +266,12 @@ def apply_install(change: Change) -> Path | None:
     if record is not None and record.get("after_sha256") == _sha(change.before):
         base = record  # installed before and untouched since: keep the original bytes
     elif change.before is None or not _has_own(change.before):
+        before_data = {} if change.before is None else jsonstyle.loads(change.before)[0]
         base = {
             "before_known": True,
             "before": None if change.before is None else base64.b64encode(change.before).decode(),
             "created_dirs": [str(d) for d in _missing_dirs(change.path.resolve())],
+            "existing_keys": merge.existing_keys(before_data),
         }
     else:
         base = {"before_known": False}  # user-edited since: uninstall merges out instead
