@@ -1,10 +1,11 @@
 """Read a JSON settings file and write it back in the style it was written in.
 
-Claude Code's settings files are edited by hand, so a merge keeps the file's
-indentation (spaces or tabs, any width; a one-line file gets two spaces), the
-spacing around colons, line endings, ``\\uXXXX`` escaping and whether it ends
-with a newline. Key order is kept because ``json``
-builds plain (insertion-ordered) dicts.
+Claude Code's settings files are edited by hand. A multi-line file is written
+back through ``jsonedit``: untouched text stays byte for byte and new parts take
+the file's indentation (spaces or tabs, any width), spacing around colons, line
+endings and ``\\uXXXX`` escaping. A one-line (or new) file is written whole with
+two-space indentation. Whether the file ends with a newline, and a UTF-8 BOM,
+are kept either way.
 """
 
 from __future__ import annotations
