@@ -331,3 +331,61 @@ def test_handoff_command_json_and_summarizer_fallback(isolated_env: dict[str, Pa
     assert (isolated_env["state"] / "handoff" / f"{CUT_SID}.md").exists()
     bad = CliRunner().invoke(cli_main, ["handoff", "ffffffff"])
     assert bad.exit_code != 0 and "no session matches" in bad.output
+
+
+# --- recorded Claude Code 2.1.328 transcripts --------------------------------------------
+
+
+def _recorded(name: str, isolated_env: dict[str, Path]) -> Handoff:
+    return store.make_handoff(
+        install_fixture(f"{name}-2.1.328.jsonl", isolated_env["claude"]), isolated_env["state"]
+    )
+
+
+def test_recorded_session_with_tools(isolated_env: dict[str, Path]) -> None:
+    h = _recorded("normal-tools", isolated_env)
+    assert not h.health.interrupted and h.claude_code_version == "2.1.328"
+    assert [(f.path, f.added, f.removed) for f in h.files] == [
+        ("/work/demo/notes.md", 3, 0),
+        ("/work/demo/app.py", 1, 1),
+    ]
+    assert [(c.command, c.outcome) for c in h.commands] == [("python3 -c 'print(2 + 2)'", "ok")]
+    assert [m.text for m in h.user_messages] == [
+        "Write notes.md with a todo list, then annotate add() in app.py",
+        "What does app.py contain?",
+    ]
+    assert h.last_assistant_text == "app.py has one function, add(a, b)."
+
+
+def test_recorded_529_is_interrupted_overloaded(isolated_env: dict[str, Path]) -> None:
+    h = _recorded("api-529", isolated_env)
+    assert h.health.interrupted and h.health.kind == "overloaded"
+    assert [f.path for f in h.files] == ["/work/demo/draft.txt"]
+    assert h.goal_latest == "Write a first draft to draft.txt and then improve it"
+    assert "interrupted (overloaded)" in h.next_step
+
+
+def test_recorded_stream_cut_is_interrupted(isolated_env: dict[str, Path]) -> None:
+    h = _recorded("stream-cut", isolated_env)
+    assert h.health.interrupted and h.health.kind in ("connection", "stream_truncated")
+    assert h.partial_text is None  # nothing of the cut response reached the transcript
+    assert "## Current work\n- (nothing yet)" in render.to_markdown(h)
+
+
+def test_recorded_compaction_keeps_real_prompts_only(isolated_env: dict[str, Path]) -> None:
+    h = _recorded("compaction", isolated_env)
+    assert h.compactions == 1 and not h.health.interrupted
+    # The summary, the /compact echo and its caveat are not user messages.
+    assert [m.text for m in h.user_messages] == [
+        "Read app.py and tell me what it does",
+        "Are you still there?",
+    ]
+
+
+def test_recorded_subagent_session(isolated_env: dict[str, Path]) -> None:
+    h = _recorded("subagent", isolated_env)
+    assert h.subagents == 1
+    assert [m.text for m in h.user_messages] == [
+        "Use a subagent to survey app.py"
+    ]  # not the task notification
+    assert "- Subagents: 1" in render.to_markdown(h)

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,4 +65,10 @@ def fake_claude_process(tmp: Path) -> subprocess.Popen[bytes]:
     binary = tmp / "claude"
     shutil.copyfile(shutil.which("sleep") or "/bin/sleep", binary)
     binary.chmod(0o755)
-    return subprocess.Popen([str(binary), "300"])
+    proc = subprocess.Popen([str(binary), "300"])
+    comm = Path(f"/proc/{proc.pid}/comm")
+    for _ in range(200):  # until exec has happened: before it, /proc shows the forking python
+        if comm.exists() and "claude" in comm.read_text():
+            break
+        time.sleep(0.01)
+    return proc

@@ -181,10 +181,8 @@ def assess(
     if facts.last_main_kind == "api_error" and facts.final_error is not None:
         err = facts.final_error
         kind = kind_from_status(err.get("status"), err.get("type"))
-        if kind == "unknown" and (
-            facts.cut_in_turn or any(_truncated(e) for e in facts.api_errors[-3:])
-        ):
-            kind = "stream_truncated"
+        if kind == "unknown":
+            kind = _transport_kind(facts)
         first_line = str(err.get("text") or "API error").strip().splitlines()[:1]
         return Health(
             "interrupted",
@@ -222,6 +220,21 @@ def _mid_turn_kind(facts: Facts) -> tuple[str, str]:
     if pending:
         return "unknown", f"tool call {pending[-1].name} never got a result and Claude Code is gone"
     return "unknown", "Claude Code stopped mid-turn (process gone)"
+
+
+def _transport_kind(facts: Facts) -> str:
+    """Kind of a failure with no HTTP status, from the retries' connection errors."""
+    if facts.cut_in_turn:
+        return "stream_truncated"
+    for record in reversed(facts.api_errors[-3:]):
+        if _truncated(record):
+            return "stream_truncated"
+        blob = json.dumps(record.get("error")) if record.get("error") is not None else ""
+        if "ETIMEDOUT" in blob or "timeout" in blob.lower():
+            return "timeout"
+        if "connection" in blob.lower() or "ECONN" in blob:
+            return "connection"
+    return "unknown"
 
 
 def _truncated(record: dict[str, Any]) -> bool:

@@ -47,6 +47,8 @@ def _session_lines(h: Handoff) -> list[str]:
     ]
     if h.compactions:
         lines.append(f"- Compactions: {h.compactions}")
+    if h.subagents:
+        lines.append(f"- Subagents: {h.subagents}")
     return lines
 
 
@@ -119,6 +121,8 @@ def to_markdown(h: Handoff) -> str:
     if h.recent_actions:
         out += ["Last actions:"]
         out += [f"- {a.summary} → {a.outcome}" for a in h.recent_actions]
+    if not h.last_assistant_text and not h.recent_actions:
+        out += ["- (nothing yet)"]
     out += ["", "## In flight", *_in_flight_lines(h), ""]
     out += ["## Files touched", *_files_lines(h), ""]
     out += [f"## Todos{f' ({h.todos_source})' if h.todos_source else ''}", *_todo_lines(h), ""]

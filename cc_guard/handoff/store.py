@@ -62,15 +62,21 @@ def read_facts(transcript: Path) -> extract.Facts:
 
 
 def load_model(transcript: Path) -> SessionModel | None:
-    """The transcript engine's model of the session, or None when the engine is unavailable."""
+    """The transcript engine's model of the session, or None when the engine cannot give one."""
+    from cc_guard.transcripts.model import SessionModel
+
     try:
-        from cc_guard.transcripts.engine import load_session
+        from cc_guard.transcripts import engine
     except ImportError:
         return None
+    load = getattr(engine, "load_session", None)
+    if load is None:
+        return None
     try:
-        return load_session(transcript)
+        model = load(transcript)
     except Exception:  # the handoff must still be written when the model cannot be built
         return None
+    return model if isinstance(model, SessionModel) else None
 
 
 def newest_checkpoint(cwd: str | None, session_id: str) -> Checkpoint | None:
@@ -144,7 +150,9 @@ def make_handoff(
         if with_checkpoint
         else None
     )
-    return build(transcript, facts, verdict, model, checkpoint, failure)
+    handoff = build(transcript, facts, verdict, model, checkpoint, failure)
+    handoff.subagents = len(subagent_files(transcript))
+    return handoff
 
 
 @dataclass
