@@ -325,3 +325,60 @@ def test_clock_default_is_wall_time(isolated_env: dict[str, Path]) -> None:
     finished_session(isolated_env["claude"], mtime=time.time())
     [model] = Engine(isolated_env["claude"], isolated_env["state"]).refresh()
     assert model.state is SessionState.RUNNING  # just written
+
+
+def test_brief_models_agree_with_full_models(isolated_env: dict[str, Path]) -> None:
+    claude = isolated_env["claude"]
+    path = write(
+        session_path(claude, "s1"), prompt("go"), api_error(), synthetic_error(), mtime=OLD
+    )
+    write(
+        path.with_suffix("") / "subagents" / "agent-1.jsonl",
+        assistant("sub", side=True, use=usage(3, 0, 0, 1)),
+        api_error(),
+    )
+    finished_session(claude, "s2")
+    fields = (
+        "session_id",
+        "project_dir",
+        "model",
+        "state",
+        "state_reason",
+        "context_tokens",
+        "context_window",
+        "last_activity",
+        "incident_count",
+        "turns",
+        "api_calls",
+        "tokens",
+        "subagents",
+    )
+    full = [{f: s.to_json()[f] for f in fields} for s in engine(isolated_env).refresh()]
+    brief = [{f: s.to_json()[f] for f in fields} for s in engine(isolated_env).refresh(brief=True)]
+    assert brief == full
+    assert full[0]["incident_count"] == 2
+
+
+def test_long_lived_engine_rereads_and_rebuilds_only_what_changed(
+    isolated_env: dict[str, Path],
+) -> None:
+    a = finished_session(isolated_env["claude"], "a")
+    finished_session(isolated_env["claude"], "b")
+    eng = engine(isolated_env)
+    first = {s.session_id: s for s in eng.refresh()}
+    extra = line(prompt("more"))
+    append(a, extra)
+    os.utime(a, (OLD + 10, OLD + 10))
+    second = {s.session_id: s for s in eng.refresh()}
+    assert eng.files_read == 1
+    assert eng.last_refresh.bytes_read == len(extra)
+    assert second["b"] is first["b"]  # unchanged transcript: the cached model
+    assert second["a"] is not first["a"]
+    assert [p.text for p in second["a"].prompts] == ["hello", "more"]
+
+
+def test_find_returns_the_full_model(isolated_env: dict[str, Path]) -> None:
+    write(session_path(isolated_env["claude"], "full-1"), prompt("go"), api_error(), mtime=OLD)
+    model = engine(isolated_env).find("full")
+    assert [p.text for p in model.prompts] == ["go"]
+    assert len(model.incidents) == model.incident_count == 1

@@ -59,7 +59,7 @@ def summary(session: SessionModel) -> dict[str, Any]:
         "state_reason": session.state_reason,
         "first_activity": session.first_activity,
         "last_activity": session.last_activity,
-        "incident_count": len(session.incidents),
+        "incident_count": session.incident_count,
         "turns": session.turns,
         "git_branch": session.git_branch,
         "version": session.version,
@@ -129,11 +129,12 @@ def _table(rows: list[list[str]]) -> str:
 )
 def sessions(as_json: bool, project: Path | None) -> int:
     """List Claude Code sessions, newest first."""
-    found = _engine().refresh()
+    found = _engine().refresh(brief=True)
     if project is not None:
         found = [s for s in found if _same_dir(s.project_dir, project)]
     if as_json:
-        click.echo(json.dumps({"sessions": [summary(s) for s in found]}, indent=2))
+        # No indent: json's C encoder only runs without it, and this can be thousands of rows.
+        click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
         return 0
     if not found:
         click.echo("No Claude Code sessions found.")
@@ -149,7 +150,7 @@ def sessions(as_json: bool, project: Path | None) -> int:
                 _context(s),
                 s.state.value,
                 _ago(s.last_activity, now),
-                str(len(s.incidents)),
+                str(s.incident_count),
             ]
         )
     click.echo(_table(rows))
@@ -173,13 +174,12 @@ def status(session: str | None, as_json: bool) -> int:
             raise UserError(str(exc)) from None
     else:
         cwd = Path.cwd()
-        here = [s for s in engine.refresh() if _same_dir(s.project_dir, cwd)]
+        here = [s for s in engine.refresh(brief=True) if _same_dir(s.project_dir, cwd)]
         if not here:
             raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
-        found = here[0]
+        found = engine.find(here[0].session_id)
     if as_json:
         data = found.to_json()
-        data["incident_count"] = len(found.incidents)
         click.echo(json.dumps(data, indent=2))
         return 0
     click.echo(_render(found))

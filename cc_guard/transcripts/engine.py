@@ -15,36 +15,22 @@ import json
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cc_guard import paths
-from cc_guard.transcripts.fold import MID_TURN, Fold, Phase
+from cc_guard.transcripts.build import brief_model, finish, full_model, merged_brief, sort_key
+from cc_guard.transcripts.fold import Brief, Fold
 from cc_guard.transcripts.index import Index
-from cc_guard.transcripts.model import (
-    FileTouch,
-    Incident,
-    ParseStats,
-    SessionModel,
-    SessionState,
-    TokenTotals,
-)
-from cc_guard.transcripts.reader import Cursor, iter_new, open_at
+from cc_guard.transcripts.model import ParseStats, SessionModel
+from cc_guard.transcripts.reader import WANTED_TYPES, Cursor, iter_new, open_at
 from cc_guard.transcripts.signals import (
     SessionEvents,
     config_windows,
-    epoch,
     events_from_json,
     events_to_json,
-    pid_alive,
     statusline_feed,
-    table_window,
 )
-
-#: A transcript written to this recently belongs to a session that is running.
-RECENT_SECONDS = 60.0
-#: Mid-turn but silent for this long: the process is gone (unless its pid lives).
-STALE_SECONDS = 600.0
 
 
 @dataclasses.dataclass
@@ -112,7 +98,15 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
     if restarted:
         fold = Fold()
     before = fold.stats.bytes_read
-    for item in iter_new(fh, cursor, fold.stats):
+    current = fold
+
+    def keep(hint: str | None) -> bool:
+        # api-request lines only name the requested model: parse until one did.
+        if hint == "api-request":
+            return current.requested_model is None
+        return hint is None or hint in WANTED_TYPES
+
+    for item in iter_new(fh, cursor, fold.stats, keep):
         if isinstance(item, bytes):
             fold.add_oversized(item)
         else:
@@ -120,159 +114,6 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
     if run_stats is not None:
         run_stats.bytes_read += fold.stats.bytes_read - before
     return fold
-
-
-# --- building the model ---------------------------------------------------------
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _judge_state(
-    fold: Fold, mtime: float, now: float, events: SessionEvents | None
-) -> tuple[SessionState, str]:
-    """The session's state and why; definitions in :class:`SessionState` and README."""
-    last = epoch(fold.last_ts) or mtime
-    phase_time = epoch(fold.phase_ts) or last
-    if events is not None:
-        ended = epoch(events.ended_at)
-        if ended is not None and ended + 1 >= last:
-            reason = f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
-            return SessionState.ENDED, reason
-        failed = epoch(events.stop_failure_at)
-        if failed is not None and failed + 1 >= phase_time and fold.phase != Phase.END:
-            return (
-                SessionState.INTERRUPTED,
-                f"StopFailure ({events.stop_failure_error or 'unknown'})",
-            )
-    if fold.phase == Phase.FAILED:
-        final = [i for i in fold.incidents if i.final]
-        kind = final[-1].kind.value if final else "api_error"
-        return SessionState.INTERRUPTED, f"the last turn failed: {kind}"
-    if fold.phase == Phase.COMPACTED:
-        return SessionState.COMPACTED, "compacted; no turn since"
-    age = max(0.0, now - mtime)
-    if fold.phase in MID_TURN:
-        pid = events.claude_pid if events is not None else None
-        if age < STALE_SECONDS or pid_alive(pid):
-            return SessionState.RUNNING, f"mid-turn ({fold.phase})"
-        pending = [c for c in fold.pending.values() if not c.is_sidechain]
-        if pending:
-            return SessionState.INTERRUPTED, f"tool call {pending[-1].name} never got a result"
-        return SessionState.INTERRUPTED, f"stopped mid-turn ({fold.phase}) {int(age // 60)} min ago"
-    if age < RECENT_SECONDS:
-        return SessionState.RUNNING, "transcript changed in the last minute"
-    if fold.phase == Phase.USER_INTERRUPT:
-        return SessionState.IDLE, "interrupted by the user"
-    return SessionState.IDLE, "the last turn ended"
-
-
-def build_model(
-    path: Path,
-    fold: Fold,
-    subagents: list[tuple[Path, Fold]],
-    mtime: float,
-    now: float,
-    events: SessionEvents | None = None,
-    feed: dict[str, object] | None = None,
-    windows: dict[str, int] | None = None,
-) -> SessionModel:
-    """Merge a main transcript's fold and its subagents' folds into one SessionModel."""
-    session_id = path.stem
-    model = SessionModel(session_id=session_id, transcript_path=str(path))
-    model.project_dir = fold.cwd
-    model.git_branch = fold.git_branch
-    model.model = fold.model or fold.requested_model
-    model.version = fold.version
-    model.first_activity = fold.first_ts or _iso(mtime)
-    model.last_activity = fold.last_ts or _iso(mtime)
-    model.turns = fold.turns
-    model.api_calls = fold.api_calls
-    model.compactions = list(fold.compactions)
-    model.todos = list(fold.todos)
-    model.prompts = list(fold.prompts)
-    model.last_assistant_text = fold.last_assistant_text
-    model.pending_tool_calls = [c for c in fold.pending.values() if not c.is_sidechain]
-    model.subagents = [str(p) for p, _ in subagents]
-    tokens = dataclasses.replace(fold.tokens)
-    incidents: list[Incident] = list(fold.incidents)
-    files: dict[str, FileTouch] = {
-        p: dataclasses.replace(t, tools=list(t.tools)) for p, t in fold.files.items()
-    }
-    stats = dataclasses.replace(
-        fold.stats, unknown_record_types=dict(fold.stats.unknown_record_types)
-    )
-    for _sub_path, sub in subagents:
-        _add_tokens(tokens, sub.tokens)
-        model.api_calls += sub.api_calls
-        incidents.extend(dataclasses.replace(i, source="subagent") for i in sub.incidents)
-        for p, touch in sub.files.items():
-            mine = files.get(p)
-            if mine is None:
-                files[p] = dataclasses.replace(touch, tools=list(touch.tools))
-            else:
-                mine.count += touch.count
-                mine.tools.extend(t for t in touch.tools if t not in mine.tools)
-                if (touch.last_time or "") > (mine.last_time or ""):
-                    mine.last_time = touch.last_time
-        _add_stats(stats, sub.stats)
-        if sub.last_ts and (model.last_activity or "") < sub.last_ts:
-            model.last_activity = sub.last_ts
-    model.tokens = tokens
-    model.incidents = sorted(incidents, key=lambda i: i.time or "")
-    model.files_touched = sorted(files.values(), key=lambda t: t.last_time or "")
-    model.stats = stats
-    model.state, model.state_reason = _judge_state(fold, mtime, now, events)
-    if events is not None:
-        model.claude_pid = events.claude_pid
-    _context(model, fold, feed, windows or {})
-    return model
-
-
-def _context(
-    model: SessionModel, fold: Fold, feed: dict[str, object] | None, windows: dict[str, int]
-) -> None:
-    """Context fill, and the window: statusline feed > config override > model table."""
-    name = fold.context_model or fold.model or fold.requested_model
-    model.context_tokens = fold.context_tokens
-    window, source = table_window(name, fold.context_tokens), "transcript"
-    if name and name in windows:
-        window, source = windows[name], "config"
-    if feed is not None:
-        size = feed.get("context_window_size")
-        feed_model = feed.get("model_id")
-        if (
-            isinstance(size, int)
-            and size > 0
-            and (not feed_model or not name or feed_model == name)
-        ):
-            window, source = size, "statusline"
-    model.context_window = window
-    model.context_source = source
-    if fold.context_tokens is not None and window:
-        model.context_percent = round(100.0 * fold.context_tokens / window, 1)
-
-
-def _add_tokens(into: TokenTotals, other: TokenTotals) -> None:
-    into.input_tokens += other.input_tokens
-    into.output_tokens += other.output_tokens
-    into.cache_creation_input_tokens += other.cache_creation_input_tokens
-    into.cache_read_input_tokens += other.cache_read_input_tokens
-
-
-def _add_stats(into: ParseStats, other: ParseStats) -> None:
-    into.lines += other.lines
-    into.bytes_read += other.bytes_read
-    into.malformed_lines += other.malformed_lines
-    into.non_utf8_lines += other.non_utf8_lines
-    into.oversized_lines += other.oversized_lines
-    for key, count in other.unknown_record_types.items():
-        into.unknown_record_types[key] = into.unknown_record_types.get(key, 0) + count
-
-
-def _sort_key(model: SessionModel) -> float:
-    return epoch(model.last_activity) or 0.0
 
 
 # --- public API -------------------------------------------------------------------
@@ -296,13 +137,32 @@ def load_session(
         mtime = 0.0
     directory = state_dir if state_dir is not None else paths.state_dir(create=False)
     feed = statusline_feed(directory).get(path.stem) if directory.exists() else None
-    return build_model(
-        path, fold, subs, mtime, time.time() if now is None else now, None, feed, config_windows()
+    model = full_model(path, fold, subs, mtime)
+    brief = merged_brief(fold.brief(), [sub.brief() for _, sub in subs])
+    return finish(
+        model, brief, mtime, time.time() if now is None else now, None, feed, config_windows()
     )
 
 
+@dataclasses.dataclass
+class _Entry:
+    """One transcript file as the engine knows it between refreshes."""
+
+    cursor: Cursor
+    brief: Brief
+    fold: Fold | None = None
+    fold_json: str | None = None  # from the index, decoded on first need
+    version: int = 0  # bumped whenever new bytes were folded in (model cache key)
+
+
 class Engine:
-    """All sessions under a Claude directory, refreshed incrementally via the index."""
+    """All sessions under a Claude directory, refreshed incrementally via the index.
+
+    A long-lived Engine (the dashboard) keeps cursors, folds and built models in
+    memory, so a refresh after one appended line reads that line, rewrites one
+    index row, and rebuilds one model. Returned models are shared between
+    refreshes while their transcript is unchanged: treat them as read-only.
+    """
 
     def __init__(
         self,
@@ -314,10 +174,15 @@ class Engine:
         self.claude_dir = Path(claude_dir) if claude_dir is not None else paths.claude_dir()
         self._state_dir = Path(state_dir) if state_dir is not None else None
         self._clock = clock
-        #: What the last refresh read (bytes_read: new bytes only; files_read: files opened).
+        #: What the last refresh read (``bytes_read``: new transcript and event-log bytes).
         self.last_refresh = ParseStats()
+        #: Transcript files the last refresh opened (unchanged ones are only stat'ed).
         self.files_read = 0
         self.sessions: list[SessionModel] = []
+        self._entries: dict[str, _Entry] | None = None
+        self._events: dict[str, SessionEvents] | None = None
+        self._events_cursor = Cursor()
+        self._models: dict[str, tuple[tuple[int, ...], SessionModel]] = {}
 
     @property
     def state_dir(self) -> Path:
@@ -326,104 +191,181 @@ class Engine:
             return self._state_dir
         return paths.state_dir()
 
-    def refresh(self) -> list[SessionModel]:
-        """All sessions, newest first, reading only bytes appended since the last refresh."""
+    def refresh(self, brief: bool = False) -> list[SessionModel]:
+        """All sessions, newest first, reading only bytes appended since the last refresh.
+
+        ``brief=True`` returns summary models (ids, project, model, context,
+        state, activity, counts; lists left empty): what a session list needs,
+        without decoding every session's full fold from the index.
+        """
         run = ParseStats()
         self.files_read = 0
         state_dir = self.state_dir
         index = Index(state_dir / "index")
         try:
-            stored = index.load_files()
-            found = discover(self.claude_dir / "projects")
-            updates: list[tuple[str, dict[str, object], dict[str, object]]] = []
+            if self._entries is None:
+                self._entries = {
+                    key: _Entry(
+                        Cursor.from_json(json.loads(c)), Brief.from_json(json.loads(b)), None, f
+                    )
+                    for key, (c, b, f) in index.load_files(with_folds=not brief).items()
+                }
+            entries = self._entries
+            seen: set[str] = set()
+            updates: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
 
-            def current(path: Path, st: os.stat_result) -> Fold:
+            def current(path: Path, st: os.stat_result) -> _Entry:
                 key = str(path)
-                row = stored.pop(key, None)
-                cursor = Cursor.from_json(json.loads(row[0])) if row else Cursor()
-                fold = Fold.from_json(json.loads(row[1])) if row else Fold()
-                if row is not None and cursor.unchanged(st):
-                    return fold
+                seen.add(key)
+                entry = entries.get(key)
+                if entry is not None and entry.cursor.unchanged(st):
+                    return entry
+                if entry is None:
+                    entry = entries[key] = _Entry(Cursor(), Brief())
                 self.files_read += 1
-                fold = read_into(path, cursor, fold, run)
-                updates.append((key, cursor.to_json(), fold.to_json()))
-                return fold
+                fold = read_into(path, entry.cursor, self._fold(entry, key, index), run)
+                entry.fold, entry.fold_json, entry.brief = fold, None, fold.brief()
+                entry.version += 1
+                updates.append((key, entry.cursor.to_json(), entry.brief.to_json(), fold.to_json()))
+                return entry
 
-            built: list[tuple[_Discovered, Fold, list[tuple[Path, Fold]]]] = []
-            for item in found:
-                main = current(item.path, item.stat)
-                subs = [(p, current(p, st)) for p, st in item.subagents]
-                built.append((item, main, subs))
-            index.save_files(updates, removed=list(stored))
+            groups = [
+                (
+                    item,
+                    current(item.path, item.stat),
+                    [(p, current(p, st)) for p, st in item.subagents],
+                )
+                for item in discover(self.claude_dir / "projects")
+            ]
+            removed = [key for key in entries if key not in seen]
+            for key in removed:
+                del entries[key]
+                self._models.pop(key, None)
+            index.save_files(updates, removed)
             events = self._read_events(index, state_dir, run)
+            if not brief:
+                for item, main, subs in groups:
+                    self._fold(main, str(item.path), index)
+                    for p, sub in subs:
+                        self._fold(sub, str(p), index)
         finally:
             index.close()
         feeds = statusline_feed(state_dir)
         windows = config_windows()
         now = self._clock()
-        sessions = [
-            build_model(
-                item.path,
-                main,
-                subs,
-                max([item.stat.st_mtime, *(st.st_mtime for _, st in item.subagents)]),
-                now,
-                events.get(item.path.stem),
-                feeds.get(item.path.stem),
-                windows,
+        sessions: list[SessionModel] = []
+        for item, main, subs in groups:
+            key = str(item.path)
+            mtime = max([item.stat.st_mtime, *(st.st_mtime for _, st in item.subagents)])
+            merged = merged_brief(main.brief, [sub.brief for _, sub in subs])
+            if brief:
+                model = brief_model(item.path, merged, [str(p) for p, _ in subs], mtime)
+            else:
+                version = (main.version, *(sub.version for _, sub in subs), len(subs))
+                cached = self._models.get(key)
+                if cached is not None and cached[0] == version:
+                    model = cached[1]
+                else:
+                    assert main.fold is not None
+                    model = full_model(
+                        item.path, main.fold, [(p, s.fold or Fold()) for p, s in subs], mtime
+                    )
+                    self._models[key] = (version, model)
+            sid = item.path.stem
+            sessions.append(
+                finish(model, merged, mtime, now, events.get(sid), feeds.get(sid), windows)
             )
-            for item, main, subs in built
-        ]
-        sessions.sort(key=_sort_key, reverse=True)
+        sessions.sort(key=sort_key, reverse=True)
         self.last_refresh = run
         self.sessions = sessions
         return sessions
+
+    def _fold(self, entry: _Entry, key: str, index: Index) -> Fold:
+        """The entry's fold, decoded from the index on first need."""
+        if entry.fold is None:
+            raw = entry.fold_json if entry.fold_json is not None else index.load_fold(key)
+            entry.fold = Fold.from_json(json.loads(raw)) if raw else Fold()
+            entry.fold_json = None
+        return entry.fold
 
     def _read_events(
         self, index: Index, state_dir: Path, run: ParseStats
     ) -> dict[str, SessionEvents]:
         """Fold new lines of the hook event log into the per-session event summary."""
+        if self._events is None:
+            raw_cursor = index.get_meta("events_cursor")
+            self._events_cursor = (
+                Cursor.from_json(raw_cursor) if isinstance(raw_cursor, dict) else Cursor()
+            )
+            self._events = events_from_json(index.get_meta("events"))
         log = state_dir / "events.jsonl"
-        raw_cursor = index.get_meta("events_cursor")
-        cursor = Cursor.from_json(raw_cursor) if isinstance(raw_cursor, dict) else Cursor()
-        events = events_from_json(index.get_meta("events"))
         try:
             st = log.stat()
         except OSError:
-            return events
+            return self._events
+        cursor = self._events_cursor
         if cursor.unchanged(st):
-            return events
+            return self._events
         opened = open_at(log, cursor)
         if opened is None:
-            return events
+            return self._events
         fh, restarted = opened
         if restarted:
-            events = {}
+            self._events = {}
         stats = ParseStats()
         for record in iter_new(fh, cursor, stats, keep=lambda _hint: True, only_types=None):
             if isinstance(record, dict):
                 sid = record.get("session_id")
                 if isinstance(sid, str) and sid:
-                    events.setdefault(sid, SessionEvents()).add(record)
+                    self._events.setdefault(sid, SessionEvents()).add(record)
         run.bytes_read += stats.bytes_read
         index.set_meta("events_cursor", cursor.to_json())
-        index.set_meta("events", events_to_json(events))
-        return events
+        index.set_meta("events", events_to_json(self._events))
+        return self._events
 
     def find(self, session_id_or_prefix: str) -> SessionModel:
-        """The session with this id or unique id prefix; LookupError otherwise."""
+        """The session (full model) with this id or unique id prefix; LookupError otherwise.
+
+        Resolves the id on brief models, then decodes only that session's folds.
+        """
         wanted = session_id_or_prefix.strip()
         if not wanted:
             raise LookupError("empty session id")
-        sessions = self.refresh()
-        for session in sessions:
-            if session.session_id == wanted:
-                return session
-        matches = [s for s in sessions if s.session_id.startswith(wanted)]
-        if not matches:
-            raise LookupError(f"no session matches {wanted!r}")
-        if len(matches) > 1:
-            shown = ", ".join(s.session_id for s in matches[:5])
-            more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-            raise LookupError(f"{wanted!r} is ambiguous: it matches {shown}{more}")
-        return matches[0]
+        sessions = self.refresh(brief=True)
+        match = next((s for s in sessions if s.session_id == wanted), None)
+        if match is None:
+            matches = [s for s in sessions if s.session_id.startswith(wanted)]
+            if not matches:
+                raise LookupError(f"no session matches {wanted!r}")
+            if len(matches) > 1:
+                shown = ", ".join(s.session_id for s in matches[:5])
+                more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+                raise LookupError(f"{wanted!r} is ambiguous: it matches {shown}{more}")
+            match = matches[0]
+        return self._full(match)
+
+    def _full(self, summary: SessionModel) -> SessionModel:
+        """The full model for a session the last refresh listed (briefly or not)."""
+        assert self._entries is not None
+        index = Index(self.state_dir / "index")
+        try:
+            main = self._fold(
+                self._entries[summary.transcript_path], summary.transcript_path, index
+            )
+            subs = [
+                (Path(p), self._fold(self._entries[p], p, index))
+                for p in summary.subagents
+                if p in self._entries
+            ]
+        finally:
+            index.close()
+        path = Path(summary.transcript_path)
+        try:
+            mtime = max([path.stat().st_mtime, *(p.stat().st_mtime for p, _ in subs)])
+        except OSError:
+            mtime = self._clock()
+        model = full_model(path, main, subs, mtime)
+        merged = merged_brief(main.brief(), [sub.brief() for _, sub in subs])
+        events = (self._events or {}).get(path.stem)
+        feed = statusline_feed(self.state_dir).get(path.stem)
+        return finish(model, merged, mtime, self._clock(), events, feed, config_windows())

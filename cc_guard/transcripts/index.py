@@ -22,7 +22,7 @@ from typing import Any
 from cc_guard.paths import ensure_private_dir
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INDEX_NAME = "transcripts.sqlite"
 
 
@@ -59,7 +59,8 @@ class Index:
             conn.execute("DELETE FROM meta")
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, cursor TEXT NOT NULL, fold TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS files"
+            " (path TEXT PRIMARY KEY, cursor TEXT NOT NULL, brief TEXT NOT NULL, fold TEXT NOT NULL)"
         )
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
@@ -71,24 +72,43 @@ class Index:
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
 
-    def load_files(self) -> dict[str, tuple[str, str]]:
-        """path -> (cursor JSON, fold JSON); decoded lazily by the caller."""
+    def load_files(self, with_folds: bool) -> dict[str, tuple[str, str, str | None]]:
+        """path -> (cursor JSON, brief JSON, fold JSON or None); decoded by the caller.
+
+        Folds are the bulk of the index; a session listing needs only briefs.
+        """
+        if with_folds:
+            query = "SELECT path, cursor, brief, fold FROM files"
+            return {r[0]: (r[1], r[2], r[3]) for r in self.conn.execute(query)}
         return {
-            row[0]: (row[1], row[2])
-            for row in self.conn.execute("SELECT path, cursor, fold FROM files")
+            r[0]: (r[1], r[2], None)
+            for r in self.conn.execute("SELECT path, cursor, brief FROM files")
         }
 
+    def load_fold(self, path: str) -> str | None:
+        row = self.conn.execute("SELECT fold FROM files WHERE path = ?", (path,)).fetchone()
+        return None if row is None else str(row[0])
+
     def save_files(
-        self, rows: list[tuple[str, dict[str, Any], dict[str, Any]]], removed: list[str]
+        self,
+        rows: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]],
+        removed: list[str],
     ) -> None:
+        """Write (path, cursor, brief, fold) rows and drop ``removed`` paths, atomically."""
         if not rows and not removed:
             return
+        compact = (",", ":")
         payload = [
-            (path, json.dumps(cursor), json.dumps(fold, separators=(",", ":")))
-            for path, cursor, fold in rows
+            (
+                path,
+                json.dumps(cursor, separators=compact),
+                json.dumps(brief, separators=compact),
+                json.dumps(fold, separators=compact),
+            )
+            for path, cursor, brief, fold in rows
         ]
         with self._transaction():
-            self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", payload)
+            self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", payload)
             self.conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
 
     def get_meta(self, key: str) -> Any:

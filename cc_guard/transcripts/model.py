@@ -143,6 +143,7 @@ class SessionModel:
     tokens: TokenTotals = field(default_factory=TokenTotals)
     turns: int = 0  # the user's prompts (see ``prompts``)
     api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
+    incident_count: int = 0  # len(incidents), also set when incidents are not loaded (brief models)
     compactions: list[Compaction] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     files_touched: list[FileTouch] = field(default_factory=list)

@@ -59,25 +59,32 @@ KNOWN_SKIPPED_TYPES = frozenset(
 #: Lines longer than this are not parsed (a needed record this large is a tool
 #: result or file content; its head is kept for best-effort id extraction).
 MAX_LINE_BYTES = 16 * 1024 * 1024
-#: How much of a line ``readline`` fetches before we decide whether to keep it.
+#: How much of a long line must arrive before we decide whether to keep it.
 _HEAD_BYTES = 64 * 1024
 #: How much of an oversized line is kept for best-effort extraction.
 OVERSIZED_HEAD_BYTES = 64 * 1024
-_CHUNK = 1024 * 1024
+#: Read size: big reads keep the per-call cost low; only one partial line is
+#: carried between reads (or none, when that line is being discarded).
+_CHUNK = 4 * 1024 * 1024
 #: Bytes hashed to recognise a file that was replaced by one of the same size or larger.
 _FINGERPRINT_BYTES = 256
 
-# One top-level ``"key": scalar`` pair. Claude Code writes compact JSON, but the
-# optional whitespace keeps this exact for any valid JSON.
+# The common shape, in one match: compact JSON whose leading keys have plain
+# scalar values, up to the first of ``type``/``attachment``/``message``.
+_FAST_HEAD = re.compile(
+    rb'\{(?:"[A-Za-z_]+":(?:"[^"\\]*"|true|false|null|-?[0-9]+),)*?"(type|attachment|message)":(?:"([^"\\]*)")?'
+)
+# One top-level ``"key": scalar`` pair, any valid JSON (the slow, general path).
 _PAIR = re.compile(
     rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|-?[0-9][0-9.eE+-]*|true|false|null)\s*([,}])'
 )
 _COMPLEX_KEY = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*[\[{]')
-_TYPE_PREFIX = b'{"type":"'
+_HINT_WINDOW = 8192
+_hint_cache: dict[bytes, str] = {}
 
 
-def record_type_hint(line: bytes) -> str | None:
-    """The record's top-level ``type`` read from the line's leading scalar pairs.
+def record_type_hint(line: bytes, start: int = 0, end: int | None = None) -> str | None:
+    """The record's top-level ``type`` read from the leading scalar pairs of ``line[start:end]``.
 
     Returns ``"attachment"`` for records whose first structured field is the
     top-level ``attachment`` object, and None when the type cannot be known
@@ -85,15 +92,32 @@ def record_type_hint(line: bytes) -> str | None:
     Only genuine top-level keys are read: the pairs are matched from the opening
     brace, so text inside string values can never be mistaken for a key.
     """
-    if line.startswith(_TYPE_PREFIX):
-        end = line.find(b'"', len(_TYPE_PREFIX))
-        if end > 0 and b"\\" not in line[len(_TYPE_PREFIX) : end]:
-            return line[len(_TYPE_PREFIX) : end].decode("ascii", "replace")
-    start = line.find(b"{")
-    if start < 0 or line[:start].strip():
+    limit = min(len(line) if end is None else end, start + _HINT_WINDOW)
+    m = _FAST_HEAD.match(line, start, limit)
+    if m is not None:
+        key = m.group(1)
+        if key == b"type":
+            raw = m.group(2)
+            if raw is None:
+                return None
+            hint = _hint_cache.get(raw)
+            if hint is None:
+                hint = raw.decode("utf-8", "replace")
+                if len(_hint_cache) < 256:
+                    _hint_cache[raw] = hint
+            return hint
+        if key == b"attachment":
+            return "attachment" if line.startswith(b"{", m.end()) else None
+        return None
+    return _slow_hint(line, start, limit)
+
+
+def _slow_hint(line: bytes, start: int, limit: int) -> str | None:
+    while start < limit and line[start : start + 1].isspace():
+        start += 1
+    if line[start : start + 1] != b"{":
         return None
     pos = start + 1
-    limit = min(len(line), 8192)
     while pos < limit:
         m = _PAIR.match(line, pos, limit)
         if m is None:
@@ -199,69 +223,66 @@ def iter_lines(
     """Yield every complete line from ``offset``; stop before a half-written last line.
 
     ``keep(type_hint)`` decides from the line's head whether its bytes are
-    needed; lines that are not needed, and lines over ``max_line``, are consumed
-    in chunks and never held whole.
+    needed. Lines that are not needed are never copied out of the read buffer,
+    and a long one is discarded chunk by chunk, never held whole; so is a
+    needed line over ``max_line`` (its head is kept, see :class:`Line`).
     """
-    pos = offset
+    buf = b""  # unconsumed bytes: at most one partial line, or a fresh chunk
+    base = offset  # file offset of buf[0]
     while True:
-        head = fh.readline(_HEAD_BYTES)
-        if not head:
-            return
-        if head.endswith(b"\n"):
-            pos += len(head)
-            hint = record_type_hint(head)
-            yield Line(head if keep(hint) else None, pos, hint)
-            continue
-        # A long line (or a half-written one at the end of the file).
-        hint = record_type_hint(head)
-        wanted = keep(hint)
-        parts: list[bytes] = [head] if wanted else []
-        size = len(head)
-        complete = False
+        i = 0
+        find = buf.find
         while True:
-            piece = fh.readline(_CHUNK)
-            if not piece:
+            nl = find(b"\n", i)
+            if nl < 0:
                 break
-            size += len(piece)
-            if wanted:
-                if size > max_line:
-                    wanted = False
-                    parts = []
-                else:
-                    parts.append(piece)
-            if piece.endswith(b"\n"):
-                complete = True
-                break
-        if not complete:
-            return  # half-written: the offset stays at its start for the next read
-        pos += size
-        if parts:
-            yield Line(b"".join(parts), pos, hint)
-        elif keep(hint):
-            yield Line(None, pos, hint, oversized_head=head[:OVERSIZED_HEAD_BYTES])
-        else:
-            yield Line(None, pos, hint)
+            hint = record_type_hint(buf, i, nl)
+            if not keep(hint):
+                yield Line(None, base + nl + 1, hint)
+            elif nl + 1 - i > max_line:
+                yield Line(None, base + nl + 1, hint, buf[i : i + OVERSIZED_HEAD_BYTES])
+            else:
+                yield Line(buf[i : nl + 1], base + nl + 1, hint)
+            i = nl + 1
+        if i:
+            buf = buf[i:]
+            base += i
+        if len(buf) >= _HEAD_BYTES:
+            # A long partial line: decide now whether to hold it or stream past it.
+            hint = record_type_hint(buf)
+            wanted = keep(hint)
+            if not wanted or len(buf) > max_line:
+                head = buf[:OVERSIZED_HEAD_BYTES] if wanted else None
+                size = len(buf)
+                while True:
+                    chunk = fh.read(_CHUNK)
+                    if not chunk:
+                        return  # half-written: the offset stays at its start for the next read
+                    nl = chunk.find(b"\n")
+                    if nl >= 0:
+                        break
+                    size += len(chunk)
+                base += size + nl + 1
+                yield Line(None, base, hint, head)
+                buf = chunk[nl + 1 :]
+                continue
+        chunk = fh.read(_CHUNK)
+        if not chunk:
+            return  # what is left in buf is half-written: read again next time
+        buf = buf + chunk if buf else chunk
 
 
 def parse_line(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
     """Decode one line into a JSON object, counting (not raising on) bad input."""
     try:
-        value = json.loads(line)
+        # Decoding first is both the UTF-8 check and faster than json's own detection.
+        value = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError:
         stats.non_utf8_lines += 1
         return None
-    except ValueError:
-        if not line.strip():
-            return None  # blank line: not worth counting
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            stats.non_utf8_lines += 1
-            return None
-        stats.malformed_lines += 1
-        return None
-    except RecursionError:
-        stats.malformed_lines += 1
+    except (ValueError, RecursionError):
+        if line.strip():  # a blank line is not worth counting
+            stats.malformed_lines += 1
         return None
     if not isinstance(value, dict):
         stats.malformed_lines += 1

@@ -1,0 +1,218 @@
+"""Turn folds (and their briefs) into SessionModels: merge subagents, judge the
+state, size the context window. Pure functions; the engine decides what to read."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cc_guard.transcripts.fold import MID_TURN, Brief, Fold, Phase
+from cc_guard.transcripts.model import (
+    FileTouch,
+    Incident,
+    ParseStats,
+    SessionModel,
+    SessionState,
+    TokenTotals,
+)
+from cc_guard.transcripts.signals import SessionEvents, epoch, pid_alive, table_window
+
+#: A transcript written to this recently belongs to a session that is running.
+RECENT_SECONDS = 60.0
+#: Mid-turn but silent for this long: the process is gone (unless its pid lives).
+STALE_SECONDS = 600.0
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def judge_state(
+    brief: Brief, mtime: float, now: float, events: SessionEvents | None
+) -> tuple[SessionState, str]:
+    """The session's state and why; definitions in :class:`SessionState` and README."""
+    last = epoch(brief.last_ts) or mtime
+    phase_time = epoch(brief.phase_ts) or last
+    if events is not None:
+        ended = epoch(events.ended_at)
+        if ended is not None and ended + 1 >= last:
+            reason = f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
+            return SessionState.ENDED, reason
+        failed = epoch(events.stop_failure_at)
+        if failed is not None and failed + 1 >= phase_time and brief.phase != Phase.END:
+            return (
+                SessionState.INTERRUPTED,
+                f"StopFailure ({events.stop_failure_error or 'unknown'})",
+            )
+    if brief.phase == Phase.FAILED:
+        return (
+            SessionState.INTERRUPTED,
+            f"the last turn failed: {brief.last_final_kind or 'api_error'}",
+        )
+    if brief.phase == Phase.COMPACTED:
+        return SessionState.COMPACTED, "compacted; no turn since"
+    age = max(0.0, now - mtime)
+    if brief.phase in MID_TURN:
+        pid = events.claude_pid if events is not None else None
+        if age < STALE_SECONDS or pid_alive(pid):
+            return SessionState.RUNNING, f"mid-turn ({brief.phase})"
+        if brief.last_pending_tool:
+            return (
+                SessionState.INTERRUPTED,
+                f"tool call {brief.last_pending_tool} never got a result",
+            )
+        return (
+            SessionState.INTERRUPTED,
+            f"stopped mid-turn ({brief.phase}) {int(age // 60)} min ago",
+        )
+    if age < RECENT_SECONDS:
+        return SessionState.RUNNING, "transcript changed in the last minute"
+    if brief.phase == Phase.USER_INTERRUPT:
+        return SessionState.IDLE, "interrupted by the user"
+    return SessionState.IDLE, "the last turn ended"
+
+
+def finish(
+    model: SessionModel,
+    brief: Brief,
+    mtime: float,
+    now: float,
+    events: SessionEvents | None,
+    feed: dict[str, Any] | None,
+    windows: dict[str, int],
+) -> SessionModel:
+    """Set what depends on the clock and on signals outside the transcript.
+
+    Cheap, so the engine re-runs it on cached models at every refresh.
+    """
+    model.state, model.state_reason = judge_state(brief, mtime, now, events)
+    model.claude_pid = events.claude_pid if events is not None else None
+    name = brief.context_model
+    model.context_tokens = brief.context_tokens
+    window, source = table_window(name, brief.context_tokens), "transcript"
+    if name and name in windows:
+        window, source = windows[name], "config"
+    if feed is not None:
+        size = feed.get("context_window_size")
+        feed_model = feed.get("model_id")
+        # A feed from before a /model switch would size the wrong window.
+        if (
+            isinstance(size, int)
+            and size > 0
+            and (not feed_model or not name or feed_model == name)
+        ):
+            window, source = size, "statusline"
+    model.context_window = window
+    model.context_source = source
+    model.context_percent = (
+        round(100.0 * brief.context_tokens / window, 1)
+        if brief.context_tokens is not None
+        else None
+    )
+    return model
+
+
+def merged_brief(main: Brief, subs: list[Brief]) -> Brief:
+    """The main transcript's brief with its subagents' counts and activity added."""
+    if not subs:
+        return main
+    out = dataclasses.replace(main, tokens=list(main.tokens))
+    for sub in subs:
+        out.api_calls += sub.api_calls
+        out.incident_count += sub.incident_count
+        out.tokens = [a + b for a, b in zip(out.tokens, sub.tokens, strict=False)]
+        if sub.last_ts and (out.last_ts or "") < sub.last_ts:
+            out.last_ts = sub.last_ts
+    return out
+
+
+def brief_model(path: Path, brief: Brief, subagents: list[str], mtime: float) -> SessionModel:
+    """A SessionModel with the summary fields only (lists empty, counts set)."""
+    model = SessionModel(session_id=path.stem, transcript_path=str(path))
+    model.project_dir = brief.cwd
+    model.git_branch = brief.git_branch
+    model.model = brief.model
+    model.version = brief.version
+    model.first_activity = brief.first_ts or iso(mtime)
+    model.last_activity = brief.last_ts or iso(mtime)
+    model.turns = brief.turns
+    model.api_calls = brief.api_calls
+    model.incident_count = brief.incident_count
+    model.tokens = TokenTotals(*brief.tokens)
+    model.subagents = subagents
+    return model
+
+
+def full_model(
+    path: Path, fold: Fold, subagents: list[tuple[Path, Fold]], mtime: float
+) -> SessionModel:
+    """Merge a main transcript's fold and its subagents' folds into one SessionModel
+    (everything but what :func:`finish` sets)."""
+    model = SessionModel(session_id=path.stem, transcript_path=str(path))
+    model.project_dir = fold.cwd
+    model.git_branch = fold.git_branch
+    model.model = fold.model or fold.requested_model
+    model.version = fold.version
+    model.first_activity = fold.first_ts or iso(mtime)
+    model.last_activity = fold.last_ts or iso(mtime)
+    model.turns = fold.turns
+    model.api_calls = fold.api_calls
+    model.compactions = list(fold.compactions)
+    model.todos = list(fold.todos)
+    model.prompts = list(fold.prompts)
+    model.last_assistant_text = fold.last_assistant_text
+    model.pending_tool_calls = [c for c in fold.pending.values() if not c.is_sidechain]
+    model.subagents = [str(p) for p, _ in subagents]
+    tokens = dataclasses.replace(fold.tokens)
+    incidents: list[Incident] = list(fold.incidents)
+    files: dict[str, FileTouch] = {
+        p: dataclasses.replace(t, tools=list(t.tools)) for p, t in fold.files.items()
+    }
+    stats = dataclasses.replace(
+        fold.stats, unknown_record_types=dict(fold.stats.unknown_record_types)
+    )
+    for _sub_path, sub in subagents:
+        _add_tokens(tokens, sub.tokens)
+        model.api_calls += sub.api_calls
+        incidents.extend(dataclasses.replace(i, source="subagent") for i in sub.incidents)
+        for p, touch in sub.files.items():
+            mine = files.get(p)
+            if mine is None:
+                files[p] = dataclasses.replace(touch, tools=list(touch.tools))
+            else:
+                mine.count += touch.count
+                mine.tools.extend(t for t in touch.tools if t not in mine.tools)
+                if (touch.last_time or "") > (mine.last_time or ""):
+                    mine.last_time = touch.last_time
+        _add_stats(stats, sub.stats)
+        if sub.last_ts and (model.last_activity or "") < sub.last_ts:
+            model.last_activity = sub.last_ts
+    model.tokens = tokens
+    model.incidents = sorted(incidents, key=lambda i: i.time or "")
+    model.incident_count = len(model.incidents)
+    model.files_touched = sorted(files.values(), key=lambda t: t.last_time or "")
+    model.stats = stats
+    return model
+
+
+def _add_tokens(into: TokenTotals, other: TokenTotals) -> None:
+    into.input_tokens += other.input_tokens
+    into.output_tokens += other.output_tokens
+    into.cache_creation_input_tokens += other.cache_creation_input_tokens
+    into.cache_read_input_tokens += other.cache_read_input_tokens
+
+
+def _add_stats(into: ParseStats, other: ParseStats) -> None:
+    into.lines += other.lines
+    into.bytes_read += other.bytes_read
+    into.malformed_lines += other.malformed_lines
+    into.non_utf8_lines += other.non_utf8_lines
+    into.oversized_lines += other.oversized_lines
+    for key, count in other.unknown_record_types.items():
+        into.unknown_record_types[key] = into.unknown_record_types.get(key, 0) + count
+
+
+def sort_key(model: SessionModel) -> float:
+    return epoch(model.last_activity) or 0.0
