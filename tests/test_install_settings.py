@@ -428,3 +428,20 @@ def test_hand_formatting_is_untouched_outside_cc_guards_entries(repo: Path) -> N
     path.write_text(new.replace('"deny": []', '"deny": ["WebFetch"]'))
     assert cli("uninstall", "--scope", "project") == 0
     assert path.read_text() == HAND_FORMATTED.replace('"deny": []', '"deny": ["WebFetch"]')
+
+
+def test_warns_when_another_scope_already_has_the_hooks(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("install", "--scope", "project") == 0
+    capsys.readouterr()
+    assert cli("install", "--scope", "user") == 0
+    assert f"also in {settings_file(repo)}" in capsys.readouterr().err
+
+
+def test_warns_when_all_hooks_are_disabled(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = settings_file(repo)
+    path.parent.mkdir()
+    path.write_text('{\n  "disableAllHooks": true\n}\n')
+    assert cli("install", "--scope", "project") == 0
+    assert "disableAllHooks" in capsys.readouterr().out

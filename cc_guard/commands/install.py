@@ -63,6 +63,12 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
             click.echo(f"Already installed in {path}; nothing changed.")
     except settings.InstallError as exc:
         raise UserError(str(exc)) from None
+    for other in settings.installed_elsewhere(scope, cwd):
+        click.echo(
+            f"Note: cc-guard's hooks are also in {other}; Claude Code would run them twice "
+            f"(remove one with cc-guard uninstall --scope ...).",
+            err=True,
+        )
     if git_hooks:
         return _git_hooks(cwd, install=True, dry_run=dry_run)
     return 0

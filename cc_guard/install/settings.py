@@ -140,10 +140,28 @@ def plan_install(
         notes.append(f"statusLine: {done}")
     elif merge.remove_statusline(data):
         notes.append("statusLine: cc-guard's removed")
+    if data.get("disableAllHooks") is True:
+        notes.append('warning: "disableAllHooks" is true here, so Claude Code runs no hooks')
     after = jsonstyle.dumps(data, style)
     if before is not None and after == before:
         after = before
     return Change(path, before, after, notes)
+
+
+def installed_elsewhere(scope: str, cwd: Path | None = None) -> list[Path]:
+    """The other scopes' settings files that already hold cc-guard's hooks."""
+    found = []
+    for other in SCOPES:
+        if other == scope:
+            continue
+        path = settings_path(other, cwd)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if _has_own(raw):
+            found.append(path)
+    return found
 
 
 def plan_uninstall(path: Path) -> Change:
