@@ -86,6 +86,8 @@ def uninstall(scope: str, git_hooks: bool, dry_run: bool) -> int:
 
     cwd = Path.cwd()
     path = settings.settings_path(scope, cwd)
+    if git_hooks:
+        _check_repo(cwd)
     try:
         change = settings.plan_uninstall(path)
         if dry_run:
