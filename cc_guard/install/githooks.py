@@ -156,9 +156,11 @@ def uninstall(cwd: Path, *, dry_run: bool = False) -> list[str]:
 
 def run(name: str, hook_path: str, args: list[str]) -> int:
     """What the installed hook does: the legacy hook first, then cc-guard's part."""
-    stdin = sys.stdin.buffer.read() if not sys.stdin.isatty() else b""
     legacy = f"{hook_path}.legacy"
     if os.access(legacy, os.X_OK):
+        # Only pre-push gets data on stdin (git gives other hooks /dev/null); read it
+        # there and hand the legacy hook a copy, else let it inherit stdin as is.
+        stdin = sys.stdin.buffer.read() if name == "pre-push" else None
         code = subprocess.run([legacy, *args], input=stdin, check=False).returncode
         if code != 0:
             return code
