@@ -382,3 +382,29 @@ def test_find_returns_the_full_model(isolated_env: dict[str, Path]) -> None:
     model = engine(isolated_env).find("full")
     assert [p.text for p in model.prompts] == ["go"]
     assert len(model.incidents) == model.incident_count == 1
+
+
+def test_parallel_first_read_matches_serial(isolated_env: dict[str, Path], tmp_path: Path) -> None:
+    claude = isolated_env["claude"]
+    for n in range(6):
+        path = write(
+            session_path(claude, f"p{n}"),
+            prompt(f"go {n}"),
+            api_error(),
+            assistant("ok", use=usage(n, 0, 1000, 1)),
+            mtime=OLD,
+        )
+        write(
+            path.with_suffix("") / "subagents" / "agent-z.jsonl",
+            assistant("sub", side=True, use=usage(1, 0, 0, 1)),
+        )
+    serial = engine(isolated_env)
+    serial.max_workers = 1
+    expected = [s.to_json() for s in serial.refresh()]
+    parallel = Engine(claude, tmp_path / "other-state", clock=lambda: NOW)
+    parallel.parallel_min_bytes = 0
+    assert [s.to_json() for s in parallel.refresh()] == expected
+    assert parallel.files_read == 12
+    again = Engine(claude, tmp_path / "other-state", clock=lambda: NOW)
+    assert [s.to_json() for s in again.refresh()] == expected
+    assert again.last_refresh.bytes_read == 0

@@ -116,6 +116,36 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
     return fold
 
 
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _read_job(job: tuple[str, str, str | None]) -> tuple[str, str, str, str, int]:
+    """Pool worker: fold one file's new bytes; everything crosses back as JSON text."""
+    key, cursor_json, fold_json = job
+    cursor = Cursor.from_json(json.loads(cursor_json))
+    fold = Fold.from_json(json.loads(fold_json)) if fold_json else Fold()
+    run = ParseStats()
+    fold = read_into(Path(key), cursor, fold, run)
+    return (
+        key,
+        _dumps(cursor.to_json()),
+        _dumps(fold.brief().to_json()),
+        _dumps(fold.to_json()),
+        run.bytes_read,
+    )
+
+
 # --- public API -------------------------------------------------------------------
 
 
@@ -183,6 +213,9 @@ class Engine:
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
         self._models: dict[str, tuple[tuple[int, ...], SessionModel]] = {}
+        #: Parallel reading pays off only for big first reads (a pool costs ~50 ms).
+        self.parallel_min_bytes = PARALLEL_MIN_BYTES
+        self.max_workers = 2
 
     @property
     def state_dir(self) -> Path:
@@ -211,22 +244,18 @@ class Engine:
                     for key, (c, b, f) in index.load_files(with_folds=not brief).items()
                 }
             entries = self._entries
+            found = discover(self.claude_dir / "projects")
+            jobs: list[tuple[str, _Entry]] = []
             seen: set[str] = set()
-            updates: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
 
             def current(path: Path, st: os.stat_result) -> _Entry:
                 key = str(path)
                 seen.add(key)
                 entry = entries.get(key)
-                if entry is not None and entry.cursor.unchanged(st):
-                    return entry
                 if entry is None:
                     entry = entries[key] = _Entry(Cursor(), Brief())
-                self.files_read += 1
-                fold = read_into(path, entry.cursor, self._fold(entry, key, index), run)
-                entry.fold, entry.fold_json, entry.brief = fold, None, fold.brief()
-                entry.version += 1
-                updates.append((key, entry.cursor.to_json(), entry.brief.to_json(), fold.to_json()))
+                if not entry.cursor.unchanged(st):
+                    jobs.append((key, entry))
                 return entry
 
             groups = [
@@ -235,8 +264,9 @@ class Engine:
                     current(item.path, item.stat),
                     [(p, current(p, st)) for p, st in item.subagents],
                 )
-                for item in discover(self.claude_dir / "projects")
+                for item in found
             ]
+            updates = self._read_changed(jobs, index, run)
             removed = [key for key in entries if key not in seen]
             for key in removed:
                 del entries[key]
@@ -287,6 +317,59 @@ class Engine:
             entry.fold = Fold.from_json(json.loads(raw)) if raw else Fold()
             entry.fold_json = None
         return entry.fold
+
+    def _read_changed(
+        self, jobs: list[tuple[str, _Entry]], index: Index, run: ParseStats
+    ) -> list[tuple[str, str, str, str]]:
+        """Fold the new bytes of every changed file; rows for the index.
+
+        With many bytes to read (a first run over a big history), files are
+        read by a pool of forked workers, one per core: parsing is CPU-bound
+        and the files are independent.
+        """
+        self.files_read += len(jobs)
+        pending = sum(max(0, _size(key) - e.cursor.offset) for key, e in jobs)
+        workers = min(os.cpu_count() or 1, self.max_workers, len(jobs))
+        rows: list[tuple[str, str, str, str]] = []
+        if workers > 1 and pending >= self.parallel_min_bytes:
+            import multiprocessing
+
+            payload = [
+                (key, json.dumps(e.cursor.to_json()), self._fold_text(e, key, index))
+                for key, e in jobs
+            ]
+            payload.sort(key=lambda job: -_size(job[0]))
+            by_key = dict(jobs)
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for key, cursor_json, brief_json, fold_json, read in pool.imap_unordered(
+                    _read_job, payload, chunksize=4
+                ):
+                    entry = by_key[key]
+                    entry.cursor = Cursor.from_json(json.loads(cursor_json))
+                    entry.brief = Brief.from_json(json.loads(brief_json))
+                    entry.fold, entry.fold_json = None, fold_json
+                    entry.version += 1
+                    run.bytes_read += read
+                    rows.append((key, cursor_json, brief_json, fold_json))
+            return rows
+        for key, entry in jobs:
+            fold = read_into(Path(key), entry.cursor, self._fold(entry, key, index), run)
+            entry.fold, entry.fold_json, entry.brief = fold, None, fold.brief()
+            entry.version += 1
+            rows.append(
+                (
+                    key,
+                    _dumps(entry.cursor.to_json()),
+                    _dumps(entry.brief.to_json()),
+                    _dumps(fold.to_json()),
+                )
+            )
+        return rows
+
+    def _fold_text(self, entry: _Entry, key: str, index: Index) -> str | None:
+        if entry.fold is not None:
+            return _dumps(entry.fold.to_json())
+        return entry.fold_json if entry.fold_json is not None else index.load_fold(key)
 
     def _read_events(
         self, index: Index, state_dir: Path, run: ParseStats

@@ -89,26 +89,12 @@ class Index:
         row = self.conn.execute("SELECT fold FROM files WHERE path = ?", (path,)).fetchone()
         return None if row is None else str(row[0])
 
-    def save_files(
-        self,
-        rows: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]],
-        removed: list[str],
-    ) -> None:
-        """Write (path, cursor, brief, fold) rows and drop ``removed`` paths, atomically."""
+    def save_files(self, rows: list[tuple[str, str, str, str]], removed: list[str]) -> None:
+        """Write (path, cursor, brief, fold) rows (JSON text) and drop ``removed`` paths, atomically."""
         if not rows and not removed:
             return
-        compact = (",", ":")
-        payload = [
-            (
-                path,
-                json.dumps(cursor, separators=compact),
-                json.dumps(brief, separators=compact),
-                json.dumps(fold, separators=compact),
-            )
-            for path, cursor, brief, fold in rows
-        ]
         with self._transaction():
-            self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", payload)
+            self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
             self.conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
 
     def get_meta(self, key: str) -> Any:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cc_guard.transcripts.model import ParseStats
 
@@ -163,9 +163,12 @@ class Cursor:
         )
 
 
-@dataclass
-class Line:
-    """One complete line: ``data`` is the raw line, or None when it was skipped unread."""
+class Line(NamedTuple):
+    """One complete line: ``data`` is the raw line, or None when it was skipped unread.
+
+    A NamedTuple rather than a dataclass: one is made per line, and tuples are
+    several times cheaper to build.
+    """
 
     data: bytes | None
     end: int  # file offset just after the newline
