@@ -185,3 +185,22 @@ def test_not_a_repository_is_a_clear_error(
     assert run(["install", "--scope", "local", "--git-hooks"]) == 1
     assert "not in a git repository" in capsys.readouterr().err
     assert not (plain / ".claude").exists()  # nothing half-done
+
+
+def test_foreign_prepare_commit_msg_runs_first_and_can_refuse(
+    repo: Path, isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    write_config(isolated_env, "[git]\ncommit_trailer = true\n")
+    hook = repo / ".git" / "hooks" / "prepare-commit-msg"
+    flag = tmp_path / "refuse"
+    hook.write_text(f'#!/bin/sh\n[ -e "{flag}" ] && exit 1\necho "Ticket: ABC-1" >> "$1"\n')
+    hook.chmod(0o755)
+    githooks.install(repo)
+    assert githooks.is_own(hook)
+    (repo / "a.txt").write_text("e\n")
+    git(repo, "commit", "-q", "-am", "with ticket")
+    assert "Ticket: ABC-1" in git(repo, "log", "-1", "--format=%B").stdout
+    flag.write_text("")
+    (repo / "a.txt").write_text("f\n")
+    assert git(repo, "commit", "-q", "-am", "refused", check=False).returncode != 0
+    assert git(repo, "log", "-1", "--format=%s").stdout.strip() == "with ticket"
