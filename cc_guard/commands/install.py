@@ -38,7 +38,8 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
 
     cwd = Path.cwd()
     try:
-        config = load_config(settings.project_root(cwd))
+        # The user scope serves every project: only the user's own config applies there.
+        config = load_config(None if scope == "user" else settings.project_root(cwd))
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     path = settings.settings_path(scope, cwd)
