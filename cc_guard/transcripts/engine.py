@@ -23,7 +23,15 @@ from cc_guard.transcripts.build import brief_model, finish, full_model, merged_b
 from cc_guard.transcripts.fold import Brief, Fold
 from cc_guard.transcripts.index import Index
 from cc_guard.transcripts.model import ParseStats, SessionModel
-from cc_guard.transcripts.reader import WANTED_TYPES, Cursor, iter_new, open_at
+from cc_guard.transcripts.reader import (
+    WANTED_TYPES,
+    Cursor,
+    count_skipped,
+    iter_lines,
+    iter_new,
+    open_at,
+    parse_line,
+)
 from cc_guard.transcripts.signals import (
     SessionEvents,
     config_windows,
@@ -97,8 +105,8 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
     fh, restarted = opened
     if restarted:
         fold = Fold()
-    before = fold.stats.bytes_read
     current = fold
+    stats = fold.stats
 
     def keep(hint: str | None) -> bool:
         # api-request lines only name the requested model: parse until one did.
@@ -106,13 +114,34 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
             return current.requested_model is None
         return hint is None or hint in WANTED_TYPES
 
-    for item in iter_new(fh, cursor, fold.stats, keep):
-        if isinstance(item, bytes):
-            fold.add_oversized(item)
-        else:
-            fold.add(item)
+    # The loop of reader.iter_new, inlined: this is the hot path of a cold start.
+    start = cursor.offset
+    end = start
+    lines = 0
+    add = fold.add
+    with fh:
+        for data, end, hint, head in iter_lines(fh, start, keep):  # noqa: B007 - last end = new offset
+            lines += 1
+            if data is None:
+                if head is not None:
+                    stats.oversized_lines += 1
+                    fold.add_oversized(head)
+                else:
+                    count_skipped(hint, stats)
+                continue
+            record = parse_line(data, stats)
+            if record is None:
+                continue
+            rtype = record.get("type")
+            if isinstance(rtype, str) and rtype not in WANTED_TYPES:
+                count_skipped(rtype, stats)
+                continue
+            add(record)
+    cursor.offset = end
+    stats.lines += lines
+    stats.bytes_read += end - start
     if run_stats is not None:
-        run_stats.bytes_read += fold.stats.bytes_read - before
+        run_stats.bytes_read += end - start
     return fold
 
 

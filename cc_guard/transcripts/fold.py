@@ -254,15 +254,19 @@ class Fold:
                 self.first_ts = ts
             if self.last_ts is None or ts > self.last_ts:
                 self.last_ts = ts
-        for attr, key in (
-            ("session_id", "sessionId"),
-            ("cwd", "cwd"),
-            ("git_branch", "gitBranch"),
-            ("version", "version"),
-        ):
-            value = record.get(key)
-            if isinstance(value, str) and value:
-                setattr(self, attr, value)
+        # Spelled out rather than looped with setattr: this runs for every record.
+        value = record.get("sessionId")
+        if value and isinstance(value, str):
+            self.session_id = value
+        value = record.get("cwd")
+        if value and isinstance(value, str):
+            self.cwd = value
+        value = record.get("gitBranch")
+        if value and isinstance(value, str):
+            self.git_branch = value
+        value = record.get("version")
+        if value and isinstance(value, str):
+            self.version = value
         side = record.get("isSidechain") is True
         if rtype == "assistant":
             self._assistant(record, ts, side)

@@ -235,17 +235,31 @@ def iter_lines(
     while True:
         i = 0
         find = buf.find
+        fast = _FAST_HEAD.match
         while True:
             nl = find(b"\n", i)
             if nl < 0:
                 break
-            hint = record_type_hint(buf, i, nl)
+            # record_type_hint, inlined for the common shapes: this runs per line.
+            m = fast(buf, i, nl if nl - i < _HINT_WINDOW else i + _HINT_WINDOW)
+            if m is None:
+                hint = _slow_hint(buf, i, min(nl, i + _HINT_WINDOW))
+            else:
+                key, raw = m.groups()
+                if key == b"type":
+                    hint = _hint_cache.get(raw) if raw is not None else None
+                    if hint is None and raw is not None:
+                        hint = record_type_hint(buf, i, nl)
+                elif key == b"attachment":
+                    hint = "attachment" if buf.startswith(b"{", m.end()) else None
+                else:
+                    hint = None
             if not keep(hint):
-                yield Line(None, base + nl + 1, hint)
+                yield Line(None, base + nl + 1, hint, None)
             elif nl + 1 - i > max_line:
                 yield Line(None, base + nl + 1, hint, buf[i : i + OVERSIZED_HEAD_BYTES])
             else:
-                yield Line(buf[i : nl + 1], base + nl + 1, hint)
+                yield Line(buf[i : nl + 1], base + nl + 1, hint, None)
             i = nl + 1
         if i:
             buf = buf[i:]
