@@ -15,6 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cc_guard.checkpoints.exclude import Excluder, Settings
 from cc_guard.checkpoints.snapshot import take_checkpoint
 from tests.test_checkpoint_support import (
     expected_tree,
@@ -89,7 +90,12 @@ def _apply(repo: Path, op: tuple[object, ...]) -> None:
 
 
 def _excluded(repo: Path) -> set[str]:
-    return {str(p.relative_to(repo)) for p in _files(repo) if p.name in EXCLUDED_NAMES}
+    """Files matching the default secret patterns (.env*, *.pem, ...), symlinks included."""
+    excluder = Excluder(repo, Settings())
+    rels = [str(p.relative_to(repo)) for p in _files(repo)]
+    found = {r for r in rels if excluder.secret(r)}
+    assert {r for r in rels if Path(r).name in EXCLUDED_NAMES} <= found
+    return found
 
 
 @settings(

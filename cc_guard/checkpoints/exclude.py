@@ -9,9 +9,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: the hook path avoids importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_EXCLUDE = (
     ".env*",
@@ -31,15 +34,32 @@ DEFAULT_EXCLUDE = (
 DEFAULT_EDIT_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit", "Bash")
 
 
-@dataclass(frozen=True)
 class Settings:
-    """The ``[checkpoints]`` config section, as the checkpoint code needs it."""
+    """The ``[checkpoints]`` config section, as the checkpoint code needs it.
 
-    enabled: bool = True
-    max_file_mb: float = 20
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    extra_tools: tuple[str, ...] = ()
-    time_budget_seconds: float = 2.0
+    A plain class: dataclasses costs ~10 ms to import on the hook path.
+    """
+
+    __slots__ = ("enabled", "exclude", "extra_tools", "max_file_mb", "time_budget_seconds")
+
+    def __init__(
+        self,
+        enabled: bool = True,
+        max_file_mb: float = 20,
+        exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+        extra_tools: tuple[str, ...] = (),
+        time_budget_seconds: float = 2.0,
+    ) -> None:
+        self.enabled = enabled
+        self.max_file_mb = max_file_mb
+        self.exclude = tuple(exclude)
+        self.extra_tools = tuple(extra_tools)
+        self.time_budget_seconds = time_budget_seconds
+
+    def replace(self, **changes: Any) -> Settings:
+        values = {k: getattr(self, k) for k in self.__slots__}
+        values.update(changes)
+        return Settings(**values)
 
     @property
     def max_bytes(self) -> int:
@@ -50,12 +70,15 @@ class Settings:
         return frozenset(DEFAULT_EDIT_TOOLS) | frozenset(self.extra_tools)
 
 
-def load_settings(project_dir: Path | None) -> Settings:
+def load_settings(project_dir: Path | None, toplevel: Path | None = None) -> Settings:
     """Read ``[checkpoints]`` from cc-guard's config; defaults when it is missing or broken.
 
     A broken config must not stop checkpoints (the hook would then silently protect
-    nothing), so any error falls back to the defaults.
+    nothing), so any error falls back to the defaults. When no config file exists
+    at all (the common case) cc_guard.config is not even imported.
     """
+    if project_dir is not None and not _any_config_file(project_dir, toplevel):
+        return Settings()
     try:
         from cc_guard.config import load_config_safe
 
@@ -74,21 +97,49 @@ def load_settings(project_dir: Path | None) -> Settings:
     )
 
 
-@dataclass
+def _any_config_file(project_dir: Path, toplevel: Path | None) -> bool:
+    """Whether a user or project config file might apply (a superset of cc_guard.config's search).
+
+    User file: ``$CC_GUARD_CONFIG``, else platformdirs' Linux config dir. Project
+    file: ``.cc-guard.toml`` in ``project_dir`` or any parent (cc_guard.config stops
+    at the work tree's top; looking further only costs a stat or two).
+    """
+    env = os.environ.get("CC_GUARD_CONFIG")
+    if env:
+        if os.path.exists(os.path.expanduser(env)):
+            return True
+    elif sys.platform != "linux":
+        return True  # let cc_guard.config resolve the platform's config dir
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+        if os.path.exists(os.path.join(xdg, "cc-guard", "config.toml")):
+            return True
+    current = os.path.abspath(project_dir)
+    stop = str(toplevel) if toplevel is not None else None
+    while True:
+        if os.path.exists(os.path.join(current, ".cc-guard.toml")):
+            return True
+        if current == stop or os.path.exists(os.path.join(current, ".git")):
+            return False
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 class Excluder:
     """Decides path by path; built once per checkpoint."""
 
-    toplevel: Path
-    settings: Settings
-    _name_re: re.Pattern[str] | None = field(init=False, default=None)
-    _path_re: re.Pattern[str] | None = field(init=False, default=None)
-    _lfs_files: dict[str, bool] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
+    def __init__(self, toplevel: Path, settings: Settings) -> None:
+        self.toplevel = toplevel
+        self.settings = settings
+        self._lfs_files: dict[str, bool] = {}
+        self._name_re: re.Pattern[str] | None = None
+        self._path_re: re.Pattern[str] | None = None
         # gitignore-like: a pattern without a slash matches the file name at any depth,
         # one with a slash matches the path from the top of the work tree.
-        names = [p for p in self.settings.exclude if "/" not in p.strip("/")]
-        paths = [p.strip("/") for p in self.settings.exclude if "/" in p.strip("/")]
+        names = [p for p in settings.exclude if "/" not in p.strip("/")]
+        paths = [p.strip("/") for p in settings.exclude if "/" in p.strip("/")]
         if names:
             self._name_re = re.compile("|".join(fnmatch.translate(p) for p in names))
         if paths:
@@ -101,7 +152,7 @@ class Excluder:
 
     def too_big(self, path: str) -> bool:
         try:
-            st = os.lstat(self.toplevel / path)
+            st = os.lstat(os.path.join(self.toplevel, path))
         except OSError:
             return False
         return st.st_size > self.settings.max_bytes
@@ -118,9 +169,10 @@ class Excluder:
     def _mentions_lfs(self, directory: str) -> bool:
         cached = self._lfs_files.get(directory)
         if cached is None:
-            attrs = self.toplevel / directory / ".gitattributes"
+            attrs = os.path.join(self.toplevel, directory, ".gitattributes")
             try:
-                cached = b"lfs" in attrs.read_bytes()
+                with open(attrs, "rb") as fh:
+                    cached = b"lfs" in fh.read()
             except OSError:
                 cached = False
             self._lfs_files[directory] = cached

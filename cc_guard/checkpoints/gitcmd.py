@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 # Variables a user's shell or an enclosing git process (hooks, rebase -x) may set that
@@ -84,13 +83,16 @@ class DeadlineExceeded(Exception):
     """The checkpoint ran out of its time budget."""
 
 
-@dataclass
 class Git:
     """Runs git in one directory with one environment until one deadline (monotonic)."""
 
-    cwd: Path
-    deadline: float
-    env: dict[str, str]
+    # A plain class, not a dataclass: see cc_guard.hooks.types (import cost on the hook path).
+    __slots__ = ("cwd", "deadline", "env")
+
+    def __init__(self, cwd: Path, deadline: float, env: dict[str, str]) -> None:
+        self.cwd = cwd
+        self.deadline = deadline
+        self.env = env
 
     def run(
         self,
@@ -126,19 +128,38 @@ class Git:
         return self.run(*args, input=input).stdout.decode("utf-8", "surrogateescape").strip()
 
 
-@dataclass(frozen=True)
 class Repo:
     """A work tree and where its git data lives."""
 
-    toplevel: Path
-    git_dir: Path  # this worktree's dir (.git, or .git/worktrees/<name>)
-    common_dir: Path  # shared objects and refs
+    __slots__ = ("common_dir", "git_dir", "toplevel")
+
+    def __init__(self, toplevel: Path, git_dir: Path, common_dir: Path) -> None:
+        self.toplevel = toplevel
+        self.git_dir = git_dir  # this worktree's dir (.git, or .git/worktrees/<name>)
+        self.common_dir = common_dir  # shared objects and refs
+
+    def __repr__(self) -> str:
+        return f"Repo({self.toplevel}, git_dir={self.git_dir}, common_dir={self.common_dir})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Repo):
+            return NotImplemented
+        return (self.toplevel, self.git_dir, self.common_dir) == (
+            other.toplevel,
+            other.git_dir,
+            other.common_dir,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def find_repo(cwd: Path, deadline: float) -> Repo | None:
     """The repository containing ``cwd``, or None when it is not in a work tree."""
     if not cwd.is_dir():
         return None
+    found = _find_repo_fast(cwd)
+    if found is not None:
+        return found
     git = Git(cwd, deadline, clean_env())
     proc = git.run(
         "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", check=False
@@ -153,3 +174,48 @@ def find_repo(cwd: Path, deadline: float) -> Repo | None:
     if not common.is_absolute():
         common = (cwd / common).resolve()
     return Repo(Path(lines[0]), git_dir, common)
+
+
+def _find_repo_fast(cwd: Path) -> Repo | None:
+    """Find the repository by looking for ``.git`` upwards, as git does, without a process.
+
+    Only the plain layouts are handled here (a ``.git`` directory, or a ``.git`` file
+    pointing at a worktree or submodule git dir, no ``core.worktree``); anything else
+    returns None and ``git rev-parse`` decides. Saves one git process per hook.
+    """
+    current = Path(os.path.abspath(cwd))
+    if current.name == ".git" or ".git" in current.parts:
+        return None  # inside a git dir: let git answer
+    for directory in (current, *current.parents):
+        dotgit = directory / ".git"
+        try:
+            if dotgit.is_dir():
+                git_dir = dotgit
+            elif dotgit.is_file():
+                text = dotgit.read_text("utf-8").strip()
+                if not text.startswith("gitdir:"):
+                    return None
+                git_dir = Path(text[7:].strip())
+                if not git_dir.is_absolute():
+                    git_dir = directory / git_dir
+                git_dir = Path(os.path.normpath(git_dir))
+            else:
+                continue
+            if not (git_dir / "HEAD").is_file():
+                return None
+            common = git_dir
+            commondir = git_dir / "commondir"
+            if commondir.is_file():
+                common = Path(os.path.normpath(git_dir / commondir.read_text("utf-8").strip()))
+            config = (common / "config").read_bytes()
+        except (OSError, UnicodeDecodeError):
+            return None
+        # A worktree configured elsewhere, or a bare repository: git knows best.
+        if b"worktree" in config or b"bare = true" in config:
+            return None
+        return Repo(
+            Path(os.path.realpath(directory)),
+            Path(os.path.realpath(git_dir)),
+            Path(os.path.realpath(common)),
+        )
+    return None

@@ -6,11 +6,15 @@ anything heavier than this module is imported.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from cc_guard.checkpoints.exclude import DEFAULT_EDIT_TOOLS, load_settings
 from cc_guard.hooks.types import HookEvent, HookOutput
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# Kept equal to cc_guard.checkpoints.exclude.DEFAULT_EDIT_TOOLS (a test checks it):
+# repeated here so a hook for a read-only tool imports nothing more.
+EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit", "Bash"})
 
 # Tools known to change nothing on disk: skip without even reading the config.
 _READ_ONLY = frozenset(
@@ -41,7 +45,11 @@ def on_post_tool_use(event: HookEvent) -> HookOutput | None:
     tool = str(event.payload.get("tool_name") or "")
     if tool in _READ_ONLY:
         return None
-    if tool not in DEFAULT_EDIT_TOOLS:
+    if tool not in EDIT_TOOLS:
+        from pathlib import Path
+
+        from cc_guard.checkpoints.exclude import load_settings
+
         settings = load_settings(Path(event.cwd))
         if tool not in settings.tools:
             return None
@@ -56,6 +64,8 @@ def on_pre_tool_use(event: HookEvent) -> HookOutput | None:
     command = tool_input.get("command") if isinstance(tool_input, dict) else None
     if not isinstance(command, str):
         return None
+    from pathlib import Path
+
     from cc_guard.checkpoints.destructive import is_destructive
 
     if is_destructive(command, Path(event.cwd)):
@@ -78,13 +88,14 @@ def on_lifecycle(event: HookEvent) -> HookOutput | None:
 def _checkpoint(
     event: HookEvent, tool: str | None, files: list[str], prompt: str | None = None
 ) -> str | None:
+    from pathlib import Path
+
     from cc_guard.checkpoints.snapshot import take_checkpoint, valid_session_id
 
     if not event.session_id or not valid_session_id(event.session_id) or not event.cwd:
         return None
-    cwd = Path(event.cwd)
-    rel = [_relative(f, cwd) for f in files]
-    return take_checkpoint(cwd, event.session_id, event.name, tool, rel, prompt)
+    rel = [_relative(f, event.cwd) for f in files]
+    return take_checkpoint(Path(event.cwd), event.session_id, event.name, tool, rel, prompt)
 
 
 def _tool_files(tool_input: Any) -> list[str]:
@@ -98,8 +109,8 @@ def _tool_files(tool_input: Any) -> list[str]:
     return found
 
 
-def _relative(path: str, cwd: Path) -> str:
-    try:
-        return str(Path(path).relative_to(cwd))
-    except ValueError:
-        return path
+def _relative(path: str, cwd: str) -> str:
+    import os.path
+
+    rel = os.path.relpath(path, cwd) if os.path.isabs(path) else path
+    return path if rel.startswith("..") else rel

@@ -92,36 +92,36 @@ def list_checkpoints(cwd: Path, session_id: str) -> list[Checkpoint]:
 
 
 def _walk(git: Git, rev: str) -> list[Checkpoint]:
-    out = git.run("log", "--first-parent", "--format=%H%x00%P%x00%ct%x00%B%x1e", rev).stdout.decode(
-        "utf-8", "surrogateescape"
-    )
+    # One process for the whole chain, with the files each checkpoint changed.
+    out = git.run(
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--first-parent",
+        "--name-only",
+        "--no-renames",
+        "--format=%x1e%H%x00%P%x00%ct%x00%B%x1f",
+        rev,
+    ).stdout.decode("utf-8", "surrogateescape")
     chain = []
     for record in out.split("\x1e"):
-        record = record.strip("\n")
-        if not record:
+        if not record.strip():
             continue
-        cp = parse_commit(record)
+        meta, _, names = record.partition("\x1f")
+        cp = parse_commit(meta.strip("\n"), [n for n in names.splitlines() if n])
         if cp is None:
             break  # reached the user's history: the first checkpoint's parent
         chain.append(cp)
     return chain
 
 
-def parse_commit(record: str) -> Checkpoint | None:
+def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | None:
     sha, parents, stamp, body = record.split("\0", 3)
     trailers: dict[str, str] = {}
-    files: list[str] = []
-    in_files = False
     for line in body.splitlines():
         if line.startswith("CC-Guard-") and ": " in line:
             key, value = line.split(": ", 1)
             trailers[key] = value.strip()
-        elif line.startswith("Files changed"):
-            in_files = True
-        elif in_files and line.startswith("  ") and not line.startswith("  ... and "):
-            files.append(line[2:])
-        elif not line.strip():
-            in_files = False
     if "CC-Guard-Session" not in trailers:
         return None
     return Checkpoint(
@@ -129,7 +129,7 @@ def parse_commit(record: str) -> Checkpoint | None:
         time=datetime.fromtimestamp(int(stamp), UTC),
         event=trailers.get("CC-Guard-Event", ""),
         tool=trailers.get("CC-Guard-Tool"),
-        files=files,
+        files=files or [],
         session_id=trailers["CC-Guard-Session"],
         subject=body.splitlines()[0] if body else "",
         parent=parents.split()[0] if parents.split() else None,

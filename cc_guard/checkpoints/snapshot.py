@@ -10,21 +10,14 @@ Runs on the hook path: standard library only.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
-import shutil
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from cc_guard import paths
 from cc_guard.checkpoints.exclude import Excluder, Settings, load_settings, nested_repo_ok
 from cc_guard.checkpoints.gitcmd import (
     IDENTITY,
@@ -35,6 +28,13 @@ from cc_guard.checkpoints.gitcmd import (
     clean_env,
     find_repo,
 )
+from cc_guard.hooks.fastpaths import append_line, state_dir, state_subdir, write_small
+
+# Imports stay light (no dataclasses, datetime, shutil, contextlib, typing at import
+# time): this module loads on every hook that may change files.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 REF_PREFIX = "refs/cc-guard/"
 _SESSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -51,28 +51,39 @@ def valid_session_id(session_id: str) -> bool:
     return bool(_SESSION_RE.fullmatch(session_id))
 
 
+def _key(text: str, length: int) -> str:
+    """A short stable hex key for a path (not security relevant)."""
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        from _sha1 import sha1  # type: ignore[import-not-found]  # builtin C module; hashlib costs ~3 ms more
+    except ImportError:  # pragma: no cover - other Python implementations
+        from hashlib import sha1
+    digest: str = sha1(data).hexdigest()
+    return digest[:length]
+
+
 def repo_state_dir(repo: Repo) -> Path:
     """cc-guard's private files for one repository (keyed by its common git dir)."""
-    key = hashlib.sha1(str(repo.common_dir).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    directory = paths.state_subdir("checkpoints") / key
+    key = _key(str(repo.common_dir), 16)
+    directory = Path(state_subdir("checkpoints")) / key
     if not directory.is_dir():
-        paths.ensure_private_dir(directory)
+        directory.mkdir(mode=0o700, exist_ok=True)
         # Lets `prune` find the repository an index belongs to.
-        paths.write_private(directory / "repo.txt", str(repo.common_dir) + "\n")
+        write_small(str(directory / "repo.txt"), str(repo.common_dir) + "\n")
     return directory
 
 
 def index_path(repo: Repo, session_id: str) -> Path:
-    worktree = hashlib.sha1(str(repo.toplevel).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    worktree = _key(str(repo.toplevel), 12)
     return repo_state_dir(repo) / f"{session_id}.{worktree}.index"
 
 
-@contextlib.contextmanager
-def session_lock(repo: Repo, session_id: str, deadline: float) -> Iterator[None]:
-    """One checkpoint at a time per session and repository.
+def lock_session(repo: Repo, session_id: str, deadline: float) -> int:
+    """Take the session's lock (one checkpoint at a time per session and repository).
 
-    flock(2) is released by the kernel when its holder dies, so a hook killed with
-    SIGKILL never leaves a stale lock behind.
+    Returns the fd to pass to :func:`unlock_session`. flock(2) is released by the
+    kernel when its holder dies, so a hook killed with SIGKILL never leaves a stale
+    lock behind.
     """
     lock_file = repo_state_dir(repo) / f"{session_id}.lock"
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
@@ -80,22 +91,28 @@ def session_lock(repo: Repo, session_id: str, deadline: float) -> Iterator[None]
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return fd
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
             if time.monotonic() >= deadline:
                 raise CheckpointBusy(f"session {session_id} stayed locked")
             time.sleep(0.01)
-        yield
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
 
 
-@dataclass(frozen=True)
+def unlock_session(fd: int) -> None:
+    os.close(fd)  # closing the last fd releases the flock
+
+
 class Snapshot:
-    tree: str
-    changed: list[str]
+    __slots__ = ("changed", "tree")
+
+    def __init__(self, tree: str, changed: list[str]) -> None:
+        self.tree = tree
+        self.changed = changed
 
 
 def take_checkpoint(
@@ -117,7 +134,7 @@ def take_checkpoint(
     if not valid_session_id(session_id):
         raise ValueError(f"unusable session id {session_id!r}")
     cwd = Path(cwd)
-    settings = settings or load_settings(cwd)
+    settings = settings or load_settings(cwd)  # cheap when no config file exists
     if not settings.enabled:
         return None
     started = time.monotonic()
@@ -147,13 +164,18 @@ def checkpoint_or_tip(
     repo = find_repo(Path(cwd), deadline)
     if repo is None:
         return None, None
-    with session_lock(repo, session_id, deadline):
+    fd = lock_session(repo, session_id, deadline)
+    try:
         return _checkpoint_locked(
             repo, session_id, event, tool, list(files), prompt, settings, deadline
         )
+    finally:
+        unlock_session(fd)
 
 
 def record_incident(cwd: Path, session_id: str, event: str, reason: str, seconds: float) -> None:
+    from datetime import UTC, datetime
+
     line = json.dumps(
         {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -164,7 +186,7 @@ def record_incident(cwd: Path, session_id: str, event: str, reason: str, seconds
             "seconds": round(seconds, 3),
         }
     )
-    paths.append_private(paths.state_dir() / "checkpoint-incidents.jsonl", line)
+    append_line(os.path.join(state_dir(), "checkpoint-incidents.jsonl"), line)
 
 
 def _checkpoint_locked(
@@ -181,16 +203,18 @@ def _checkpoint_locked(
     index = index_path(repo, session_id)
     _clear_stale_locks(repo, ref, index)
     git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": str(index), **IDENTITY}))
-    old = _resolve(git, ref)
+    tip = _read_tip(repo, git, ref, index)
+    old = tip[0] if tip else None
     snap = snapshot_tree(repo, git, index, settings)
-    if old is not None:
-        old_tree = git.out("rev-parse", old + "^{tree}")
-        if old_tree == snap.tree:
+    if tip is not None:
+        if tip[1] == snap.tree:
             return old, None
         parent: str | None = old
     else:
         parent = _resolve(git, "HEAD")
-    changed = _changed_paths(git, parent, snap.tree)
+    # The precise per-checkpoint file list is read back with `git log --name-status`;
+    # the message names what this snapshot re-added (no extra git process).
+    changed = snap.changed
     message = format_message(session_id, event, tool, files, changed, prompt)
     for _ in range(_CAS_RETRIES):
         argv = ["commit-tree", "--no-gpg-sign", snap.tree]
@@ -200,29 +224,41 @@ def _checkpoint_locked(
         # Compare-and-swap: the empty old value means "must not exist yet".
         proc = git.run("update-ref", "-m", f"cc-guard: {event}", ref, new, old or "", check=False)
         if proc.returncode == 0:
+            write_small(str(index) + ".tip", f"{new} {snap.tree}\n")
             return new, new
         current = _resolve(git, ref)
         if current == old:
             err = proc.stderr.decode("utf-8", "replace").strip()
             raise GitError(f"git update-ref failed: {err}")
         # Someone else (a restore, a prune) moved the ref: chain onto theirs.
-        old = parent = current
+        old = current
+        parent = current if current is not None else _resolve(git, "HEAD")
     raise GitError(f"{ref} kept changing under us")
+
+
+def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str] | None:
+    """The session ref's commit and tree, or None when it does not exist yet.
+
+    Usually without a git process: the tree of the last checkpoint we wrote is cached
+    beside the index and trusted only while the loose ref still names that commit.
+    """
+    try:
+        with open(repo.common_dir / ref, "rb") as fh:
+            loose = fh.read().decode().strip()
+        with open(str(index) + ".tip", "rb") as fh:
+            cached = fh.read().decode().split()
+        if len(cached) == 2 and cached[0] == loose:
+            return cached[0], cached[1]
+    except (OSError, UnicodeDecodeError):
+        pass
+    out = git.out("for-each-ref", "--format=%(objectname) %(tree)", ref).split()
+    return (out[0], out[1]) if len(out) == 2 else None
 
 
 def _resolve(git: Git, rev: str) -> str | None:
     proc = git.run("rev-parse", "-q", "--verify", rev + "^{commit}", check=False)
     out = proc.stdout.decode().strip()
     return out if proc.returncode == 0 and out else None
-
-
-def _changed_paths(git: Git, parent: str | None, tree: str) -> list[str]:
-    if parent is None:
-        argv = ["ls-tree", "-r", "-z", "--name-only", tree]
-    else:
-        argv = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", parent, tree]
-    out = git.run(*argv).stdout.decode("utf-8", "surrogateescape")
-    return [p for p in out.split("\0") if p]
 
 
 def _clear_stale_locks(repo: Repo, ref: str, index: Path) -> None:
@@ -232,8 +268,7 @@ def _clear_stale_locks(repo: Repo, ref: str, index: Path) -> None:
     writing them, so any that exist are stale.
     """
     for lock in (Path(str(index) + ".lock"), repo.common_dir / (ref + ".lock")):
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
+        lock.unlink(missing_ok=True)
 
 
 def snapshot_tree(repo: Repo, git: Git, index: Path, settings: Settings) -> Snapshot:
@@ -274,7 +309,7 @@ def snapshot_tree(repo: Repo, git: Git, index: Path, settings: Settings) -> Snap
     if force_remove:
         _update_index(git, ["--force-remove"], force_remove)
     tree = git.out("write-tree")
-    return Snapshot(tree, sorted(seen))
+    return Snapshot(tree, sorted(set(update) | set(force_remove)))
 
 
 def _drop_lfs(git: Git, candidates: list[tuple[str, bool]], toplevel: Path) -> list[str]:
@@ -315,13 +350,14 @@ def _seed_index(repo: Repo, git: Git, index: Path, settings: Settings) -> None:
     its mtime, which git's racy-entry check compares against) means the first
     snapshot hashes only what differs from it. The user's file is only read.
     """
+    import shutil
+
     user_index = repo.git_dir / "index"
     tmp = index.with_name(index.name + f".seed.{os.getpid()}")
     try:
         shutil.copy2(user_index, tmp)
     except FileNotFoundError:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
         if _resolve(git, "HEAD") is not None:
             seed_env = dict(git.env, GIT_INDEX_FILE=str(tmp))
             git.run("read-tree", "HEAD", env=seed_env)
@@ -359,7 +395,7 @@ def format_message(
         if first:
             lines += [f"Prompt: {first[:200]}", ""]
     if changed:
-        lines.append(f"Files changed ({len(changed)}):")
+        lines.append(f"Files ({len(changed)}):")
         lines += [f"  {p}" for p in changed[:_MAX_FILES_IN_MESSAGE]]
         if len(changed) > _MAX_FILES_IN_MESSAGE:
             lines.append(f"  ... and {len(changed) - _MAX_FILES_IN_MESSAGE} more")

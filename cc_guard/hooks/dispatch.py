@@ -15,14 +15,17 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from types import FrameType
-from typing import Any
 
-from cc_guard import paths
+from cc_guard.hooks.fastpaths import append_line, state_dir
 from cc_guard.hooks.types import HookEvent, HookOutput
+
+# Imports are kept to the few modules above (measured with ``python -X importtime``):
+# typing, datetime, contextlib, dataclasses, pathlib and tempfile would each add
+# milliseconds to every hook call, so they are avoided or deferred.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
 
 # event name -> handlers as "module:function", run in order. Each is
 # ``handler(event: HookEvent) -> HookOutput | None``.
@@ -59,9 +62,14 @@ class HookDeadline(BaseException):
 def main(argv: list[str]) -> int:
     started = time.monotonic()
     event_name = argv[0] if argv else ""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, _deadline_seconds())
     try:
-        with _deadline(_deadline_seconds()):
+        try:
             _run(event_name)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     except HookDeadline:
         log_error(event_name, f"hook gave up after {time.monotonic() - started:.1f}s")
     except BaseException as exc:  # the hook must never fail Claude Code
@@ -168,14 +176,14 @@ def log_event(event: HookEvent) -> None:
         value = event.payload.get(key)
         if isinstance(value, str | int | float | bool):
             record[key] = value
-    paths.append_private(paths.state_dir() / "events.jsonl", json.dumps(record))
+    append_line(os.path.join(state_dir(), "events.jsonl"), json.dumps(record))
 
 
 def log_error(event_name: str, message: str) -> None:
     """One line per problem. Never the payload: it can hold prompts, files, secrets."""
     try:
         line = f"{_now()} {event_name or '?'} {message}".replace("\n", " ")[:500]
-        paths.append_private(paths.state_dir() / "hook-errors.log", line)
+        append_line(os.path.join(state_dir(), "hook-errors.log"), line)
     except Exception:
         pass  # nowhere left to report to; the hook still exits 0
 
@@ -213,18 +221,8 @@ def _looks_like_claude(pid: int) -> bool:
     return any(b"claude" in os.path.basename(a).lower() for a in argv if a)
 
 
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise HookDeadline()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise HookDeadline()
 
 
 def _deadline_seconds() -> float:
@@ -239,4 +237,6 @@ def _str(value: object) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """ISO 8601 UTC with milliseconds, like datetime's isoformat (without importing it)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}+00:00"

@@ -1,23 +1,50 @@
-"""What a hook handler receives and may return (interface 3 of the team brief)."""
+"""What a hook handler receives and may return (interface 3 of the team brief).
+
+Plain classes rather than dataclasses: importing ``dataclasses`` pulls in
+``inspect`` (~10 ms), which every hook call would pay for, even the ones for
+tools that change nothing. They behave like frozen keyword dataclasses.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True)
 class HookEvent:
     """One hook call: the event name and Claude Code's JSON payload."""
 
-    name: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    session_id: str = ""
-    cwd: str = ""
-    transcript_path: str = ""
+    __slots__ = ("cwd", "name", "payload", "session_id", "transcript_path")
+
+    def __init__(
+        self,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        session_id: str = "",
+        cwd: str = "",
+        transcript_path: str = "",
+    ) -> None:
+        self.name = name
+        self.payload: dict[str, Any] = payload if payload is not None else {}
+        self.session_id = session_id
+        self.cwd = cwd
+        self.transcript_path = transcript_path
+
+    def __repr__(self) -> str:
+        return (
+            f"HookEvent(name={self.name!r}, session_id={self.session_id!r}, cwd={self.cwd!r}, "
+            f"transcript_path={self.transcript_path!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HookEvent):
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
 class HookOutput:
     """What a handler wants Claude Code to see.
 
@@ -25,5 +52,26 @@ class HookOutput:
     UserPromptSubmit, PostToolUse); ``system_message`` is shown to the user.
     """
 
-    additional_context: str | None = None
-    system_message: str | None = None
+    __slots__ = ("additional_context", "system_message")
+
+    def __init__(
+        self, additional_context: str | None = None, system_message: str | None = None
+    ) -> None:
+        self.additional_context = additional_context
+        self.system_message = system_message
+
+    def __repr__(self) -> str:
+        return (
+            f"HookOutput(additional_context={self.additional_context!r}, "
+            f"system_message={self.system_message!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HookOutput):
+            return NotImplemented
+        return (self.additional_context, self.system_message) == (
+            other.additional_context,
+            other.system_message,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
