@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,10 @@ def test_live_claude_pid_from_hook_log_is_named(
     assert h.health.interrupted  # the pid is dead now: the turn will never finish
 
 
-def test_stop_failure_keeps_error_and_partial_text(isolated_env: dict[str, Path]) -> None:
+def test_stop_failure_keeps_error_and_partial_text(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CC_GUARD_HANDOFF_SYNC", "1")  # build in this process, not in a worker
     path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
     payload = {
         "session_id": TODO_SID,
@@ -315,7 +319,11 @@ def test_hook_process_injects_seed_and_writes_handoff(isolated_env: dict[str, Pa
         "hook_event_name": "Stop",
     }
     assert run_hook("Stop", stop).returncode == 0
-    md = (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").read_text()
+    md_path = isolated_env["state"] / "handoff" / f"{TODO_SID}.md"
+    deadline = time.monotonic() + 30  # written by the detached worker the hook started
+    while not md_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    md = md_path.read_text()
     assert "## Files touched" in md and "cart.py" in md
 
 

@@ -1,7 +1,8 @@
 """Hook handlers (registered in ``cc_guard.hooks.dispatch.HANDLERS``).
 
-- Stop, StopFailure, PreCompact, SessionEnd: write the session's handoff, but only
-  when the transcript changed since the last one (``store.write_handoff``).
+- Stop, StopFailure, PreCompact, SessionEnd: rebuild the session's handoff, but only
+  when the transcript changed since the last one, in a detached worker process
+  (``worker.py``) so Claude Code's loop does not wait for it.
   StopFailure first keeps what the hook payload says (the error and the last,
   possibly partial, assistant text), which the transcript may not hold.
 - SessionStart: when this Claude Code process was launched by ``cc-guard resume
@@ -28,23 +29,30 @@ def _transcript(event: HookEvent) -> Path | None:
 
 
 def on_snapshot_event(event: HookEvent) -> HookOutput | None:
-    """Stop, PreCompact, SessionEnd: refresh the handoff if the transcript grew."""
-    from cc_guard.handoff.store import write_handoff
+    """Stop, PreCompact, SessionEnd: refresh the handoff (in the background) if the transcript grew."""
+    from cc_guard import paths
+    from cc_guard.handoff.freshness import is_current
 
     transcript = _transcript(event)
     if transcript is None or not transcript.exists():
         return None
-    write_handoff(transcript, session_id=event.session_id or None)
+    session_id = event.session_id or transcript.stem
+    if is_current(transcript, paths.state_dir(), session_id):
+        return None  # nothing new since the last handoff
+    from cc_guard.handoff.worker import spawn
+
+    spawn(transcript, session_id)
     return None
 
 
 def on_stop_failure(event: HookEvent) -> HookOutput | None:
-    """The turn failed: keep the hook's error and partial text, then rebuild the handoff.
+    """The turn failed: keep the hook's error and partial text now, rebuild the handoff.
 
     The checkpoint of this moment is taken by the checkpoints handler that runs
     before this one in the same hook call.
     """
-    from cc_guard.handoff.store import save_failure, write_handoff
+    from cc_guard.handoff.freshness import save_failure
+    from cc_guard.handoff.worker import spawn
 
     transcript = _transcript(event)
     if event.session_id:
@@ -52,7 +60,7 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
         save_failure(event.session_id, event.payload, stamp)
     if transcript is None or not transcript.exists():
         return None
-    write_handoff(transcript, force=True, session_id=event.session_id or None)
+    spawn(transcript, event.session_id or transcript.stem, force=True)
     return None
 
 

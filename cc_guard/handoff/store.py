@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from cc_guard import paths
 from cc_guard.handoff import extract, health, render
+from cc_guard.handoff.freshness import (
+    handoff_dir,
+    is_current,
+    read_failure,
+    source_key,
+    subagent_files,
+)
 from cc_guard.handoff.snapshot import Checkpoint, Handoff, build
 
 if TYPE_CHECKING:
@@ -34,24 +40,10 @@ SEED_LIMIT = 9500  # Claude Code replaces additionalContext over 10,000 characte
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def handoff_dir(state_dir: Path | None = None) -> Path:
-    path = (state_dir or paths.state_dir()) / "handoff"
-    paths.ensure_private_dir(path)
-    return path
-
-
 def _read_records(path: Path) -> Iterator[dict[str, Any]]:
     from cc_guard.transcripts.reader import iter_records
 
     yield from iter_records(path)
-
-
-def subagent_files(transcript: Path) -> list[Path]:
-    folder = transcript.with_suffix("") / "subagents"
-    try:
-        return sorted(folder.glob("agent-*.jsonl"))
-    except OSError:
-        return []
 
 
 def read_facts(transcript: Path) -> extract.Facts:
@@ -102,29 +94,45 @@ def newest_checkpoint(cwd: str | None, session_id: str) -> Checkpoint | None:
     return Checkpoint(str(top.sha), stamp, getattr(top, "event", None))
 
 
-def read_failure(session_id: str, state_dir: Path | None = None) -> dict[str, Any] | None:
-    path = handoff_dir(state_dir) / f"{session_id}.failure.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def newest_ref(cwd: str | None, session_id: str) -> Checkpoint | None:
+    """The tip of the session's checkpoint ref with one git process (the hook's fast path)."""
+    if not cwd or not Path(cwd).is_dir():
         return None
-    return data if isinstance(data, dict) else None
+    import subprocess
 
+    from cc_guard.checkpoints.gitcmd import clean_env
+    from cc_guard.checkpoints.snapshot import REF_PREFIX
 
-def save_failure(
-    session_id: str, payload: dict[str, Any], time: str, state_dir: Path | None = None
-) -> None:
-    """Keep what the StopFailure hook said: the error and the last (maybe partial) answer."""
-    last = payload.get("last_assistant_message")
-    data = {
-        "time": time,
-        "error": payload.get("error"),
-        "error_details": payload.get("error_details"),
-        "last_assistant_message": last if isinstance(last, str) else None,
-    }
-    paths.write_private(
-        handoff_dir(state_dir) / f"{session_id}.failure.json", json.dumps(data, sort_keys=True)
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "log",
+                "-1",
+                "--format=%H%x00%ct%x00%(trailers:key=Cc-Guard-Event,valueonly)",
+                f"{REF_PREFIX}{session_id}",
+                "--",
+            ],
+            cwd=cwd,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = proc.stdout.strip().split("\x00")
+    if proc.returncode != 0 or len(parts[0]) < 40:
+        return None
+    event = parts[2].strip() if len(parts) > 2 and parts[2].strip() else None
+    from datetime import UTC, datetime
+
+    when = (
+        datetime.fromtimestamp(int(parts[1]), UTC).isoformat()
+        if len(parts) > 1 and parts[1].isdigit()
+        else None
     )
+    return Checkpoint(parts[0], when, event)
 
 
 def make_handoff(
@@ -132,11 +140,17 @@ def make_handoff(
     state_dir: Path | None = None,
     now: float | None = None,
     with_checkpoint: bool = True,
+    use_engine: bool = True,
 ) -> Handoff:
-    """Build the handoff of one session from its transcript, model, checkpoints and hook signals."""
+    """Build the handoff of one session from its transcript, model, checkpoints and hook signals.
+
+    Hooks pass ``use_engine=False``: the hook event itself says how the turn ended, and
+    the transcript facts plus the hook log judge health without the engine's full model
+    (whose import and second parse would double the hook's cost).
+    """
     state_dir = state_dir or paths.state_dir()
     facts = read_facts(transcript)
-    model = load_model(transcript)
+    model = load_model(transcript) if use_engine else None
     session_id = facts.session_id or (model.session_id if model else transcript.stem)
     failure = read_failure(session_id, state_dir)
     events = health.session_events(state_dir, session_id)
@@ -145,11 +159,12 @@ def make_handoff(
     except OSError:
         mtime = None
     verdict = health.assess(facts, model, events, failure, mtime, now)
-    checkpoint = (
-        newest_checkpoint(facts.cwd or (model.project_dir if model else None), session_id)
-        if with_checkpoint
-        else None
-    )
+    cwd = facts.cwd or (model.project_dir if model else None)
+    checkpoint = None
+    if with_checkpoint:
+        checkpoint = (
+            newest_checkpoint(cwd, session_id) if use_engine else newest_ref(cwd, session_id)
+        )
     handoff = build(transcript, facts, verdict, model, checkpoint, failure)
     handoff.subagents = len(subagent_files(transcript))
     return handoff
@@ -164,24 +179,12 @@ class Written:
     handoff: Handoff | None
 
 
-def _source_key(transcript: Path, state_dir: Path, session_id: str) -> dict[str, Any]:
-    """What a handoff depends on that can change: the transcript (+subagents) and hook signals."""
-    key: dict[str, Any] = {}
-    for path in [transcript, *subagent_files(transcript)]:
-        with contextlib.suppress(OSError):
-            st = path.stat()
-            key[path.name] = [st.st_size, st.st_mtime_ns]
-    failure = handoff_dir(state_dir) / f"{session_id}.failure.json"
-    with contextlib.suppress(OSError):
-        key["failure"] = failure.stat().st_mtime_ns
-    return key
-
-
 def write_handoff(
     transcript: Path,
     state_dir: Path | None = None,
     force: bool = False,
     session_id: str | None = None,
+    use_engine: bool = True,
 ) -> Written:
     """Write ``<id>.md`` and ``<id>.json`` unless they were built from the same transcript bytes."""
     state_dir = state_dir or paths.state_dir()
@@ -192,12 +195,10 @@ def write_handoff(
         folder / f"{sid}.json",
         folder / f"{sid}.meta.json",
     )
-    key = _source_key(transcript, state_dir, sid)
-    if not force and md_path.exists() and json_path.exists():
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(meta_path.read_text(encoding="utf-8")).get("source") == key:
-                return Written(sid, md_path, json_path, False, None)
-    handoff = make_handoff(transcript, state_dir)
+    if not force and is_current(transcript, state_dir, sid):
+        return Written(sid, md_path, json_path, False, None)
+    key = source_key(transcript, state_dir, sid)
+    handoff = make_handoff(transcript, state_dir, use_engine=use_engine)
     paths.write_private(md_path, render.to_markdown(handoff))
     paths.write_private(json_path, render.to_json(handoff))
     paths.write_private(
@@ -210,6 +211,8 @@ def write_handoff(
 
 
 def new_nonce() -> str:
+    import secrets  # only `resume` needs it; keep it off the hook path
+
     return secrets.token_urlsafe(24)
 
 

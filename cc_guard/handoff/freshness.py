@@ -1,0 +1,83 @@
+"""Is a session's handoff current? Cheap enough to run on every Stop hook.
+
+A handoff records what it was built from (transcript and subagent sizes and mtimes,
+the StopFailure it saw) in ``<id>.meta.json``; when nothing changed, hooks skip the
+rebuild without importing the builder. Standard library and cc_guard.paths only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cc_guard import paths
+
+
+def handoff_dir(state_dir: Path | None = None) -> Path:
+    path = (state_dir or paths.state_dir()) / "handoff"
+    paths.ensure_private_dir(path)
+    return path
+
+
+def subagent_files(transcript: Path) -> list[Path]:
+    folder = transcript.with_suffix("") / "subagents"
+    try:
+        names = sorted(
+            n for n in os.listdir(folder) if n.startswith("agent-") and n.endswith(".jsonl")
+        )
+    except OSError:
+        return []
+    return [folder / n for n in names]
+
+
+def source_key(transcript: Path, state_dir: Path, session_id: str) -> dict[str, Any]:
+    """What a handoff depends on that can change: the transcript (+subagents) and hook signals."""
+    key: dict[str, Any] = {}
+    for path in [transcript, *subagent_files(transcript)]:
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            key[path.name] = [st.st_size, st.st_mtime_ns]
+    with contextlib.suppress(OSError):
+        key["failure"] = (handoff_dir(state_dir) / f"{session_id}.failure.json").stat().st_mtime_ns
+    return key
+
+
+def is_current(transcript: Path, state_dir: Path, session_id: str) -> bool:
+    folder = handoff_dir(state_dir)
+    if not (folder / f"{session_id}.md").exists() or not (folder / f"{session_id}.json").exists():
+        return False
+    try:
+        meta = json.loads((folder / f"{session_id}.meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("source") == source_key(
+        transcript, state_dir, session_id
+    )
+
+
+def read_failure(session_id: str, state_dir: Path | None = None) -> dict[str, Any] | None:
+    path = handoff_dir(state_dir) / f"{session_id}.failure.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_failure(
+    session_id: str, payload: dict[str, Any], time: str, state_dir: Path | None = None
+) -> None:
+    """Keep what the StopFailure hook said: the error and the last (maybe partial) answer."""
+    last = payload.get("last_assistant_message")
+    data = {
+        "time": time,
+        "error": payload.get("error"),
+        "error_details": payload.get("error_details"),
+        "last_assistant_message": last if isinstance(last, str) else None,
+    }
+    paths.write_private(
+        handoff_dir(state_dir) / f"{session_id}.failure.json", json.dumps(data, sort_keys=True)
+    )

@@ -1,0 +1,75 @@
+"""Rebuild one session's handoff in a background process, off Claude Code's hook path.
+
+The Stop/StopFailure/PreCompact/SessionEnd hooks only check that the handoff is stale
+and start ``python -m cc_guard.handoff.worker TRANSCRIPT SESSION_ID [--force]``, detached;
+this process does the parsing and writing. A per-session lock serialises workers, and
+each one rebuilds until the handoff matches the transcript, so a slow older worker can
+never leave an older handoff behind a newer one.
+
+``CC_GUARD_HANDOFF_SYNC=1`` makes the hooks build in-process instead (tests, debugging).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cc_guard import paths
+from cc_guard.handoff.freshness import handoff_dir, is_current
+
+SYNC_ENV = "CC_GUARD_HANDOFF_SYNC"
+
+
+def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
+    """Start a detached worker (or build right here when ``CC_GUARD_HANDOFF_SYNC=1``)."""
+    if os.environ.get(SYNC_ENV) == "1":
+        run(transcript, session_id, force)
+        return
+    argv = [sys.executable, "-m", "cc_guard.handoff.worker", str(transcript), session_id]
+    if force:
+        argv.append("--force")
+    subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # survives Claude Code exiting right after SessionEnd
+        close_fds=True,
+    )
+
+
+def run(transcript: Path, session_id: str, force: bool = False) -> None:
+    from cc_guard.handoff.store import write_handoff
+
+    state = paths.state_dir()
+    lock_path = handoff_dir(state) / f".{session_id}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        for _ in range(3):  # the transcript may grow while we build; catch up a little
+            if not force and is_current(transcript, state, session_id):
+                return
+            write_handoff(transcript, state, force=True, session_id=session_id, use_engine=False)
+            force = False
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        return 2
+    try:
+        run(Path(argv[0]), argv[1], "--force" in argv[2:])
+    except Exception as exc:  # nobody sees our stderr: leave a line where hook errors go
+        from cc_guard.hooks.dispatch import log_error
+
+        log_error("handoff-worker", f"{type(exc).__name__}: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
