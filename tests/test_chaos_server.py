@@ -484,3 +484,51 @@ def test_sigterm_stops_the_server_cleanly(chaos: Any) -> None:
         assert resp.status_code == 200
         os.kill(server.proc.pid, signal.SIGTERM)
         assert server.proc.wait(timeout=10) == 0
+
+
+def test_random_faults_on_a_script_leave_entries_for_the_retry(chaos: Any) -> None:
+    server = chaos(
+        [{"text": "first"}, {"text": "second"}, {"text": "third"}],
+        "--faults",
+        "529:0.4,stall:0.1",
+        "--seed",
+        "0",  # rolls: ok, 529, stall, ok, ok, ok
+        "--stall-seconds",
+        "0.05",
+    )
+    answered: list[str] = []
+    statuses: list[str] = []
+    with httpx.Client(timeout=30) as client:
+        while len(answered) < 4:
+            try:
+                resp = client.post(
+                    server.url + "/v1/messages", json=body(stream=False), headers=HEADERS
+                )
+            except httpx.RemoteProtocolError:
+                statuses.append("stall")  # a random stall never answers: the connection drops
+                continue
+            statuses.append(str(resp.status_code))
+            if resp.status_code == 200:
+                answered.append(resp.json()["content"][0]["text"])
+    # Faults never use up an entry: the script's answers still come in order.
+    assert answered == ["first", "second", "third", "third"]
+    assert "529" in statuses and "stall" in statuses
+    random_faults = [
+        r["answer"] for r in server.records() if r["answer"].get("fault_source") == "random"
+    ]
+    assert len(random_faults) == len(statuses) - 4
+
+
+def test_serve_in_thread_serves_and_stops(tmp_path: Path) -> None:
+    from cc_guard.chaos.server import serve_in_thread
+
+    log_path = tmp_path / "in-process.jsonl"
+    url, stop = serve_in_thread([{"text": "in process"}], log_path)
+    try:
+        resp = httpx.post(url + "/v1/messages", json=body(stream=False), headers=HEADERS)
+        assert resp.json()["content"][0]["text"] == "in process"
+        assert read_log(log_path)[0]["answer"]["entry"] == 0
+    finally:
+        stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(url + "/v1/messages", json=body(stream=False), headers=HEADERS)

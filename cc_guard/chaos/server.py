@@ -240,7 +240,7 @@ class ChaosHandler(BaseHTTPRequestHandler):
         )
         if fault is not None and fault.stall_seconds is not None:
             stopping.wait(fault.stall_seconds)
-            if entry is None or (entry.text is None and not entry.tool_use) or stopping.is_set():
+            if not _answers_after_stall(entry, fault) or stopping.is_set():
                 self._abort()
                 return
         delay = (fault.drip_ms or 0) / 1000 if fault is not None else 0.0
@@ -269,7 +269,7 @@ class ChaosHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
         if fault is not None and fault.stall_seconds is not None:
             stopping.wait(fault.stall_seconds)
-            if entry is None or (entry.text is None and not entry.tool_use) or stopping.is_set():
+            if not _answers_after_stall(entry, fault) or stopping.is_set():
                 self._abort()
                 return
         if fault is not None and fault.drip_ms:
@@ -459,6 +459,15 @@ def _mid_text_offset(event: bytes) -> int:
             end = end if end > start else len(event)
             return start + max(1, (end - start) // 2)
     return max(1, len(event) // 2)
+
+
+def _answers_after_stall(entry: Entry | None, fault: Fault) -> bool:
+    """A scripted stall with text is a slow first byte; a random stall never answers."""
+    return (
+        entry is not None
+        and entry.fault is fault
+        and bool(entry.text is not None or entry.tool_use)
+    )
 
 
 def _needs_content(fault: Fault) -> bool:
