@@ -137,3 +137,39 @@ def test_fresh_runs_claude_with_the_nonce_and_its_hook_gets_the_seed(
     assert "cart.py" in context and "did not pick up" not in err
     assert not list((isolated_env["state"] / "handoff" / "seeds").glob("*.json"))
     assert os.environ.get("CC_GUARD_SEED") is None
+
+
+def test_restore_files_brings_back_the_newest_checkpoint_undoably(
+    isolated_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from cc_guard.checkpoints import take_checkpoint
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "cart.py").write_text("base\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=repo, check=True)
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(repo))
+    (repo / "cart.py").write_text("the agent's work\n")
+    sha = take_checkpoint(repo, TODO_SID, "PostToolUse", "Edit", ["cart.py"])
+    assert sha
+    (repo / "cart.py").write_text("lost in a bad moment\n")
+    code, out, err = _resume(TODO_SID, "--mode", "continue", "--print", "--restore-files")
+    assert code == 0 and f"would restore {repo} from checkpoint {sha[:12]}" in out
+    assert (repo / "cart.py").read_text() == "lost in a bad moment\n"  # --print changes nothing
+    monkeypatch.setenv("CC_GUARD_CLAUDE", "true")
+    code, _, err = _resume(TODO_SID, "--mode", "continue", "--restore-files")
+    assert code == 0, err
+    assert (repo / "cart.py").read_text() == "the agent's work\n"
+    assert "cc-guard restore --undo" in err
+    undo = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "restore", "--undo", "--yes"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert undo.returncode == 0, undo.stderr
+    assert (repo / "cart.py").read_text() == "lost in a bad moment\n"
