@@ -16,7 +16,6 @@ Runs on the hook's hot path: standard library and cc_guard.handoff only.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cc_guard.hooks.types import HookEvent, HookOutput
@@ -51,6 +50,8 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
     The checkpoint of this moment is taken by the checkpoints handler that runs
     before this one in the same hook call.
     """
+    from datetime import UTC, datetime
+
     from cc_guard.handoff.freshness import save_failure
     from cc_guard.handoff.worker import spawn
 
