@@ -24,9 +24,13 @@ from cc_guard.transcripts.fold import Brief, Fold
 from cc_guard.transcripts.index import Index
 from cc_guard.transcripts.model import ParseStats, SessionModel
 from cc_guard.transcripts.reader import (
+    EVERY_LINE,
+    WANTED_HINTS,
     WANTED_TYPES,
     Cursor,
+    Scan,
     count_skipped,
+    finish_scan,
     iter_lines,
     iter_new,
     open_at,
@@ -105,43 +109,36 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
     fh, restarted = opened
     if restarted:
         fold = Fold()
-    current = fold
     stats = fold.stats
-
-    def keep(hint: str | None) -> bool:
-        # api-request lines only name the requested model: parse until one did.
-        if hint == "api-request":
-            return current.requested_model is None
-        return hint is None or hint in WANTED_TYPES
+    # api-request lines only name the requested model: parse them until one did.
+    keep: set[str | None] = set(WANTED_HINTS)
+    if fold.requested_model is not None:
+        keep.discard("api-request")
 
     # The loop of reader.iter_new, inlined: this is the hot path of a cold start.
-    start = cursor.offset
-    end = start
-    lines = 0
+    scan = Scan(cursor.offset)
     add = fold.add
-    with fh:
-        for data, end, hint, head in iter_lines(fh, start, keep):  # noqa: B007 - last end = new offset
-            lines += 1
-            if data is None:
-                if head is not None:
+    try:
+        with fh:
+            for data, _end, _hint, head in iter_lines(fh, scan, keep):
+                if data is None:
                     stats.oversized_lines += 1
-                    fold.add_oversized(head)
-                else:
-                    count_skipped(hint, stats)
-                continue
-            record = parse_line(data, stats)
-            if record is None:
-                continue
-            rtype = record.get("type")
-            if isinstance(rtype, str) and rtype not in WANTED_TYPES:
-                count_skipped(rtype, stats)
-                continue
-            add(record)
-    cursor.offset = end
-    stats.lines += lines
-    stats.bytes_read += end - start
-    if run_stats is not None:
-        run_stats.bytes_read += end - start
+                    fold.add_oversized(head or b"")
+                    continue
+                record = parse_line(data, stats)
+                if record is None:
+                    continue
+                rtype = record.get("type")
+                if isinstance(rtype, str) and rtype not in WANTED_TYPES:
+                    count_skipped(rtype, stats)
+                    continue
+                add(record)
+                if rtype == "api-request" and fold.requested_model is not None:
+                    keep.discard("api-request")
+    finally:
+        consumed = finish_scan(scan, cursor, stats)
+        if run_stats is not None:
+            run_stats.bytes_read += consumed
     return fold
 
 
@@ -425,7 +422,7 @@ class Engine:
         if restarted:
             self._events = {}
         stats = ParseStats()
-        for record in iter_new(fh, cursor, stats, keep=lambda _hint: True, only_types=None):
+        for record in iter_new(fh, cursor, stats, keep=EVERY_LINE, only_types=None):
             if isinstance(record, dict):
                 sid = record.get("session_id")
                 if isinstance(sid, str) and sid:

@@ -310,9 +310,8 @@ class Fold:
                 )
                 self.context_model = model
                 self.model = model
-            for incident in self.incidents:
-                if incident.final is None and incident.source == "transcript":
-                    incident.final = False  # a real response came back: the retries worked
+            for incident in self._open_incidents():
+                incident.final = False  # a real response came back: the retries worked
         elif real and not side:
             self.model = model
         content = message.get("content")
@@ -550,7 +549,7 @@ class Fold:
             )
         elif isinstance(content, str):
             text = content
-        open_retries = [i for i in self.incidents if i.final is None and i.source == "transcript"]
+        open_retries = self._open_incidents()
         if open_retries:
             for incident in open_retries:
                 incident.final = True
@@ -573,6 +572,17 @@ class Fold:
                 )
             )
         self._set_phase(Phase.FAILED, ts, side)
+
+    def _open_incidents(self) -> list[Incident]:
+        """Retries not yet decided. They are always the newest incidents (a
+        response or a final error decides them all), so look from the end only:
+        this runs for every response."""
+        found: list[Incident] = []
+        for incident in reversed(self.incidents):
+            if incident.final is not None:
+                break
+            found.append(incident)
+        return found
 
     def _add_incident(self, incident: Incident) -> None:
         self.incidents.append(incident)

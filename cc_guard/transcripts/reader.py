@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -217,76 +217,106 @@ def open_at(path: Path, cursor: Cursor) -> tuple[Any, bool] | None:
     return fh, restart
 
 
+class Scan:
+    """Progress of one :func:`iter_lines` pass: where it stopped and what it skipped."""
+
+    __slots__ = ("end", "lines", "skipped")
+
+    def __init__(self, offset: int) -> None:
+        self.end = offset  # file offset after the last complete line
+        self.lines = 0  # complete lines seen, yielded or not
+        self.skipped: dict[str | None, int] = {}  # type hint -> lines skipped unread
+
+
 def iter_lines(
     fh: Any,
-    offset: int,
-    keep: Callable[[str | None], bool],
+    scan: Scan,
+    keep: Container[str | None],
     max_line: int = MAX_LINE_BYTES,
 ) -> Iterator[Line]:
-    """Yield every complete line from ``offset``; stop before a half-written last line.
+    """Yield the complete lines from ``scan.end`` whose type hint is ``in keep``.
 
-    ``keep(type_hint)`` decides from the line's head whether its bytes are
-    needed. Lines that are not needed are never copied out of the read buffer,
-    and a long one is discarded chunk by chunk, never held whole; so is a
-    needed line over ``max_line`` (its head is kept, see :class:`Line`).
+    ``keep`` is a container (a set, usually) rather than a predicate: the test
+    runs once per line, and a set lookup is several times cheaper than a call.
+
+    Lines not wanted are only counted in ``scan.skipped``: never yielded, never
+    copied out of the read buffer, and a long one is discarded chunk by chunk,
+    never held whole; so is a wanted line over ``max_line`` (yielded with
+    ``data=None`` and its head kept). Stops before a half-written last line;
+    ``scan.end`` is then the offset to resume from.
     """
     buf = b""  # unconsumed bytes: at most one partial line, or a fresh chunk
-    base = offset  # file offset of buf[0]
-    while True:
-        i = 0
-        find = buf.find
-        fast = _FAST_HEAD.match
+    base = scan.end  # file offset of buf[0]
+    skipped = scan.skipped
+    lines = 0
+    try:
         while True:
-            nl = find(b"\n", i)
-            if nl < 0:
-                break
-            # record_type_hint, inlined for the common shapes: this runs per line.
-            m = fast(buf, i, nl if nl - i < _HINT_WINDOW else i + _HINT_WINDOW)
-            if m is None:
-                hint = _slow_hint(buf, i, min(nl, i + _HINT_WINDOW))
-            else:
-                key, raw = m.groups()
-                if key == b"type":
-                    hint = _hint_cache.get(raw) if raw is not None else None
-                    if hint is None and raw is not None:
-                        hint = record_type_hint(buf, i, nl)
-                elif key == b"attachment":
-                    hint = "attachment" if buf.startswith(b"{", m.end()) else None
+            i = 0
+            find = buf.find
+            fast = _FAST_HEAD.match
+            while True:
+                nl = find(b"\n", i)
+                if nl < 0:
+                    break
+                lines += 1
+                # record_type_hint, inlined for the common shapes: this runs per line.
+                m = fast(buf, i, nl if nl - i < _HINT_WINDOW else i + _HINT_WINDOW)
+                if m is None:
+                    hint = _slow_hint(buf, i, min(nl, i + _HINT_WINDOW))
                 else:
-                    hint = None
-            if not keep(hint):
-                yield Line(None, base + nl + 1, hint, None)
-            elif nl + 1 - i > max_line:
-                yield Line(None, base + nl + 1, hint, buf[i : i + OVERSIZED_HEAD_BYTES])
-            else:
-                yield Line(buf[i : nl + 1], base + nl + 1, hint, None)
-            i = nl + 1
-        if i:
-            buf = buf[i:]
-            base += i
-        if len(buf) >= _HEAD_BYTES:
-            # A long partial line: decide now whether to hold it or stream past it.
-            hint = record_type_hint(buf)
-            wanted = keep(hint)
-            if not wanted or len(buf) > max_line:
-                head = buf[:OVERSIZED_HEAD_BYTES] if wanted else None
-                size = len(buf)
-                while True:
-                    chunk = fh.read(_CHUNK)
-                    if not chunk:
-                        return  # half-written: the offset stays at its start for the next read
-                    nl = chunk.find(b"\n")
-                    if nl >= 0:
-                        break
-                    size += len(chunk)
-                base += size + nl + 1
-                yield Line(None, base, hint, head)
-                buf = chunk[nl + 1 :]
-                continue
-        chunk = fh.read(_CHUNK)
-        if not chunk:
-            return  # what is left in buf is half-written: read again next time
-        buf = buf + chunk if buf else chunk
+                    key, raw = m.groups()
+                    if key == b"type":
+                        hint = _hint_cache.get(raw) if raw is not None else None
+                        if hint is None and raw is not None:
+                            hint = record_type_hint(buf, i, nl)
+                    elif key == b"attachment":
+                        hint = "attachment" if buf.startswith(b"{", m.end()) else None
+                    else:
+                        hint = None
+                if hint not in keep:
+                    if hint not in KNOWN_SKIPPED_TYPES:
+                        skipped[hint] = skipped.get(hint, 0) + 1
+                else:
+                    scan.end = base + nl + 1
+                    if nl + 1 - i > max_line:
+                        yield Line(None, scan.end, hint, buf[i : i + OVERSIZED_HEAD_BYTES])
+                    else:
+                        yield Line(buf[i : nl + 1], scan.end, hint, None)
+                i = nl + 1
+            if i:
+                buf = buf[i:]
+                base += i
+                scan.end = base
+            if len(buf) >= _HEAD_BYTES:
+                # A long partial line: decide now whether to hold it or stream past it.
+                hint = record_type_hint(buf)
+                wanted = hint in keep
+                if not wanted or len(buf) > max_line:
+                    head = buf[:OVERSIZED_HEAD_BYTES] if wanted else None
+                    size = len(buf)
+                    while True:
+                        chunk = fh.read(_CHUNK)
+                        if not chunk:
+                            return  # half-written: the offset stays at its start for the next read
+                        nl = chunk.find(b"\n")
+                        if nl >= 0:
+                            break
+                        size += len(chunk)
+                    base += size + nl + 1
+                    scan.end = base
+                    lines += 1
+                    if head is not None:
+                        yield Line(None, base, hint, head)
+                    else:
+                        skipped[hint] = skipped.get(hint, 0) + 1
+                    buf = chunk[nl + 1 :]
+                    continue
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return  # what is left in buf is half-written: read again next time
+            buf = buf + chunk if buf else chunk
+    finally:
+        scan.lines += lines
 
 
 def parse_line(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
@@ -307,9 +337,16 @@ def parse_line(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
     return value
 
 
-def wanted_hint(hint: str | None) -> bool:
-    """The engine's filter: parse records of wanted or undetermined type only."""
-    return hint is None or hint in WANTED_TYPES
+class _Everything:
+    """A container holding every type hint: read every line."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+EVERY_LINE: Container[str | None] = _Everything()
+#: The engine's filter: parse records of wanted or undetermined type only.
+WANTED_HINTS: frozenset[str | None] = frozenset({None, *WANTED_TYPES})
 
 
 def count_skipped(hint: str | None, stats: ParseStats) -> None:
@@ -321,7 +358,7 @@ def iter_new(
     fh: Any,
     cursor: Cursor,
     stats: ParseStats,
-    keep: Callable[[str | None], bool] = wanted_hint,
+    keep: Container[str | None] | None = None,
     max_line: int = MAX_LINE_BYTES,
     only_types: frozenset[str] | None = WANTED_TYPES,
 ) -> Iterator[dict[str, Any] | bytes]:
@@ -330,28 +367,36 @@ def iter_new(
     Yields wanted records in file order, and, in their place, the kept head
     (bytes) of each wanted line too large to parse. Closes ``fh`` when done.
     """
-    start = cursor.offset
-    with fh:
-        for line in iter_lines(fh, cursor.offset, keep, max_line):
-            stats.lines += 1
-            cursor.offset = line.end
-            stats.bytes_read += line.end - start
-            start = line.end
-            if line.data is None:
-                if line.oversized_head is not None:
+    scan = Scan(cursor.offset)
+    try:
+        with fh:
+            for line in iter_lines(fh, scan, WANTED_HINTS if keep is None else keep, max_line):
+                if line.data is None:
                     stats.oversized_lines += 1
-                    yield line.oversized_head
-                else:
-                    count_skipped(line.type_hint, stats)
-                continue
-            record = parse_line(line.data, stats)
-            if record is None:
-                continue
-            rtype = record.get("type")
-            if only_types is not None and isinstance(rtype, str) and rtype not in only_types:
-                count_skipped(rtype, stats)
-                continue
-            yield record
+                    yield line.oversized_head or b""
+                    continue
+                record = parse_line(line.data, stats)
+                if record is None:
+                    continue
+                rtype = record.get("type")
+                if only_types is not None and isinstance(rtype, str) and rtype not in only_types:
+                    count_skipped(rtype, stats)
+                    continue
+                yield record
+    finally:
+        finish_scan(scan, cursor, stats)
+
+
+def finish_scan(scan: Scan, cursor: Cursor, stats: ParseStats) -> int:
+    """Fold a scan's progress into the cursor and stats; returns the bytes consumed."""
+    consumed = scan.end - cursor.offset
+    cursor.offset = scan.end
+    stats.lines += scan.lines
+    stats.bytes_read += consumed
+    for hint, count in scan.skipped.items():
+        if hint is not None and hint not in KNOWN_SKIPPED_TYPES and hint not in WANTED_TYPES:
+            stats.unknown_record_types[hint] = stats.unknown_record_types.get(hint, 0) + count
+    return consumed
 
 
 def iter_records(path: Path, stats: ParseStats | None = None) -> Iterator[dict[str, Any]]:
@@ -365,8 +410,9 @@ def iter_records(path: Path, stats: ParseStats | None = None) -> Iterator[dict[s
         fh = open(path, "rb")  # noqa: SIM115 - closed below, generator-scoped
     except OSError:
         return
+    scan = Scan(0)
     with fh:
-        for line in iter_lines(fh, 0, lambda _hint: True):
+        for line in iter_lines(fh, scan, EVERY_LINE):
             stats.lines += 1
             stats.bytes_read = line.end
             if line.data is None:
