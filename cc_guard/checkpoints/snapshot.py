@@ -205,9 +205,14 @@ def _checkpoint_locked(
     git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": str(index), **IDENTITY}))
     tip = _read_tip(repo, git, ref, index)
     old = tip[0] if tip else None
-    snap = snapshot_tree(repo, git, index, settings)
+    # The index is exactly as we left it after the last checkpoint: if this snapshot
+    # updates nothing, its tree is that checkpoint's tree (no write-tree needed).
+    known = tip[1] if tip is not None and tip[2] == _index_stamp(index) else None
+    snap = snapshot_tree(repo, git, index, settings, known)
     if tip is not None:
         if tip[1] == snap.tree:
+            if known is None:
+                _write_tip(index, tip[0], tip[1])
             return old, None
         parent: str | None = old
     else:
@@ -224,7 +229,7 @@ def _checkpoint_locked(
         # Compare-and-swap: the empty old value means "must not exist yet".
         proc = git.run("update-ref", "-m", f"cc-guard: {event}", ref, new, old or "", check=False)
         if proc.returncode == 0:
-            write_small(str(index) + ".tip", f"{new} {snap.tree}\n")
+            _write_tip(index, new, snap.tree)
             return new, new
         current = _resolve(git, ref)
         if current == old:
@@ -236,8 +241,9 @@ def _checkpoint_locked(
     raise GitError(f"{ref} kept changing under us")
 
 
-def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str] | None:
-    """The session ref's commit and tree, or None when it does not exist yet.
+def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str, str] | None:
+    """The session ref's commit and tree (and the index stamp saved with them), or None
+    when the ref does not exist yet.
 
     Usually without a git process: the tree of the last checkpoint we wrote is cached
     beside the index and trusted only while the loose ref still names that commit.
@@ -247,12 +253,24 @@ def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str] | 
             loose = fh.read().decode().strip()
         with open(str(index) + ".tip", "rb") as fh:
             cached = fh.read().decode().split()
-        if len(cached) == 2 and cached[0] == loose:
-            return cached[0], cached[1]
+        if len(cached) == 3 and cached[0] == loose:
+            return cached[0], cached[1], cached[2]
     except (OSError, UnicodeDecodeError):
         pass
     out = git.out("for-each-ref", "--format=%(objectname) %(tree)", ref).split()
-    return (out[0], out[1]) if len(out) == 2 else None
+    return (out[0], out[1], "") if len(out) == 2 else None
+
+
+def _index_stamp(index: Path) -> str:
+    try:
+        st = os.stat(index)
+    except OSError:
+        return "missing"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def _write_tip(index: Path, commit: str, tree: str) -> None:
+    write_small(str(index) + ".tip", f"{commit} {tree} {_index_stamp(index)}\n")
 
 
 def _resolve(git: Git, rev: str) -> str | None:
@@ -271,8 +289,14 @@ def _clear_stale_locks(repo: Repo, ref: str, index: Path) -> None:
         lock.unlink(missing_ok=True)
 
 
-def snapshot_tree(repo: Repo, git: Git, index: Path, settings: Settings) -> Snapshot:
-    """Bring the private index up to date with the work tree and write its tree."""
+def snapshot_tree(
+    repo: Repo, git: Git, index: Path, settings: Settings, known_tree: str | None = None
+) -> Snapshot:
+    """Bring the private index up to date with the work tree and write its tree.
+
+    ``known_tree``: the index's tree when the caller knows it; used (skipping
+    write-tree) only if nothing needed updating.
+    """
     if not index.exists():
         _seed_index(repo, git, index, settings)
     excluder = Excluder(repo.toplevel, settings)
@@ -308,6 +332,8 @@ def snapshot_tree(repo: Repo, git: Git, index: Path, settings: Settings) -> Snap
         _update_index(git, ["--add", "--remove", "--replace"], update)
     if force_remove:
         _update_index(git, ["--force-remove"], force_remove)
+    if known_tree is not None and not update and not force_remove:
+        return Snapshot(known_tree, [])
     tree = git.out("write-tree")
     return Snapshot(tree, sorted(set(update) | set(force_remove)))
 
