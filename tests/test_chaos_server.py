@@ -367,10 +367,13 @@ def test_count_tokens_models_and_unknown_paths(chaos: Any) -> None:
     assert "claude-special-1" in [m["id"] for m in models["data"]]
     one = httpx.get(server.url + "/v1/models/claude-haiku-4-5", headers=HEADERS).json()
     assert one["id"] == "claude-haiku-4-5" and one["type"] == "model"
+    broken = httpx.post(server.url + "/v1/messages", content=b"{not json", headers=HEADERS)
+    assert broken.status_code == 400
+    assert broken.json()["error"]["type"] == "invalid_request_error"
     missing = httpx.post(server.url + "/v2/nothing", json={}, headers=HEADERS)
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
     # count_tokens and models never use up a script entry.
-    assert [r["answer"].get("entry") for r in server.records()] == [None, 0, None, None, None]
+    assert [r["answer"].get("entry") for r in server.records()] == [None, 0, None, None, None, None]
 
 
 def test_log_records_requests_without_credentials(chaos: Any) -> None:

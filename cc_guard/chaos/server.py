@@ -141,6 +141,11 @@ class ChaosHandler(BaseHTTPRequestHandler):
         if model and model not in state.seen_models:
             state.seen_models.append(model)
         if self.command == "POST" and path == "/v1/messages":
+            if not request and state.upstream is None:
+                self._log({"kind": "bad_request", "status": 400})
+                problem = "cc-guard chaos: the request body is not a JSON object."
+                self._send_json(400, msg.error_body(400, problem, self.request_id))
+                return
             self._messages(request, body, full_path)
         elif state.upstream is not None:
             self._proxy(full_path, body, None)
@@ -192,20 +197,19 @@ class ChaosHandler(BaseHTTPRequestHandler):
             self._proxy(full_path, body, fault)
             return
         entry: Entry | None = None
+        # A random fault that ends the answer early leaves the script entry for the retry.
+        consume = fault is None or (
+            fault.drip_ms is not None and fault.cut_after_events is None and not fault.cut_mid_text
+        )
         if state.script is not None:
-            # A random fault that ends the answer early leaves the script entry for the retry.
-            consume = fault is None or (
-                fault.drip_ms is not None
-                and fault.cut_after_events is None
-                and not fault.cut_mid_text
-            )
             entry = state.script.pick(RequestView.of(request), consume=consume)
         if fault is None and entry is not None:
             fault = entry.fault
         answer = msg.build_answer(entry, request, state.default_text)
         logged: dict[str, Any] = {
             "kind": "fault" if fault is not None else "answer",
-            "entry": entry.index if entry is not None else None,
+            # A random fault that replaced the answer used no entry (it was only looked at).
+            "entry": entry.index if entry is not None and consume else None,
             "status": fault.status if fault is not None and fault.status else 200,
             "fault": fault.describe() if fault is not None else None,
             "fault_source": source if fault is not None else None,
