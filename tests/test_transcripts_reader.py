@@ -233,7 +233,9 @@ def test_cursor_round_trips_through_json() -> None:
     assert Cursor.from_json(json.loads(json.dumps(cursor.to_json()))) == cursor
 
 
-def test_tiny_read_chunks_give_the_same_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tiny_read_chunks_give_the_same_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cc_guard.transcripts import reader
 
     path = write(

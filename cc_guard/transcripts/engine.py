@@ -145,6 +145,13 @@ def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | No
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
@@ -241,7 +248,8 @@ class Engine:
         self._models: dict[str, tuple[tuple[int, ...], SessionModel]] = {}
         #: Parallel reading pays off only for big first reads (a pool costs ~50 ms).
         self.parallel_min_bytes = PARALLEL_MIN_BYTES
-        self.max_workers = 2
+        #: Reader processes for big first reads (``CC_GUARD_WORKERS`` overrides; 1 = never fork).
+        self.max_workers = _env_int("CC_GUARD_WORKERS", 2)
 
     @property
     def state_dir(self) -> Path:

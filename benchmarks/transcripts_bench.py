@@ -1,0 +1,250 @@
+"""Benchmark the transcript engine against ccusage on a large replicated corpus.
+
+Builds >= 500 MB in 600 transcript files by replicating the real Claude Code
+2.1.328 recordings in tests/fixtures/transcripts with fresh ids (session ids,
+uuids, message ids: every copy is a distinct session to both tools), then
+measures, median of N runs each:
+
+- cold:  ``cc-guard sessions --json`` with an empty index;
+- warm:  the same again, nothing changed;
+- append: ``cc-guard sessions --json`` after appending one line to one file, and
+  ``Engine.refresh()`` after a one-line append in a long-lived process (what the
+  dashboard does);
+- ccusage: ``ccusage session --json --offline`` with CLAUDE_CONFIG_DIR at the corpus;
+
+plus the peak RSS of each process (from ``wait4``). Usage::
+
+    python benchmarks/transcripts_bench.py --ccusage PATH/TO/ccusage [--runs 5] [--keep]
+
+The corpus lives in benchmarks/.corpus/ (gitignored) and is deleted at the end
+unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "transcripts"
+CORPUS = ROOT / "benchmarks" / ".corpus"
+UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MSG_ID = re.compile(rb"msg_[A-Za-z0-9_]+")
+
+
+def build_corpus(root: Path, files: int, target_bytes: int) -> int:
+    templates = [p.read_bytes() for p in sorted(FIXTURES.glob("*-2.1.328.jsonl"))]
+    if not templates:
+        raise SystemExit("no recorded fixtures found")
+    per_file = target_bytes // files + 1
+    projects = root / "projects"
+    total = 0
+    for i in range(files):
+        project = projects / f"-home-bench-project-{i % 20:02d}"
+        project.mkdir(parents=True, exist_ok=True)
+        session = str(uuid.uuid4()).encode()
+        chunks: list[bytes] = []
+        size, k = 0, i
+        while size < per_file:
+            template = templates[k % len(templates)]
+            k += 1
+            mapping: dict[bytes, bytes] = {}
+
+            def fresh(m: re.Match[bytes], mapping: dict[bytes, bytes] = mapping) -> bytes:
+                value = m.group(0)
+                if value not in mapping:
+                    if value.startswith(b"msg_"):
+                        mapping[value] = b"msg_" + uuid.uuid4().hex.encode()
+                    else:
+                        mapping[value] = str(uuid.uuid4()).encode()
+                return mapping[value]
+
+            # One session id for the whole file; everything else fresh per copy.
+            first = UUID.search(template[template.find(b'"sessionId"') :])
+            if first is not None:
+                mapping[first.group(0)] = session
+            copy = MSG_ID.sub(fresh, UUID.sub(fresh, template))
+            chunks.append(copy)
+            size += len(copy)
+        data = b"".join(chunks)
+        path = project / f"{session.decode()}.jsonl"
+        path.write_bytes(data)
+        mtime = time.time() - 86_400 - i * 60  # a day old: not "running"
+        os.utime(path, (mtime, mtime))
+        total += len(data)
+    return total
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, bytes, float]:
+    """Wall seconds, peak RSS (KiB), stdout and CPU seconds (user+sys, children included) of one process."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read() if proc.stderr else b""
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"{argv} failed ({proc.returncode}): {err.decode(errors='replace')[:500]}"
+            )
+        out.seek(0)
+        return wall, usage.ru_maxrss, out.read(), usage.ru_utime + usage.ru_stime
+
+
+class Series:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.walls: list[float] = []
+        self.cpus: list[float] = []
+        self.rss: list[int] = []
+
+    def add(self, wall: float, peak_kib: int, cpu: float) -> None:
+        self.walls.append(wall)
+        self.cpus.append(cpu)
+        self.rss.append(peak_kib)
+
+    def result(self) -> dict[str, float]:
+        return {
+            "median_s": statistics.median(self.walls),
+            "min_s": min(self.walls),
+            "max_s": max(self.walls),
+            "median_cpu_s": statistics.median(self.cpus),
+            "peak_rss_mb": max(self.rss) / 1024,
+        }
+
+    def show(self) -> None:
+        r = self.result()
+        print(
+            f"{self.label:30s} median {r['median_s'] * 1000:7.1f} ms (min {r['min_s'] * 1000:.1f}, "
+            f"max {r['max_s'] * 1000:.1f}); CPU {r['median_cpu_s'] * 1000:.1f} ms; peak RSS {r['peak_rss_mb']:.1f} MB",
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ccusage", required=True, help="path to the ccusage executable")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--files", type=int, default=600)
+    parser.add_argument("--mb", type=int, default=520)
+    parser.add_argument("--keep", action="store_true", help="keep the corpus afterwards")
+    args = parser.parse_args()
+
+    claude = CORPUS / "claude"
+    state = CORPUS / "state"
+    if not (claude / "projects").is_dir():
+        t = time.perf_counter()
+        total = build_corpus(claude, args.files, args.mb * 1024 * 1024)
+        print(
+            f"built corpus: {args.files} files, {total / 1e6:.0f} MB in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
+    files = sorted((claude / "projects").rglob("*.jsonl"))
+    total = sum(p.stat().st_size for p in files)
+    env = dict(
+        os.environ,
+        CLAUDE_CONFIG_DIR=str(claude),
+        CC_GUARD_HOME=str(state),
+        CC_GUARD_CONFIG=str(CORPUS / "none.toml"),
+    )
+    cc_guard = [sys.executable, "-m", "cc_guard", "sessions", "--json"]
+    ccusage = [args.ccusage, "session", "--json", "--offline"]
+    # Warm the page cache for both tools alike.
+    for p in files:
+        p.read_bytes()
+
+    line = (FIXTURES / "normal-tools-2.1.328.jsonl").read_bytes().splitlines(keepends=True)
+    assistant_line = next(x for x in reversed(line) if b'"type":"assistant"' in x)
+    series = {
+        name: Series(label)
+        for name, label in [
+            ("ccusage", "ccusage session --json --offline"),
+            ("cold", "cc-guard sessions --json, cold"),
+            ("warm", "cc-guard sessions --json, warm"),
+            ("append_cli", "cc-guard after 1-line append"),
+        ]
+    }
+    load_before = os.getloadavg()
+    # Interleaved rounds: on a shared machine, each tool then sees the same load.
+    for n in range(args.runs):
+        wall, peak, out, cpu = run(ccusage, env)
+        json.loads(out)
+        series["ccusage"].add(wall, peak, cpu)
+        shutil.rmtree(state / "index", ignore_errors=True)
+        wall, peak, out, cpu = run(cc_guard, env)
+        assert len(json.loads(out)["sessions"]) == len(files)
+        series["cold"].add(wall, peak, cpu)
+        wall, peak, out, cpu = run(cc_guard, env)
+        series["warm"].add(wall, peak, cpu)
+        with open(files[(n * 7) % len(files)], "ab") as fh:
+            fh.write(assistant_line)
+        wall, peak, out, cpu = run(cc_guard, env)
+        series["append_cli"].add(wall, peak, cpu)
+        print(f"round {n + 1}/{args.runs} done", flush=True)
+    for s_ in series.values():
+        s_.show()
+    results = {name: s_.result() for name, s_ in series.items()}
+    # In-process refresh after a one-line append (the dashboard's loop).
+    refresh_env_code = (
+        "import os,sys,time,json,statistics\n"
+        "from pathlib import Path\n"
+        "from cc_guard.transcripts.engine import Engine\n"
+        "e=Engine(); e.refresh(); files=sorted(Path(os.environ['CLAUDE_CONFIG_DIR'],'projects').rglob('*.jsonl'))\n"
+        "line=open(sys.argv[1],'rb').read(); ts=[]\n"
+        "for i in range(int(sys.argv[2])):\n"
+        "    open(files[i*7%len(files)],'ab').write(line)\n"
+        "    t=time.perf_counter(); e.refresh(); ts.append(time.perf_counter()-t)\n"
+        "    assert e.last_refresh.bytes_read==len(line), e.last_refresh\n"
+        "print(json.dumps(ts))\n"
+    )
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as tmp:
+        tmp.write(assistant_line)
+        tmp.flush()
+        _, peak, out, _ = run(
+            [sys.executable, "-c", refresh_env_code, tmp.name, str(max(args.runs, 20))], env
+        )
+    times = json.loads(out)
+    results["append_refresh_in_process"] = {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "peak_rss_mb": peak / 1024,
+    }
+    print(
+        f"{'Engine.refresh() after append':28s} median {statistics.median(times) * 1000:8.1f} ms  (min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f})  process peak RSS {peak / 1024:.1f} MB"
+    )
+
+    base = results["ccusage"]["median_s"]
+    summary = {
+        "corpus_files": len(files),
+        "corpus_mb": round(total / 1e6, 1),
+        "runs": args.runs,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "cold_vs_ccusage": round(results["cold"]["median_s"] / base, 3),
+        "warm_vs_ccusage": round(results["warm"]["median_s"] / base, 3),
+        "cold_cpu_vs_ccusage_cpu": round(
+            results["cold"]["median_cpu_s"] / results["ccusage"]["median_cpu_s"], 3
+        ),
+        "results": results,
+    }
+    print(json.dumps(summary, indent=2))
+    if not args.keep:
+        shutil.rmtree(CORPUS, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
