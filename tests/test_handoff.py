@@ -397,3 +397,35 @@ def test_recorded_subagent_session(isolated_env: dict[str, Path]) -> None:
         "Use a subagent to survey app.py"
     ]  # not the task notification
     assert "- Subagents: 1" in render.to_markdown(h)
+
+
+def test_max_tokens_stop_is_an_interruption(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:00.000Z",
+            "message": {"role": "user", "content": "Write the full migration guide."},
+        },
+    )
+    append_record(
+        path,
+        {
+            "type": "assistant",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:09.000Z",
+            "message": {
+                "id": "msg_long",
+                "model": "claude-sonnet-4-5",
+                "stop_reason": "max_tokens",
+                "content": [{"type": "text", "text": "## Migration guide\n\n1. Back up the"}],
+            },
+        },
+    )
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    h = store.make_handoff(path, isolated_env["state"])
+    assert h.health.interrupted and h.health.kind == "max_output_tokens"
+    assert h.last_assistant_text is not None and h.last_assistant_text.endswith("Back up the")
+    assert h.partial_text == "## Migration guide\n\n1. Back up the"

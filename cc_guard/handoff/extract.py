@@ -288,6 +288,12 @@ def scan(
         facts.partial_text = "\n".join(text_by_msg[last_msg_id])
     elif cut_text is not None and facts.last_main_kind in ("api_error", "assistant"):
         facts.partial_text = cut_text
+    elif (
+        last_msg_id is not None
+        and stop_by_msg.get(last_msg_id) == "max_tokens"
+        and last_msg_id in text_by_msg
+    ):
+        facts.partial_text = "\n".join(text_by_msg[last_msg_id])  # cut by the output limit
     if tasks and facts.todos_source == "tasks":
         facts.todos = sorted(tasks.values(), key=_task_order)
     return facts

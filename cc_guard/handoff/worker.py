@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,14 +30,10 @@ def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
     argv = [sys.executable, "-m", "cc_guard.handoff.worker", str(transcript), session_id]
     if force:
         argv.append("--force")
-    subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # survives Claude Code exiting right after SessionEnd
-        close_fds=True,
-    )
+    # posix_spawn (no fork of this process) in a new session, so the worker outlives
+    # Claude Code exiting right after SessionEnd; stdio to /dev/null.
+    devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=devnull, setsid=True)
 
 
 def run(transcript: Path, session_id: str, force: bool = False) -> None:
