@@ -62,9 +62,10 @@ def serve(
     allow_remote: bool,
     verbose: bool,
 ) -> int:
-    """Serve the Messages API on HOST:PORT; prints the base URL as the first line.
+    """Serve a fake Messages API that fails on purpose.
 
-    Point Claude Code at it with ANTHROPIC_BASE_URL=<url>. Answers come from
+    The base URL is the first line of stdout; point Claude Code at it with
+    ANTHROPIC_BASE_URL=<url>. Answers come from
     --script (or a default text), or from --upstream; --faults injects failures
     at random on top of either.
     """
