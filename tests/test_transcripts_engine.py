@@ -408,3 +408,35 @@ def test_parallel_first_read_matches_serial(isolated_env: dict[str, Path], tmp_p
     again = Engine(claude, tmp_path / "other-state", clock=lambda: NOW)
     assert [s.to_json() for s in again.refresh()] == expected
     assert again.last_refresh.bytes_read == 0
+
+
+def test_real_hook_process_events_mark_the_session_ended(isolated_env: dict[str, Path]) -> None:
+    """Interface 2 end to end: ``cc-guard hook SessionEnd`` writes the log the engine reads."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("cc_guard.hooks.dispatch")
+    path = write(
+        session_path(isolated_env["claude"], "hooked"),
+        prompt("go", ts="2020-01-01T10:00:00.000Z"),
+        assistant("ok", ts="2020-01-01T10:00:01.000Z"),
+        mtime=time.time() - 5,
+    )
+    payload = {
+        "session_id": "hooked",
+        "transcript_path": str(path),
+        "cwd": str(isolated_env["home"]),
+        "hook_event_name": "SessionEnd",
+        "reason": "prompt_input_exit",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "hook", "SessionEnd"],
+        input=json.dumps(payload),
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [model] = Engine(isolated_env["claude"], isolated_env["state"]).refresh()
+    assert model.state is SessionState.ENDED
+    assert model.state_reason == "SessionEnd (prompt_input_exit)"

@@ -99,11 +99,12 @@ def finish(
         feed_model = feed.get("model_id")
         # A feed from before a /model switch would size the wrong window.
         if (
-            isinstance(size, int)
+            isinstance(size, int | float)
+            and not isinstance(size, bool)
             and size > 0
             and (not feed_model or not name or feed_model == name)
         ):
-            window, source = size, "statusline"
+            window, source = int(size), "statusline"
     model.context_window = window
     model.context_source = source
     model.context_percent = (
