@@ -51,6 +51,7 @@ def answers(script: list[dict[str, Any]], requests: list[RequestView]) -> list[i
         ([{"fault": {"status": 500}, "text": "x"}], "a status fault answers with an error body"),
         (["just text"], "entry 0: must be a JSON object"),
         ([{"fault": {"reset": True}}], "'reset' drops the connection at a cut"),
+        ([{"fault": {"sse_error": "boom_error"}}], "fault 'sse_error' must be one of"),
         ([{"fault": {"status": 529, "reset": True}}], "'reset' drops the connection at a cut"),
     ],
 )
@@ -107,6 +108,7 @@ def test_every_documented_key_is_accepted() -> None:
             {"fault": {"drip_ms": 5}, "text": "slow"},
             {"fault": {"malformed": True}},
             {"fault": {"empty_200": True}},
+            {"fault": {"sse_error": "api_error", "message": "Internal error"}, "text": "x"},
         ]
     )
     first = script.entries[0]
@@ -199,12 +201,13 @@ def test_peeking_does_not_use_an_entry_up() -> None:
 
 
 def test_fault_spec_parses_statuses_and_named_kinds() -> None:
-    rates = parse_fault_spec("529:0.2, truncate:0.1,stall:0.05,empty_200:0.01")
+    rates = parse_fault_spec("529:0.2, truncate:0.1,stall:0.05,empty_200:0.01,sse_error:0.02")
     assert [(r.kind, r.rate) for r in rates] == [
         ("529", 0.2),
         ("truncate", 0.1),
         ("stall", 0.05),
         ("empty", 0.01),
+        ("sse_error", 0.02),
     ]
 
 

@@ -152,6 +152,16 @@ def test_cleanly_ended_short_stream_looks_like_success_to_the_sdk(sdk_for: Any) 
     assert message.content[0].text == ""  # the half-sent delta was dropped
 
 
+def test_error_event_mid_stream_raises_a_status_error(sdk_for: Any) -> None:
+    client, _ = sdk_for([{"fault": {"sse_error": "overloaded_error"}, "text": "partial"}])
+    with pytest.raises(anthropic.APIStatusError) as err:
+        create(client, stream=True)
+    assert err.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
+    with pytest.raises(anthropic.InternalServerError) as plain:
+        create(client, stream=False)
+    assert plain.value.status_code == 529
+
+
 def test_stall_with_read_timeout_raises_api_timeout(sdk_for: Any) -> None:
     client, _ = sdk_for([{"fault": {"stall_seconds": 60}}], timeout=1.0)
     with pytest.raises(anthropic.APITimeoutError):

@@ -348,6 +348,24 @@ def test_malformed_sends_broken_sse(chaos: Any) -> None:
     assert "message_stop" not in [n for n, _ in events]
 
 
+def test_sse_error_sends_an_error_event_inside_a_200_stream(chaos: Any) -> None:
+    server = chaos([{"fault": {"sse_error": "overloaded_error"}, "text": "partial then trouble"}])
+    status, data, error = read_stream(server.url, body())
+    assert (status, error) == (200, None)
+    events = parse_events(data)
+    assert [n for n, _ in events] == [
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "error",
+    ]
+    assert events[-1][1]["error"]["type"] == "overloaded_error"
+    # Without streaming there is no event to carry it: the matching status instead.
+    plain = httpx.post(server.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
+    assert plain.status_code == 529 and plain.json()["error"]["type"] == "overloaded_error"
+    assert [r["answer"]["status"] for r in server.records()] == [200, 529]
+
+
 def test_empty_200_has_no_body(chaos: Any) -> None:
     server = chaos([{"fault": {"empty_200": True}}])
     resp = httpx.post(server.url + "/v1/messages", json=body(), headers=HEADERS)

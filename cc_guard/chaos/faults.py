@@ -5,8 +5,8 @@ the cumulative rates, so the same seed and the same request order give the same
 faults. Kinds: an error status (400 ... 529), ``truncate`` (the stream ends
 cleanly after 1-5 events, without message_stop), ``cut`` (ends inside a text
 delta), ``reset`` (the connection drops after 1-5 events), ``stall`` (headers,
-then silence), ``drip`` (slow events), ``malformed`` (broken SSE) and ``empty``
-(an empty 200).
+then silence), ``drip`` (slow events), ``malformed`` (broken SSE), ``empty``
+(an empty 200) and ``sse_error`` (an overloaded_error event inside a 200 stream).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cc_guard.chaos.script import ERROR_TYPES, Fault
 
-NAMED_KINDS = ("truncate", "cut", "reset", "stall", "drip", "malformed", "empty")
+NAMED_KINDS = ("truncate", "cut", "reset", "stall", "drip", "malformed", "empty", "sse_error")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ class FaultDice:
             return Fault(stall_seconds=self.stall_seconds)
         if kind == "drip":
             return Fault(drip_ms=self.drip_ms)
+        if kind == "sse_error":
+            return Fault(sse_error="overloaded_error")
         if kind == "malformed":
             return Fault(malformed=True)
         if kind == "empty":

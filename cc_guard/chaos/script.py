@@ -57,6 +57,7 @@ FAULT_KEYS = (
     "drip_ms",
     "malformed",
     "empty_200",
+    "sse_error",
 )
 # The kinds that decide what the answer is; drip_ms slows one down, reset changes how a cut ends.
 EXCLUSIVE_FAULTS = (
@@ -66,6 +67,7 @@ EXCLUSIVE_FAULTS = (
     "stall_seconds",
     "malformed",
     "empty_200",
+    "sse_error",
 )
 
 
@@ -91,6 +93,7 @@ class Fault:
     stall_seconds: float | None = None
     drip_ms: int | None = None
     malformed: bool = False
+    sse_error: str | None = None
     empty_200: bool = False
 
     def describe(self) -> dict[str, Any]:
@@ -323,6 +326,11 @@ def _parse_fault(value: Any, fail: Any) -> Fault:
         number = value.get(key)
         if number is not None and (not _is_int(number) or number < 0):
             raise fail(f"fault {key!r} must be a non-negative integer.")
+    sse_error = value.get("sse_error")
+    if sse_error is not None and sse_error not in set(ERROR_TYPES.values()):
+        raise fail(
+            f"fault 'sse_error' must be one of {', '.join(sorted(set(ERROR_TYPES.values())))}."
+        )
     for key in ("cut_mid_text", "reset", "malformed", "empty_200"):
         if key in value and not isinstance(value[key], bool):
             raise fail(f"fault {key!r} must be true or false.")
@@ -336,6 +344,7 @@ def _parse_fault(value: Any, fail: Any) -> Fault:
         stall_seconds=value.get("stall_seconds"),
         drip_ms=value.get("drip_ms"),
         malformed=bool(value.get("malformed", False)),
+        sse_error=sse_error,
         empty_200=bool(value.get("empty_200", False)),
     )
 

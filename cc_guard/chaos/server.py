@@ -23,7 +23,15 @@ from cc_guard.chaos import messages as msg
 from cc_guard.chaos.faults import FaultDice, parse_fault_spec
 from cc_guard.chaos.log import RequestLog, redact_headers, redact_text
 from cc_guard.chaos.proxy import Upstream, UpstreamError, response_headers
-from cc_guard.chaos.script import Entry, Fault, RequestView, Script, load_script, parse_script
+from cc_guard.chaos.script import (
+    ERROR_TYPES,
+    Entry,
+    Fault,
+    RequestView,
+    Script,
+    load_script,
+    parse_script,
+)
 
 
 @dataclass
@@ -210,7 +218,7 @@ class ChaosHandler(BaseHTTPRequestHandler):
             "kind": "fault" if fault is not None else "answer",
             # A random fault that replaced the answer used no entry (it was only looked at).
             "entry": entry.index if entry is not None and consume else None,
-            "status": fault.status if fault is not None and fault.status else 200,
+            "status": _status_of(fault, stream),
             "fault": fault.describe() if fault is not None else None,
             "fault_source": source if fault is not None else None,
             "stop_reason": answer.stop_reason,
@@ -221,6 +229,9 @@ class ChaosHandler(BaseHTTPRequestHandler):
         self._log(logged)
         if fault is not None and fault.status is not None:
             self._send_error(fault)
+        elif fault is not None and fault.sse_error is not None and not stream:
+            # Without a stream there is no event to carry it: the error becomes the status.
+            self._send_error(Fault(status=_status_of(fault, stream), message=fault.message))
         elif fault is not None and fault.empty_200:
             self._send_raw(200, "text/event-stream" if stream else "application/json", b"")
         elif stream:
@@ -447,6 +458,13 @@ def stream_pieces(answer: msg.Answer, fault: Fault | None) -> list[bytes]:
         at = (texts or deltas or [0])[0]
         piece = encoded[at]
         return [*encoded[:at], piece[: _mid_text_offset(piece)]]
+    if fault.sse_error is not None:
+        # How the API reports trouble after it has started answering: an error event.
+        error = {
+            "type": "error",
+            "error": {"type": fault.sse_error, "message": fault.message or "Overloaded"},
+        }
+        return [*encoded[: min(3, len(encoded) - 1)], msg.encode_event(("error", error))]
     if fault.malformed:
         broken = b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {"ty\n\n'
         return [*encoded[:2], broken, b"data: this is not json\n\n"]
@@ -463,6 +481,17 @@ def _mid_text_offset(event: bytes) -> int:
             end = end if end > start else len(event)
             return start + max(1, (end - start) // 2)
     return max(1, len(event) // 2)
+
+
+def _status_of(fault: Fault | None, stream: bool) -> int:
+    """The HTTP status a request gets under a fault."""
+    if fault is None:
+        return 200
+    if fault.status is not None:
+        return fault.status
+    if fault.sse_error is not None and not stream:
+        return next(code for code, kind in ERROR_TYPES.items() if kind == fault.sse_error)
+    return 200
 
 
 def _answers_after_stall(entry: Entry | None, fault: Fault) -> bool:
