@@ -31,6 +31,7 @@ def answers(script: list[dict[str, Any]], requests: list[RequestView]) -> list[i
     ("entries", "problem"),
     [
         ([{"text": 3}], "entry 0: 'text' must be a string"),
+        ([{"text": "a", "thinking": ["x"]}], "entry 0: 'thinking' must be a string"),
         ([{"text": "a"}, {"txet": "b"}], "entry 1: unknown key 'txet'"),
         ([{"usage": {"input_tokens": 5}}], "entry 0: needs 'text', 'tool_use' or 'fault'"),
         ([{"fault": {"status": 418}}], "entry 0: fault status must be one of"),
@@ -87,6 +88,7 @@ def test_every_documented_key_is_accepted() -> None:
         [
             {
                 "text": "partial",
+                "thinking": "hmm",
                 "tool_use": [
                     {"name": "Write", "input": {"file_path": "/x", "content": "y"}, "id": "toolu_1"}
                 ],

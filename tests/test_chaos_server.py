@@ -180,6 +180,18 @@ def test_tool_use_streams_input_json_deltas_and_stops_for_the_tool(chaos: Any) -
     assert events[-2][1]["delta"]["stop_reason"] == "tool_use"
 
 
+def test_thinking_streams_before_the_text_with_a_signature(chaos: Any) -> None:
+    server = chaos([{"thinking": "Let me think it through.", "text": "Answer."}])
+    _, data, _ = read_stream(server.url, body())
+    events = parse_events(data)
+    starts = [d["content_block"]["type"] for n, d in events if n == "content_block_start"]
+    assert starts == ["thinking", "text"]
+    deltas = [d["delta"] for n, d in events if n == "content_block_delta" and d["index"] == 0]
+    thought = "".join(d["thinking"] for d in deltas if d["type"] == "thinking_delta")
+    assert thought == "Let me think it through."
+    assert deltas[-1]["type"] == "signature_delta" and deltas[-1]["signature"]
+
+
 def test_usage_and_stop_reason_come_from_the_script(chaos: Any) -> None:
     usage = {
         "input_tokens": 150000,

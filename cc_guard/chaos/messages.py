@@ -63,6 +63,11 @@ def build_answer(
 ) -> Answer:
     """The complete message an entry stands for (also what a cut stream is cut from)."""
     content: list[dict[str, Any]] = []
+    if entry is not None and entry.thinking is not None:
+        # The signature is opaque to Claude Code, which only sends it back.
+        content.append(
+            {"type": "thinking", "thinking": entry.thinking, "signature": new_id("sig_chaos_")}
+        )
     text = entry.text if entry is not None else default_text
     if entry is not None and text is None and not entry.tool_use:
         text = default_text  # a fault entry without text still has something to cut
@@ -82,7 +87,7 @@ def build_answer(
         "tool_use" if tools else "end_turn"
     )
     out_text = "".join(
-        b["text"] if b["type"] == "text" else json.dumps(b["input"]) for b in content
+        b.get("text") or b.get("thinking") or json.dumps(b.get("input", "")) for b in content
     )
     usage = {
         "input_tokens": prompt_tokens(request),
@@ -129,6 +134,15 @@ def stream_events(answer: Answer) -> list[Event]:
             events.append(_block_start(index, {"type": "text", "text": ""}))
             for piece in split_text(block["text"]):
                 events.append(_delta(index, {"type": "text_delta", "text": piece}))
+        elif block["type"] == "thinking":
+            events.append(
+                _block_start(index, {"type": "thinking", "thinking": "", "signature": ""})
+            )
+            for piece in split_text(block["thinking"]):
+                events.append(_delta(index, {"type": "thinking_delta", "thinking": piece}))
+            events.append(
+                _delta(index, {"type": "signature_delta", "signature": block["signature"]})
+            )
         else:
             events.append(_block_start(index, dict(block, input={})))
             raw = json.dumps(block["input"], ensure_ascii=False)

@@ -44,7 +44,17 @@ USAGE_KEYS = (
     "cache_read_input_tokens",
     "output_tokens",
 )
-ENTRY_KEYS = ("text", "tool_use", "usage", "stop_reason", "fault", "when", "repeat", "model")
+ENTRY_KEYS = (
+    "text",
+    "thinking",
+    "tool_use",
+    "usage",
+    "stop_reason",
+    "fault",
+    "when",
+    "repeat",
+    "model",
+)
 WHEN_KEYS = ("model", "contains", "last", "system")
 FAULT_KEYS = (
     "status",
@@ -110,6 +120,7 @@ class Fault:
 class Entry:
     index: int
     text: str | None = None
+    thinking: str | None = None
     tool_use: tuple[ToolCall, ...] = ()
     usage: dict[str, int] = field(default_factory=dict)
     stop_reason: str | None = None
@@ -225,6 +236,9 @@ def _parse_entry(item: Any, index: int, source: str) -> Entry:
     if unknown:
         raise fail(f"unknown key {unknown[0]!r} (known: {', '.join(ENTRY_KEYS)}).")
     text = item.get("text")
+    thinking = item.get("thinking")
+    if thinking is not None and not isinstance(thinking, str):
+        raise fail("'thinking' must be a string.")
     if text is not None and not isinstance(text, str):
         raise fail("'text' must be a string.")
     tools = _parse_tools(item.get("tool_use"), fail)
@@ -261,6 +275,7 @@ def _parse_entry(item: Any, index: int, source: str) -> Entry:
     return Entry(
         index=index,
         text=text,
+        thinking=thinking,
         tool_use=tools,
         usage=dict(usage),
         stop_reason=stop_reason,
