@@ -429,3 +429,13 @@ def test_max_tokens_stop_is_an_interruption(isolated_env: dict[str, Path]) -> No
     assert h.health.interrupted and h.health.kind == "max_output_tokens"
     assert h.last_assistant_text is not None and h.last_assistant_text.endswith("Back up the")
     assert h.partial_text == "## Migration guide\n\n1. Back up the"
+
+
+def test_config_summarizer_api_falls_back_to_offline(isolated_env: dict[str, Path]) -> None:
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    isolated_env["config"].parent.mkdir(parents=True, exist_ok=True)
+    isolated_env["config"].write_text('[handoff]\nsummarizer = "api"\n')
+    result = CliRunner().invoke(cli_main, ["handoff", TODO_SID, "--format", "short"])
+    assert result.exit_code == 0, result.output
+    assert "API summarizer is not available yet" in result.stderr
+    assert result.stdout.startswith("[cc-guard handoff]") and len(result.stdout) <= 8000

@@ -173,3 +173,32 @@ def test_restore_files_brings_back_the_newest_checkpoint_undoably(
     )
     assert undo.returncode == 0, undo.stderr
     assert (repo / "cart.py").read_text() == "lost in a bad moment\n"
+
+
+def test_auto_goes_fresh_for_a_damaged_transcript(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    text = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(text[:5]) + "{this line is not json\n" + "".join(text[5:]))
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    code, out, err = _resume(CUT_SID, "--print")
+    assert code == 0
+    assert "resuming with --mode fresh: the transcript is damaged" in err
+    assert "CC_GUARD_SEED=" in out and "--resume" not in out
+
+
+def test_auto_goes_fresh_when_the_context_is_full(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for rec in lines:
+        usage = (rec.get("message") or {}).get("usage")
+        if (
+            rec.get("type") == "assistant"
+            and usage
+            and rec["message"].get("model") != "<synthetic>"
+        ):
+            usage["cache_read_input_tokens"] = 195_000
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    code, _, err = _resume(CUT_SID, "--print")
+    assert code == 0
+    assert "resuming with --mode fresh: the context is" in err and "% full" in err

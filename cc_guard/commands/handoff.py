@@ -77,16 +77,20 @@ def _glob_safe(text: str) -> str:
 @click.option(
     "--summarizer",
     type=click.Choice(["offline", "api", "auto"]),
-    default="offline",
-    show_default=True,
-    help="offline: deterministic, no network. api: not available yet (falls back to offline).",
+    default=None,
+    help="offline: deterministic, no network. api: not available yet (falls back to offline). "
+    "Default: [handoff] summarizer in the config (offline).",
 )
-def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str) -> int:
+def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None) -> int:
     """Write SESSION's working-state snapshot to the state dir and print it.
 
     SESSION is an id or unique prefix; without it, the newest session of the current
     directory. Files: <state dir>/handoff/<session-id>.md and .json (secrets redacted).
     """
+    if summarizer is None:
+        from cc_guard.config import load_config_safe
+
+        summarizer = load_config_safe(Path.cwd()).handoff.summarizer
     if summarizer == "api":
         click.echo(
             "cc-guard: the API summarizer is not available yet; using the offline handoff.",
