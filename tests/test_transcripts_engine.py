@@ -405,6 +405,7 @@ def test_parallel_first_read_matches_serial(isolated_env: dict[str, Path], tmp_p
     parallel.parallel_min_bytes = 0
     assert [s.to_json() for s in parallel.refresh()] == expected
     assert parallel.files_read == 12
+    assert parallel.processes_used == 2
     again = Engine(claude, tmp_path / "other-state", clock=lambda: NOW)
     assert [s.to_json() for s in again.refresh()] == expected
     assert again.last_refresh.bytes_read == 0
@@ -440,3 +441,27 @@ def test_real_hook_process_events_mark_the_session_ended(isolated_env: dict[str,
     [model] = Engine(isolated_env["claude"], isolated_env["state"]).refresh()
     assert model.state is SessionState.ENDED
     assert model.state_reason == "SessionEnd (prompt_input_exit)"
+
+
+def test_a_failed_reader_child_is_redone_in_process(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cc_guard.transcripts import engine as engine_module
+
+    def failing_child(share: object) -> tuple[int, int]:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(3)
+        os.close(write_fd)
+        return pid, read_fd
+
+    monkeypatch.setattr(engine_module, "_fork_reader", failing_child)
+    for n in range(4):
+        finished_session(isolated_env["claude"], f"f{n}")
+    eng = engine(isolated_env)
+    eng.parallel_min_bytes = 0
+    sessions = eng.refresh()
+    assert eng.processes_used == 2
+    assert sorted(s.session_id for s in sessions) == ["f0", "f1", "f2", "f3"]
+    assert all(s.context_tokens == 600 for s in sessions)

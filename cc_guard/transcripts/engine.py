@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -163,20 +164,53 @@ def _size(path: str) -> int:
         return 0
 
 
-def _read_job(job: tuple[str, str, str | None]) -> tuple[str, str, str, str, int]:
-    """Pool worker: fold one file's new bytes; everything crosses back as JSON text."""
-    key, cursor_json, fold_json = job
-    cursor = Cursor.from_json(json.loads(cursor_json))
-    fold = Fold.from_json(json.loads(fold_json)) if fold_json else Fold()
-    run = ParseStats()
-    fold = read_into(Path(key), cursor, fold, run)
-    return (
-        key,
-        _dumps(cursor.to_json()),
-        _dumps(fold.brief().to_json()),
-        _dumps(fold.to_json()),
-        run.bytes_read,
-    )
+def _fork_reader(share: list[tuple[str, _Entry]]) -> tuple[int, int]:
+    """Fork a child that folds ``share`` and writes its rows as JSON to a pipe."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_fd)
+        return pid, read_fd
+    status = 1
+    try:  # the child: never return into the caller's code
+        os.close(read_fd)
+        run = ParseStats()
+        rows = []
+        for key, entry in share:
+            fold = read_into(Path(key), entry.cursor, entry.fold or Fold(), run)
+            rows.append(
+                (
+                    key,
+                    _dumps(entry.cursor.to_json()),
+                    _dumps(fold.brief().to_json()),
+                    _dumps(fold.to_json()),
+                )
+            )
+        data = json.dumps([rows, run.bytes_read]).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_fd, view) :]
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _collect(pid: int, fd: int) -> tuple[list[tuple[str, str, str, str]], int] | None:
+    """A forked reader's rows and bytes read, or None if it failed."""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    try:
+        rows, read = json.loads(b"".join(chunks))
+    except ValueError:
+        return None
+    return [tuple(row) for row in rows], int(read)
 
 
 # --- public API -------------------------------------------------------------------
@@ -241,6 +275,8 @@ class Engine:
         self.last_refresh = ParseStats()
         #: Transcript files the last refresh opened (unchanged ones are only stat'ed).
         self.files_read = 0
+        #: Processes that read files in the last refresh (1, or more for big first reads).
+        self.processes_used = 1
         self.sessions: list[SessionModel] = []
         self._entries: dict[str, _Entry] | None = None
         self._events: dict[str, SessionEvents] | None = None
@@ -357,53 +393,64 @@ class Engine:
     ) -> list[tuple[str, str, str, str]]:
         """Fold the new bytes of every changed file; rows for the index.
 
-        With many bytes to read (a first run over a big history), files are
-        read by a pool of forked workers, one per core: parsing is CPU-bound
-        and the files are independent.
+        With many bytes to read (a first run over a big history), the files are
+        split by size between this process and forked children, one per core:
+        parsing is CPU-bound and the files are independent. A child's rows come
+        back as JSON over a pipe; a child that fails is redone here.
         """
         self.files_read += len(jobs)
-        pending = sum(max(0, _size(key) - e.cursor.offset) for key, e in jobs)
+        todo = {key: max(0, _size(key) - e.cursor.offset) for key, e in jobs}
         workers = min(os.cpu_count() or 1, self.max_workers, len(jobs))
-        rows: list[tuple[str, str, str, str]] = []
-        if workers > 1 and pending >= self.parallel_min_bytes:
-            import multiprocessing
-
-            payload = [
-                (key, json.dumps(e.cursor.to_json()), self._fold_text(e, key, index))
-                for key, e in jobs
-            ]
-            payload.sort(key=lambda job: -_size(job[0]))
-            by_key = dict(jobs)
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for key, cursor_json, brief_json, fold_json, read in pool.imap_unordered(
-                    _read_job, payload, chunksize=4
-                ):
-                    entry = by_key[key]
-                    entry.cursor = Cursor.from_json(json.loads(cursor_json))
-                    entry.brief = Brief.from_json(json.loads(brief_json))
-                    entry.fold, entry.fold_json = None, fold_json
-                    entry.version += 1
-                    run.bytes_read += read
-                    rows.append((key, cursor_json, brief_json, fold_json))
-            return rows
-        for key, entry in jobs:
-            fold = read_into(Path(key), entry.cursor, self._fold(entry, key, index), run)
-            entry.fold, entry.fold_json, entry.brief = fold, None, fold.brief()
-            entry.version += 1
-            rows.append(
-                (
-                    key,
-                    _dumps(entry.cursor.to_json()),
-                    _dumps(entry.brief.to_json()),
-                    _dumps(fold.to_json()),
-                )
-            )
+        if (
+            workers < 2
+            or sum(todo.values()) < self.parallel_min_bytes
+            or not hasattr(os, "fork")
+            or threading.active_count() > 1  # forking a threaded process can deadlock the child
+        ):
+            self.processes_used = 1
+            return [self._read_one(key, entry, index, run) for key, entry in jobs]
+        self.processes_used = workers
+        shares: list[list[tuple[str, _Entry]]] = [[] for _ in range(workers)]
+        loads = [0] * workers
+        for key, entry in sorted(jobs, key=lambda job: -todo[job[0]]):
+            least = loads.index(min(loads))
+            shares[least].append((key, entry))
+            loads[least] += todo[key]
+        for share in shares[1:]:  # children cannot use the index connection: load folds first
+            for key, entry in share:
+                self._fold(entry, key, index)
+        children = [(_fork_reader(share), share) for share in shares[1:]]
+        rows = [self._read_one(key, entry, index, run) for key, entry in shares[0]]
+        for (pid, fd), share in children:
+            result = _collect(pid, fd)
+            if result is None:
+                rows.extend(self._read_one(key, entry, index, run) for key, entry in share)
+                continue
+            child_rows, read = result
+            by_key = dict(share)
+            for key, cursor_json, brief_json, fold_json in child_rows:
+                entry = by_key[key]
+                entry.cursor = Cursor.from_json(json.loads(cursor_json))
+                entry.brief = Brief.from_json(json.loads(brief_json))
+                entry.fold, entry.fold_json = None, fold_json
+                entry.version += 1
+                rows.append((key, cursor_json, brief_json, fold_json))
+            run.bytes_read += read
         return rows
 
-    def _fold_text(self, entry: _Entry, key: str, index: Index) -> str | None:
-        if entry.fold is not None:
-            return _dumps(entry.fold.to_json())
-        return entry.fold_json if entry.fold_json is not None else index.load_fold(key)
+    def _read_one(
+        self, key: str, entry: _Entry, index: Index | None, run: ParseStats
+    ) -> tuple[str, str, str, str]:
+        fold = entry.fold if index is None else self._fold(entry, key, index)
+        fold = read_into(Path(key), entry.cursor, fold or Fold(), run)
+        entry.fold, entry.fold_json, entry.brief = fold, None, fold.brief()
+        entry.version += 1
+        return (
+            key,
+            _dumps(entry.cursor.to_json()),
+            _dumps(entry.brief.to_json()),
+            _dumps(fold.to_json()),
+        )
 
     def _read_events(
         self, index: Index, state_dir: Path, run: ParseStats
