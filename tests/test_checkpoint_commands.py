@@ -146,3 +146,18 @@ def test_prune_drops_refs_and_indexes(repo: Path, isolated_env: dict[str, Path])
     assert ref_sha(repo, "new-session") is None
     assert git(repo, "for-each-ref", "refs/cc-guard/") == ""
     assert os.path.exists(repo / "old-session.txt")  # prune never touches files
+
+
+def test_restore_across_a_file_directory_swap_and_undo(repo: Path) -> None:
+    first = take_checkpoint(repo, SID, "UserPromptSubmit")
+    assert first is not None
+    (repo / "README.md").unlink()
+    (repo / "README.md").mkdir()
+    (repo / "README.md" / "part.md").write_text("split up\n")
+    assert take_checkpoint(repo, SID, "PostToolUse", "Bash") is not None
+    proc = cli(repo, "restore", first[:10], "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (repo / "README.md").read_text() == "# demo\n"
+    undo = cli(repo, "restore", "--undo", "--yes")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert (repo / "README.md" / "part.md").read_text() == "split up\n"

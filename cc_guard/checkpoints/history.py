@@ -82,8 +82,14 @@ def resolve_session(cwd: Path, session: str | None) -> SessionRef:
 
 
 def list_checkpoints(cwd: Path, session_id: str) -> list[Checkpoint]:
-    """The session's chain, newest first (its own commits only, not the user's history)."""
-    _, git = user_git(cwd)
+    """The session's chain, newest first (its own commits only, not the user's history).
+
+    Empty when ``cwd`` is not in a git work tree or the session has no checkpoints.
+    """
+    try:
+        _, git = user_git(cwd)
+    except LookupError:
+        return []
     ref = REF_PREFIX + session_id
     proc = git.run("rev-parse", "-q", "--verify", ref + "^{commit}", check=False)
     if proc.returncode != 0:

@@ -110,27 +110,38 @@ def _session_created(
 
 
 def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> RestoreResult:
-    """Write the planned files, remove the planned deletions, journal it for --undo."""
+    """Write the planned files, remove the planned deletions, journal it for --undo.
+
+    Journaled before anything is written, so even a restore that stops half way
+    (a directory where a file should go, a full disk) can be undone.
+    """
     repo, git = user_git(cwd)
     want = _tree(git, plan.target)
+    if journal:
+        record = asdict(plan)
+        record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
+        record["created_blobs"] = {p: want[p].sha for p in plan.created}
+        paths.append_private(_journal(repo), json.dumps(record))
     blobs = _read_blobs(git, [want[p].sha for p in plan.written])
-    for path in plan.written:
-        _write_file(repo.toplevel / path, want[path], blobs[want[path].sha])
+    # Deletions first: a file the session put where a directory of the checkpoint
+    # should be (or the other way round) must go before the other can be written.
     for path in plan.deleted:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(repo.toplevel / path)
+        _remove_empty_parents(repo.toplevel, path, keep=set(want))
+    for path in plan.written:
+        _write_file(repo.toplevel / path, want[path], blobs[want[path].sha])
     plan.applied = True
-    if not journal:
-        return plan
-    record = asdict(plan)
-    record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
-    record["created_blobs"] = {p: want[p].sha for p in plan.created}
-    paths.append_private(_journal(repo), json.dumps(record))
     return plan
 
 
 def restore_checkpoint(cwd: Path, sha: str, paths: list[str] | None = None) -> RestoreResult:
-    """Plan and apply in one go (the API for handoff/resume; the CLI confirms in between)."""
+    """Plan and apply in one go (the API for handoff/resume; the CLI confirms in between).
+
+    ``sha``: a checkpoint (short sha, session id/prefix, or ``<session>~N``);
+    ``paths``: relative to the top of the work tree. Raises LookupError for an
+    unknown checkpoint or when the current state could not be checkpointed first.
+    """
     return apply_restore(cwd, plan_restore(cwd, sha, paths))
 
 
@@ -224,6 +235,21 @@ def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
         blobs[sha] = out[header_end + 1 : header_end + 1 + size]
         pos = header_end + 1 + size + 1
     return blobs
+
+
+def _remove_empty_parents(top: Path, path: str, keep: set[str]) -> None:
+    """Remove directories left empty by a deletion, unless the checkpoint has files there.
+
+    Only empty ones (rmdir fails otherwise), so nothing of the user's goes with them.
+    """
+    keep_dirs = {p.rsplit("/", i)[0] for p in keep for i in range(1, p.count("/") + 1)}
+    parent = Path(path).parent
+    while str(parent) not in (".", "") and str(parent) not in keep_dirs:
+        try:
+            os.rmdir(top / parent)
+        except OSError:
+            return
+        parent = parent.parent
 
 
 def _write_file(target: Path, entry: _Entry, data: bytes) -> None:
