@@ -51,8 +51,13 @@ def make_repo(root: Path, files: int, size: int) -> Path:
         if i % per_dir == 0:
             d.mkdir()
         (d / f"mod{i:06d}.py").write_bytes(b"# %d\n" % i + block)
-    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b",
-               GIT_COMMITTER_EMAIL="b@b")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="b",
+        GIT_AUTHOR_EMAIL="b@b",
+        GIT_COMMITTER_NAME="b",
+        GIT_COMMITTER_EMAIL="b@b",
+    )
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=repo, check=True, env=env)
     return repo
@@ -91,8 +96,15 @@ def main() -> int:
         sid = "bench-session"
 
         def payload(tool: str) -> bytes:
-            return json.dumps({"session_id": sid, "cwd": str(repo), "hook_event_name": "PostToolUse",
-                               "tool_name": tool, "tool_input": {}}).encode()
+            return json.dumps(
+                {
+                    "session_id": sid,
+                    "cwd": str(repo),
+                    "hook_event_name": "PostToolUse",
+                    "tool_name": tool,
+                    "tool_input": {},
+                }
+            ).encode()
 
         hook = [str(CC_GUARD), "hook", "PostToolUse"]
         # Warm up: first checkpoint seeds the private index, both sides get a warm cache.
@@ -107,8 +119,12 @@ def main() -> int:
             target.write_text(f"# run {run} baseline\n")
             theirs.append(timed(["sh", str(script), str(repo), str(base_index)], None, env, repo))
             noop.append(timed(hook, payload("Read"), env, repo))
-        chain = subprocess.run(["git", "rev-list", "--count", f"refs/cc-guard/{sid}"], cwd=repo,
-                               capture_output=True, text=True).stdout.strip()
+        chain = subprocess.run(
+            ["git", "rev-list", "--count", f"refs/cc-guard/{sid}"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         result = {
             "files": args.files,
             "megabytes": round(args.files * args.size / 1e6, 1),

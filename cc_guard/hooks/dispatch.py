@@ -33,10 +33,22 @@ HANDLERS: dict[str, list[str]] = {
     "PreToolUse": ["cc_guard.checkpoints.handlers:on_pre_tool_use"],
     "PostToolUse": ["cc_guard.checkpoints.handlers:on_post_tool_use"],
     "UserPromptSubmit": ["cc_guard.checkpoints.handlers:on_user_prompt_submit"],
-    "Stop": ["cc_guard.checkpoints.handlers:on_lifecycle", "cc_guard.handoff.hooks:on_snapshot_event"],
-    "StopFailure": ["cc_guard.checkpoints.handlers:on_lifecycle", "cc_guard.handoff.hooks:on_stop_failure"],
-    "PreCompact": ["cc_guard.checkpoints.handlers:on_lifecycle", "cc_guard.handoff.hooks:on_snapshot_event"],
-    "SessionEnd": ["cc_guard.checkpoints.handlers:on_lifecycle", "cc_guard.handoff.hooks:on_snapshot_event"],
+    "Stop": [
+        "cc_guard.checkpoints.handlers:on_lifecycle",
+        "cc_guard.handoff.hooks:on_snapshot_event",
+    ],
+    "StopFailure": [
+        "cc_guard.checkpoints.handlers:on_lifecycle",
+        "cc_guard.handoff.hooks:on_stop_failure",
+    ],
+    "PreCompact": [
+        "cc_guard.checkpoints.handlers:on_lifecycle",
+        "cc_guard.handoff.hooks:on_snapshot_event",
+    ],
+    "SessionEnd": [
+        "cc_guard.checkpoints.handlers:on_lifecycle",
+        "cc_guard.handoff.hooks:on_snapshot_event",
+    ],
     "SessionStart": ["cc_guard.handoff.hooks:on_session_start"],
     "PostCompact": [],
     "SubagentStop": [],
@@ -239,4 +251,6 @@ def _str(value: object) -> str:
 def _now() -> str:
     """ISO 8601 UTC with milliseconds, like datetime's isoformat (without importing it)."""
     now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}+00:00"
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}+00:00"
+    )
