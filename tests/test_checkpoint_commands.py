@@ -161,3 +161,16 @@ def test_restore_across_a_file_directory_swap_and_undo(repo: Path) -> None:
     undo = cli(repo, "restore", "--undo", "--yes")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert (repo / "README.md" / "part.md").read_text() == "split up\n"
+
+
+def test_checkpoint_summary_for_status(repo: Path, tmp_path: Path) -> None:
+    from cc_guard.checkpoints.history import checkpoint_summary
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert checkpoint_summary(plain, SID)["note"] == "not a git repository: no checkpoints"
+    assert checkpoint_summary(repo, SID)["count"] == 0
+    shas = _session(repo)
+    summary = checkpoint_summary(repo, SID)
+    assert summary["count"] == len(shas) and summary["latest"] == shas[-1]
+    assert summary["ref"] == f"refs/cc-guard/{SID}"

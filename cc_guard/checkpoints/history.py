@@ -173,3 +173,34 @@ def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
 def first_checkpoint(cwd: Path, session_id: str) -> Checkpoint | None:
     chain = list_checkpoints(cwd, session_id)
     return chain[-1] if chain else None
+
+
+def checkpoint_summary(cwd: Path, session_id: str) -> dict[str, object]:
+    """One session's checkpoint state, for ``status`` and the dashboard.
+
+    ``{"repo": bool, "ref": str|None, "count": int, "latest": sha|None,
+    "latest_time": ISO|None, "note": str}``; never raises for a non-repo cwd.
+    """
+    try:
+        user_git(cwd)
+    except LookupError:
+        return {
+            "repo": False,
+            "ref": None,
+            "count": 0,
+            "latest": None,
+            "latest_time": None,
+            "note": "not a git repository: no checkpoints",
+        }
+    chain = list_checkpoints(cwd, session_id)
+    latest = chain[0] if chain else None
+    return {
+        "repo": True,
+        "ref": REF_PREFIX + session_id if chain else None,
+        "count": len(chain),
+        "latest": latest.sha if latest else None,
+        "latest_time": latest.time.isoformat() if latest else None,
+        "note": f"{len(chain)} checkpoint(s) on {REF_PREFIX}{session_id}"
+        if chain
+        else "no checkpoints yet",
+    }
