@@ -430,3 +430,20 @@ def test_load_session_builds_a_full_model_with_subagents(tmp_path: Path) -> None
     assert model.prompts[0].text == "go" and len(model.prompts) == 1
     assert model.state is SessionState.IDLE
     assert model.to_json()["state"] == "idle"
+
+
+def test_unknown_top_level_fields_are_counted_not_fatal() -> None:
+    fold = fold_of(
+        prompt("go", brandNewField=1),
+        assistant("ok", anotherNewField={"x": 1}),
+        assistant("again", msg_id="m2", request="r2", anotherNewField=2),
+    )
+    assert fold.stats.unknown_fields == {"user.brandNewField": 1, "assistant.anotherNewField": 2}
+    assert fold.last_assistant_text == "again"
+
+
+def test_recorded_fields_are_all_known() -> None:
+    from tests.test_transcripts_recorded import RECORDED
+
+    for path in RECORDED:
+        assert load_session(path).stats.unknown_fields == {}, path.name

@@ -172,7 +172,9 @@ def full_model(
         p: dataclasses.replace(t, tools=list(t.tools)) for p, t in fold.files.items()
     }
     stats = dataclasses.replace(
-        fold.stats, unknown_record_types=dict(fold.stats.unknown_record_types)
+        fold.stats,
+        unknown_record_types=dict(fold.stats.unknown_record_types),
+        unknown_fields=dict(fold.stats.unknown_fields),
     )
     for _sub_path, sub in subagents:
         _add_tokens(tokens, sub.tokens)
@@ -213,6 +215,8 @@ def _add_stats(into: ParseStats, other: ParseStats) -> None:
     into.oversized_lines += other.oversized_lines
     for key, count in other.unknown_record_types.items():
         into.unknown_record_types[key] = into.unknown_record_types.get(key, 0) + count
+    for key, count in other.unknown_fields.items():
+        into.unknown_fields[key] = into.unknown_fields.get(key, 0) + count
 
 
 def sort_key(model: SessionModel) -> float:

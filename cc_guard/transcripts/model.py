@@ -122,6 +122,9 @@ class ParseStats:
     non_utf8_lines: int = 0
     oversized_lines: int = 0
     unknown_record_types: dict[str, int] = field(default_factory=dict)
+    #: "<record type>.<field>" -> count of top-level fields not seen in the
+    #: versions cc-guard knows (format drift shows up here first; never an error).
+    unknown_fields: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
