@@ -238,12 +238,14 @@ def _render(s: SessionModel) -> str:
         lines += [f"  {p}" for p in s.subagents]
     st = s.stats
     skipped = st.malformed_lines + st.non_utf8_lines + st.oversized_lines
-    if skipped or st.unknown_record_types:
+    if skipped or st.unknown_record_types or st.unknown_fields:
         unknown = ", ".join(f"{k} x{v}" for k, v in sorted(st.unknown_record_types.items()))
+        fields = ", ".join(sorted(st.unknown_fields))
         lines.append(
             f"\nskipped lines: {st.malformed_lines} malformed, {st.non_utf8_lines} non-UTF-8, "
             f"{st.oversized_lines} oversized"
             + (f"; unknown record types: {unknown}" if unknown else "")
+            + (f"; unknown fields: {fields}" if fields else "")
         )
     return "\n".join(lines)
 
