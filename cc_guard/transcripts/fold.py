@@ -30,6 +30,7 @@ from cc_guard.transcripts.model import (
     TokenTotals,
     ToolCall,
 )
+from cc_guard.transcripts.shapes import KNOWN_FIELDS
 
 SYNTHETIC_MODEL = "<synthetic>"
 #: Bounds that keep the index small for long-lived sessions (texts are for
@@ -90,97 +91,6 @@ def _small_input(value: dict[str, Any]) -> dict[str, Any]:
             out[key] = "[...]"
     return out
 
-
-_COMMON = (
-    "parentUuid",
-    "logicalParentUuid",
-    "isSidechain",
-    "type",
-    "uuid",
-    "timestamp",
-    "cwd",
-    "sessionId",
-    "version",
-    "gitBranch",
-    "userType",
-    "entrypoint",
-    "slug",
-    "agentId",
-    "isMeta",
-)
-#: Top-level fields of the records we fold, as Claude Code 2.1.x writes them
-#: (from the recorded fixtures and earlier 2.x transcripts). Others are counted
-#: in ``ParseStats.unknown_fields``.
-_KNOWN_FIELDS: dict[str, frozenset[str]] = {
-    "user": frozenset(
-        (
-            *_COMMON,
-            "message",
-            "isCompactSummary",
-            "isVisibleInTranscriptOnly",
-            "origin",
-            "permissionDecision",
-            "permissionMode",
-            "promptId",
-            "promptSource",
-            "queueSkipAttachments",
-            "sandboxed",
-            "sourceToolAssistantUUID",
-            "toolUseResult",
-            "turnOrigin",
-            "turnPosition",
-            "thinkingMetadata",
-            "todos",
-            "imagePasteIds",
-            "mcpMeta",
-            "requestId",
-        )
-    ),
-    "assistant": frozenset(
-        (
-            *_COMMON,
-            "message",
-            "apiBlockIndex",
-            "apiErrorStatus",
-            "apiErrorType",
-            "attributionAgent",
-            "effort",
-            "error",
-            "failedResponseHadNoToolCall",
-            "isApiErrorMessage",
-            "madeBy",
-            "perTurnEffort",
-            "promptCacheRequested",
-            "requestId",
-            "requestRef",
-            "requestedModel",
-            "toolInputStreamMs",
-        )
-    ),
-    "system": frozenset(
-        (
-            *_COMMON,
-            "subtype",
-            "content",
-            "level",
-            "compactMetadata",
-            "error",
-            "maxRetries",
-            "retryAttempt",
-            "retryInMs",
-            "source",
-            "durationMs",
-            "hookCount",
-            "hookInfos",
-            "hookErrors",
-            "preventedContinuation",
-            "stopReason",
-            "hasOutput",
-            "toolUseID",
-            "cause",
-        )
-    ),
-}
 
 _SCALAR_FIELDS = (
     "session_id",
@@ -359,7 +269,7 @@ class Fold:
         value = record.get("version")
         if value and isinstance(value, str):
             self.version = value
-        known = _KNOWN_FIELDS.get(rtype) if isinstance(rtype, str) else None
+        known = KNOWN_FIELDS.get(rtype) if isinstance(rtype, str) else None
         if known is not None and not known.issuperset(record):
             drift = self.stats.unknown_fields
             for name in record.keys() - known:
