@@ -465,3 +465,31 @@ def test_a_failed_reader_child_is_redone_in_process(
     assert eng.processes_used == 2
     assert sorted(s.session_id for s in sessions) == ["f0", "f1", "f2", "f3"]
     assert all(s.context_tokens == 600 for s in sessions)
+
+
+def test_project_level_agent_files_of_older_versions_are_attached(
+    isolated_env: dict[str, Path],
+) -> None:
+    claude = isolated_env["claude"]
+    main = write(
+        session_path(claude, "parent-1"), {**prompt("go"), "sessionId": "parent-1"}, mtime=OLD
+    )
+    write(
+        main.parent / "agent-abc.jsonl",
+        {**assistant("sub", side=True, use=usage(4, 0, 0, 1)), "sessionId": "parent-1"},
+        mtime=OLD,
+    )
+    write(
+        main.parent / "agent-lost.jsonl",
+        {**assistant("orphan", side=True), "sessionId": "no-such-session"},
+        mtime=OLD,
+    )
+    sessions = {s.session_id: s for s in engine(isolated_env).refresh()}
+    assert set(sessions) == {
+        "parent-1",
+        "agent-lost",
+    }  # an agent file without its session still shows
+    assert sessions["parent-1"].subagents == [str(main.parent / "agent-abc.jsonl")]
+    assert sessions["parent-1"].tokens.input_tokens == 4
+    brief = {s.session_id: s for s in engine(isolated_env).refresh(brief=True)}
+    assert brief["parent-1"].subagents == sessions["parent-1"].subagents

@@ -90,6 +90,30 @@ def discover(projects: Path) -> list[_Discovered]:
     return found
 
 
+_Group = tuple[_Discovered, "_Entry", list[tuple[Path, "_Entry"]]]
+
+
+def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
+    """Older Claude Code (2.0.x) wrote subagent transcripts beside the sessions as
+    ``<project>/agent-*.jsonl``; attach each to the session its records name."""
+    by_id = {item.path.stem: subs_of for item, _, subs_of in groups}
+    by_item = {item.path.stem: item for item, _, _ in groups}
+    kept: list[_Group] = []
+    for item, entry, subs in groups:
+        parent = entry.brief.session_id
+        if (
+            item.path.name.startswith("agent-")
+            and parent
+            and parent != item.path.stem
+            and parent in by_id
+        ):
+            by_id[parent].append((item.path, entry))
+            by_item[parent].subagents.append((item.path, item.stat))
+            continue
+        kept.append((item, entry, subs))
+    return kept
+
+
 def _subagent_files(path: Path) -> list[tuple[Path, os.stat_result]]:
     directory = path.with_suffix("") / "subagents"
     out = []
@@ -337,6 +361,7 @@ class Engine:
                 for item in found
             ]
             updates = self._read_changed(jobs, index, run)
+            groups = _attach_project_level_agents(groups)
             removed = [key for key in entries if key not in seen]
             for key in removed:
                 del entries[key]

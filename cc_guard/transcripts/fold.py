@@ -125,6 +125,7 @@ class Brief:
     last_ts: str | None = None
     turns: int = 0
     api_calls: int = 0
+    session_id: str | None = None  # as the records say (older subagent files name their parent)
     tokens: list[int] = field(
         default_factory=lambda: [0, 0, 0, 0]
     )  # in, out, cache write, cache read
@@ -204,6 +205,7 @@ class Fold:
         final = [i for i in self.incidents if i.final]
         pending = [c.name for c in self.pending.values() if not c.is_sidechain]
         return Brief(
+            session_id=self.session_id,
             cwd=self.cwd,
             git_branch=self.git_branch,
             model=self.model or self.requested_model,

@@ -22,7 +22,7 @@ from typing import Any
 from cc_guard.paths import ensure_private_dir
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 INDEX_NAME = "transcripts.sqlite"
 
 
