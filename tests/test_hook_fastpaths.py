@@ -71,4 +71,7 @@ def test_checkpoint_path_never_imports_click_or_gitpython() -> None:
         "import cc_guard.hooks.dispatch, cc_guard.checkpoints.handlers, "
         "cc_guard.checkpoints.snapshot"
     )
-    assert not {"click", "git", "anthropic", "textual", "dataclasses", "cc_guard.config"} & loaded
+    assert (
+        not {"click", "git", "anthropic", "textual", "dataclasses", "cc_guard.config", "subprocess"}
+        & loaded
+    )

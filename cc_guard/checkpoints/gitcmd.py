@@ -6,9 +6,10 @@ Everything here runs on the hook path, so it imports only the standard library.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
+
+from cc_guard.checkpoints import spawn
 
 # Variables a user's shell or an enclosing git process (hooks, rebase -x) may set that
 # would point our commands at another repository, index or object store. Like
@@ -100,24 +101,16 @@ class Git:
         input: bytes | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
-    ) -> subprocess.CompletedProcess[bytes]:
+    ) -> spawn.Result:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise DeadlineExceeded(f"no time left before git {args[0]}")
+        argv = ["git", "-C", str(self.cwd), *_CONFIG_ARGS, *args]
         try:
-            proc = subprocess.run(
-                ["git", *_CONFIG_ARGS, *args],
-                cwd=self.cwd,
-                env=env or self.env,
-                input=input,
-                capture_output=True,
-                stdin=None if input is not None else subprocess.DEVNULL,
-                timeout=remaining,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            # subprocess.run has killed git; git writes every file through a lock file
-            # or a temp object, so a killed git leaves nothing half-written.
+            proc = spawn.run(argv, env or self.env, input, remaining)
+        except spawn.Timeout as exc:
+            # The runner has killed git; git writes every file through a lock file or
+            # a temp object, so a killed git leaves nothing half-written.
             raise DeadlineExceeded(f"git {args[0]} ran past the time budget") from exc
         if check and proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
