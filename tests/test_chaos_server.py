@@ -508,6 +508,24 @@ def test_bad_option_combinations_are_refused(tmp_path: Path) -> None:
     assert upstream.returncode == 1 and "http:// or https://" in upstream.stderr
 
 
+def test_out_of_range_port_is_a_usage_error_not_a_traceback() -> None:
+    result = run_cli("--port", "99999")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "--port" in result.stderr and "0<=x<=65535" in result.stderr
+
+
+def test_unwritable_log_is_refused_before_serving(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the log's directory should be\n")
+    log_path = blocker / "chaos.jsonl"
+    result = run_cli("--log", str(log_path))
+    assert result.returncode == 1 and result.stdout == ""  # no URL: it never served
+    assert result.stderr.strip().splitlines() == [
+        f"cc-guard: cannot write the log {log_path} (Not a directory)."
+    ]
+
+
 def test_sigterm_stops_the_server_cleanly(chaos: Any) -> None:
     server = chaos([{"fault": {"stall_seconds": 600}}])
     with (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -24,7 +25,13 @@ def chaos() -> None:
     show_default=True,
     help="Address to bind (loopback only unless --allow-remote).",
 )
-@click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port; 0 picks a free one.",
+)
 @click.option(
     "--script",
     "script_path",
@@ -100,6 +107,8 @@ def serve(
         raise UserError(str(exc)) from None
     except ValueError as exc:
         raise UserError(f"{exc}.") from None
+    if log_path is not None:
+        _check_log(log_path)
     try:
         server = ChaosHTTPServer((host, port), state)
     except OSError as exc:
@@ -123,3 +132,14 @@ def serve(
         state.stopping.set()
         server.server_close()
     return 0
+
+
+def _check_log(path: Path) -> None:
+    """Refuse a log that cannot be written now, not with a dropped connection per request."""
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True)
+        # Opened for appending, as every request will: an existing log is not changed.
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise UserError(f"cannot write the log {path} ({exc.strerror or exc}).") from None
