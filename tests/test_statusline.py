@@ -147,3 +147,33 @@ def test_fast_state_dir_agrees_with_paths(
         monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state-2"))
     assert state_dir() == str(paths.state_dir())
     assert Path(state_dir()).stat().st_mode & 0o777 == 0o700
+
+
+def test_line_shows_the_sessions_newest_checkpoint(tmp_path: Path) -> None:
+    from cc_guard.checkpoints import take_checkpoint
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "a.txt").write_text("a\n")
+    subprocess.run(["git", "add", "a.txt"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "first"], cwd=repo, check=True)
+    payload = json.dumps({**PAYLOAD, "cwd": str(repo)})
+    assert statusline(payload).stdout == "cc-guard | ctx 42% of 1M | upstream ok\n"
+
+    (repo / "a.txt").write_text("b\n")
+    first = take_checkpoint(repo, SESSION_ID, "PostToolUse", "Write", ["a.txt"])
+    assert first is not None
+    line = statusline(payload).stdout
+    assert line == f"cc-guard | ctx 42% of 1M | ckpt {first[:7]} just now | upstream ok\n"
+
+    (repo / "a.txt").write_text("c\n")
+    second = take_checkpoint(repo, SESSION_ID, "Stop")
+    assert second is not None and second != first
+    assert f"ckpt {second[:7]} just now" in statusline(payload).stdout
+    subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True)  # no loose ref now
+    assert not (repo / ".git" / "refs" / "cc-guard" / SESSION_ID).exists()
+    assert f"ckpt {second[:7]} just now" in statusline(payload).stdout
+    # Another session's checkpoints are not this session's.
+    other = json.dumps({**PAYLOAD, "session_id": "another-session", "cwd": str(repo)})
+    assert "ckpt" not in statusline(other).stdout

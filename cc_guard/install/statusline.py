@@ -3,7 +3,8 @@
 Claude Code runs it after each assistant message with JSON on stdin that holds
 the one thing no hook input carries: the exact context window and its fill. This
 records that (``<state_dir>/statusline/<session_id>.json``, the feed the
-transcripts engine reads) and prints one short line.
+transcripts engine reads) and prints one short line: context fill, the session's
+newest checkpoint, upstream state.
 
 With ``--wrap '<command>'`` it records the same data, then runs the user's own
 statusLine command (through the shell, as Claude Code would: it is the user's
@@ -164,9 +165,14 @@ def _ago(value: Any) -> str:
     try:
         from datetime import datetime
 
-        seconds = time.time() - datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return ""
+    return _since(stamp)
+
+
+def _since(stamp: float) -> str:
+    seconds = time.time() - stamp
     if seconds < 90:
         return " just now"
     if seconds < 5400:
@@ -183,7 +189,68 @@ def _warn_percent(cwd: Any) -> float:
     return load_config_safe(project).context.warn_percent
 
 
-def render(record: dict[str, Any], incident: str | None) -> str:
+def last_checkpoint(session_id: str, state: str) -> str | None:
+    """``ckpt <sha> <age>`` for the session's newest checkpoint, read without running git.
+
+    The checkpoints code keeps one directory per repository under ``<state>/checkpoints``
+    holding ``repo.txt`` (the common git dir) and a ``<session>.lock`` per session that
+    checkpointed there; the session's ref ``refs/cc-guard/<session>`` is a loose ref
+    that only moves when a checkpoint is made, so its mtime is the checkpoint's time.
+    A packed ref falls back to the ``<session>.*.index.tip`` cache beside the index.
+    tests/test_statusline.py checks this against real checkpoints.
+    """
+    root = os.path.join(state, "checkpoints")
+    try:
+        repos = os.listdir(root)
+    except OSError:
+        return None
+    best: tuple[float, str] | None = None
+    for key in repos:
+        directory = os.path.join(root, key)
+        if not os.path.exists(os.path.join(directory, f"{session_id}.lock")):
+            continue
+        found = _ref_tip(directory, session_id) or _cached_tip(directory, session_id)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = found
+    if best is None:
+        return None
+    return f"ckpt {best[1][:7]}{_since(best[0])}"
+
+
+def _ref_tip(directory: str, session_id: str) -> tuple[float, str] | None:
+    try:
+        with open(os.path.join(directory, "repo.txt"), encoding="utf-8") as fh:
+            common = fh.read().strip()
+        ref = os.path.join(common, "refs", "cc-guard", session_id)
+        with open(ref, encoding="ascii") as fh:
+            sha = fh.read().strip()
+        return os.stat(ref).st_mtime, sha
+    except (OSError, ValueError):
+        return None
+
+
+def _cached_tip(directory: str, session_id: str) -> tuple[float, str] | None:
+    best: tuple[float, str] | None = None
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return None
+    for name in names:
+        if not (name.startswith(session_id + ".") and name.endswith(".index.tip")):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            with open(path, encoding="ascii") as fh:
+                sha = fh.read().split()[0]
+            found = (os.stat(path).st_mtime, sha)
+        except (OSError, ValueError, IndexError):
+            continue
+        if best is None or found[0] > best[0]:
+            best = found
+    return best
+
+
+def render(record: dict[str, Any], incident: str | None, checkpoint: str | None = None) -> str:
     parts = [NEUTRAL]
     used = record.get("used_percentage")
     size = record.get("context_window_size")
@@ -196,6 +263,8 @@ def render(record: dict[str, Any], incident: str | None) -> str:
         parts.append(text)
     elif isinstance(size, int | float) and size > 0:
         parts.append(f"ctx - of {_tokens(size)}")
+    if checkpoint is not None:
+        parts.append(checkpoint)
     parts.append(incident or "upstream ok")
     return " | ".join(parts)
 
@@ -219,11 +288,13 @@ def record_payload(raw: bytes) -> dict[str, Any] | None:
 def line_for(record: dict[str, Any] | None) -> str:
     if record is None:
         return NEUTRAL
-    incident = None
+    incident = checkpoint = None
     session_id = record.get("session_id")
-    if isinstance(session_id, str) and session_id:
-        incident = last_incident(session_id, os.path.join(state_dir(), "events.jsonl"))
-    return render(record, incident)
+    if isinstance(session_id, str) and _safe_id(session_id):
+        state = state_dir()
+        incident = last_incident(session_id, os.path.join(state, "events.jsonl"))
+        checkpoint = last_checkpoint(session_id, state)
+    return render(record, incident, checkpoint)
 
 
 def main(argv: list[str]) -> int:
