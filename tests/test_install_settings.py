@@ -223,6 +223,27 @@ def test_invalid_json_is_left_untouched(
     assert path.read_bytes() == b'{"hooks": {,}\n'
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (b"[1, 2]\n", " is not a JSON object (it holds an array); left it untouched"),
+        (b'"hooks"\n', " is not a JSON object (it holds a string); left it untouched"),
+        (b'{"hooks": []}\n', ": 'hooks' is not a JSON object; left it untouched"),
+        (b'{"hooks": {"Stop": {}}}\n', ": 'hooks.Stop' is not a JSON list; left it untouched"),
+    ],
+    ids=["array", "string", "hooks-array", "event-object"],
+)
+def test_settings_of_the_wrong_shape_are_left_untouched_with_one_clear_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], text: bytes, problem: str
+) -> None:
+    path = settings_file(repo)
+    path.parent.mkdir()
+    path.write_bytes(text)
+    assert cli("install", "--scope", "project") == 1
+    assert path.read_bytes() == text
+    assert capsys.readouterr().err == f"cc-guard: {path}{problem}\n"
+
+
 def test_read_only_file_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = settings_file(repo)
     path.parent.mkdir()

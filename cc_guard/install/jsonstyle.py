@@ -57,7 +57,11 @@ def loads(raw: bytes) -> tuple[dict[str, Any], Style]:
             f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
     if not isinstance(data, dict):
-        raise JsonFileError(f"the top level is a JSON {type(data).__name__}, expected an object")
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(data), "a number"
+        )
+        # Read after "<path> is ...": "settings.json is not a JSON object (it holds an array)".
+        raise JsonFileError(f"not a JSON object (it holds {kind})")
     return data, _detect(text, data, bom)
 
 
