@@ -130,12 +130,6 @@ def _bool(value: Any) -> bool:
     raise ValueError("a boolean (true or false)")
 
 
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise ValueError("a string")
-
-
 def _positive_number(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
@@ -162,6 +156,16 @@ def _windows(value: Any) -> dict[str, int]:
     raise ValueError("a table of model id = window size in tokens (positive integers)")
 
 
+#: What ``cc-guard handoff --summarizer`` accepts; a typo must not silently mean "offline".
+SUMMARIZERS = ("offline", "api", "auto")
+
+
+def _summarizer(value: Any) -> str:
+    if isinstance(value, str) and value in SUMMARIZERS:
+        return value
+    raise ValueError("one of " + ", ".join(f'"{name}"' for name in SUMMARIZERS))
+
+
 def _remote(value: Any) -> str:
     # A remote name, not a URL or an option: it is passed to git as an argv item.
     if isinstance(value, str) and not value.startswith("-") and not any(c.isspace() for c in value):
@@ -180,7 +184,7 @@ CHECKERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "backup": {"remote": _remote},
     "git": {"commit_trailer": _bool},
     "context": {"warn_percent": _percent, "windows": _windows},
-    "handoff": {"summarizer": _str},
+    "handoff": {"summarizer": _summarizer},
 }
 
 

@@ -104,7 +104,8 @@ def test_unknown_section_names_file_and_section(isolated_env: dict[str, Path]) -
         ('[context]\nwindows = { m = "big" }\n', "context.windows", "positive integers"),
         ('[backup]\nremote = "--mirror"\n', "backup.remote", "git remote"),
         ("[git]\ncommit_trailer = 1\n", "git.commit_trailer", "a boolean"),
-        ("[handoff]\nsummarizer = 3\n", "handoff.summarizer", "a string"),
+        ("[handoff]\nsummarizer = 3\n", "handoff.summarizer", 'one of "offline", "api"'),
+        ('[handoff]\nsummarizer = "offlne"\n', "handoff.summarizer", 'one of "offline", "api"'),
         ("checkpoints = 3\n", "checkpoints", "table"),
     ],
 )
@@ -199,3 +200,14 @@ def test_config_show_reports_errors_in_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert str(path) in err and "git.commit_trailer" in err and "a boolean" in err
+
+
+def test_config_show_refuses_a_project_dir_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cc_guard.cli import run
+
+    missing = tmp_path / "no-such-project"
+    assert run(["config", "show", "--project", str(missing)]) != 0
+    err = capsys.readouterr().err
+    assert str(missing) in err and "does not exist" in err

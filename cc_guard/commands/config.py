@@ -24,7 +24,7 @@ def config(ctx: click.Context) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: values and their sources.")
 @click.option(
     "--project",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
     help="Project directory whose .cc-guard.toml applies (default: the current directory).",
 )
