@@ -300,7 +300,15 @@ def _build(layers: list[tuple[str, Path]]) -> Config:
         if data is None:
             continue
         files.append(path)
-        for section_name, values in _validate(path, data).items():
+        checked = _validate(path, data)
+        if label == PROJECT and "remote" in checked.get("backup", {}):
+            # A project file can come with a cloned repository: it must not choose where
+            # checkpoints (snapshots of the user's uncommitted work) get pushed.
+            raise ConfigError(
+                f"{path}: 'backup.remote' can only be set in the user config file "
+                f"({layers[0][1]}), not in a project's .cc-guard.toml"
+            )
+        for section_name, values in checked.items():
             sections[section_name].update(values)
             for key in values:
                 sources[f"{section_name}.{key}"] = f"{label}: {path}"

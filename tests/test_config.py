@@ -211,3 +211,20 @@ def test_config_show_refuses_a_project_dir_that_does_not_exist(
     assert run(["config", "show", "--project", str(missing)]) != 0
     err = capsys.readouterr().err
     assert str(missing) in err and "does not exist" in err
+
+
+def test_backup_remote_is_refused_in_a_project_file(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
+    user = write_user(isolated_env, '[backup]\nremote = "backup"\n')
+    (tmp_path / ".git").mkdir()
+    project_file = tmp_path / ".cc-guard.toml"
+    project_file.write_text('[backup]\nremote = "origin"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert str(err.value) == (
+        f"{project_file}: 'backup.remote' can only be set in the user config file ({user}), "
+        "not in a project's .cc-guard.toml"
+    )
+    # The hooks carry on with the user's own choice.
+    assert load_config_safe(tmp_path).backup.remote == "backup"

@@ -96,6 +96,47 @@ def test_without_backup_remote_nothing_extra_is_pushed(repo: Path, tmp_path: Pat
         assert not git(tmp_path / f"{name}.git", "for-each-ref", "refs/cc-guard").stdout.strip()
 
 
+def test_backup_remote_must_be_a_remote_of_the_repository(
+    repo: Path, tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
+    # Only a remote of the repo's own git config (never cloned along) receives
+    # snapshots of uncommitted work, not a URL.
+    elsewhere = tmp_path / "elsewhere.git"
+    git(tmp_path, "init", "-q", "--bare", str(elsewhere))
+    write_config(isolated_env, f'[backup]\nremote = "{elsewhere}"\n')
+    head = git(repo, "rev-parse", "HEAD").stdout.strip()
+    git(repo, "update-ref", "refs/cc-guard/session-1", head)
+    lines = githooks.install(repo)
+    assert any("is not a git remote of this repository" in line for line in lines), lines
+    pushed = git(repo, "push", "-q", "origin", "main")
+    assert pushed.returncode == 0, pushed.stderr  # the user's push is never blocked
+    assert "checkpoints not backed up" in pushed.stderr
+    for bare in (elsewhere, tmp_path / "origin.git", tmp_path / "backup.git"):
+        assert not git(bare, "for-each-ref", "refs/cc-guard").stdout.strip()
+    # Named as a remote of the repo's own git config, the same place is used.
+    git(repo, "remote", "add", "elsewhere", str(elsewhere))
+    write_config(isolated_env, '[backup]\nremote = "elsewhere"\n')
+    assert git(repo, "push", "-q", "origin", "main").returncode == 0
+    assert git(elsewhere, "for-each-ref", "refs/cc-guard").stdout.strip()
+
+
+def test_a_project_file_cannot_choose_the_backup_remote(
+    repo: Path, tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
+    # A cloned repository's .cc-guard.toml naming its own origin must not make pre-push
+    # publish checkpoints there.
+    (repo / ".cc-guard.toml").write_text('[backup]\nremote = "origin"\n')
+    head = git(repo, "rev-parse", "HEAD").stdout.strip()
+    git(repo, "update-ref", "refs/cc-guard/session-1", head)
+    with pytest.raises(githooks.GitHookError, match="only be set in the user config file"):
+        githooks.install(repo)
+    (repo / ".cc-guard.toml").unlink()
+    githooks.install(repo)
+    (repo / ".cc-guard.toml").write_text('[backup]\nremote = "origin"\n')
+    assert git(repo, "push", "-q", "origin", "main").returncode == 0
+    assert not git(tmp_path / "origin.git", "for-each-ref", "refs/cc-guard").stdout.strip()
+
+
 def test_linked_worktree_uses_the_shared_hooks_dir(repo: Path, tmp_path: Path) -> None:
     worktree = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", str(worktree), "-b", "feature")

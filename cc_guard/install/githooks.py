@@ -10,8 +10,8 @@ The installed file is a small shell script that runs ``python -m
 cc_guard.install.githooks run <name>`` with the Python cc-guard was installed
 with; if that Python or cc-guard is gone, it still runs the legacy hook.
 
-- ``pre-push``: when ``[backup] remote`` names a remote, also pushes
-  ``refs/cc-guard/*`` to that remote (and to no other). A failed backup push is
+- ``pre-push``: when ``[backup] remote`` names a remote of the repository's git
+  config, also pushes ``refs/cc-guard/*`` to that remote (and to no other). A failed backup push is
   reported but never blocks the user's push.
 - ``prepare-commit-msg`` (installed when ``[git] commit_trailer = true``): adds
   ``CC-Guard-Session: <id>`` (and ``CC-Guard-Checkpoint: <sha>`` when that session
@@ -126,6 +126,11 @@ def install(cwd: Path, *, dry_run: bool = False) -> list[str]:
         lines.append(f"{verb} {path}{note}")
     if "pre-push" in names and not remote:
         lines.append("pre-push backs up nothing until [backup] remote is set in cc-guard's config")
+    elif "pre-push" in names and remote not in _remotes(cwd):
+        lines.append(
+            f"pre-push backs up nothing: [backup] remote {remote!r} is not a git remote "
+            "of this repository (see git remote -v)"
+        )
     return lines
 
 
@@ -185,6 +190,16 @@ def _backup_push() -> None:
     remote = load_config_safe(top).backup.remote
     if not remote:
         return
+    if remote not in _remotes(top):
+        # Only a remote of this repository's own git config, which a clone never brings
+        # along: a URL in a cloned project's .cc-guard.toml must not pick where checkpoints
+        # (snapshots of uncommitted work) are sent.
+        print(
+            f"cc-guard: [backup] remote {remote!r} is not a git remote of this repository "
+            "(see git remote -v); checkpoints not backed up",
+            file=sys.stderr,
+        )
+        return
     if not _git(["for-each-ref", "--count=1", "--format=%(refname)", "refs/cc-guard/"], top):
         return
     # --no-verify: this push must not run this hook again.
@@ -201,6 +216,10 @@ def _backup_push() -> None:
             f"cc-guard: backing up checkpoints to {remote!r} failed: {out.stderr.strip()}",
             file=sys.stderr,
         )
+
+
+def _remotes(repo: Path) -> set[str]:
+    return set(_git(["remote"], repo).split())
 
 
 def active_session(repo: Path, now: float | None = None) -> str | None:
