@@ -384,6 +384,30 @@ def test_empty_200_has_no_body(chaos: Any) -> None:
     assert resp.status_code == 200 and resp.content == b""
 
 
+@pytest.mark.parametrize(
+    "head",
+    [b"Content-Length: abc\r\n\r\n{}", b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"],
+    ids=["content-length", "chunk-size"],
+)
+def test_unreadable_body_length_gets_a_400_and_the_server_keeps_serving(
+    chaos: Any, head: bytes
+) -> None:
+    import socket
+
+    server = chaos([{"text": "still here"}])
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\n" + head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert error["error"]["type"] == "invalid_request_error"
+    resp = httpx.post(server.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
+    assert resp.json()["content"][0]["text"] == "still here"
+
+
 def test_count_tokens_models_and_unknown_paths(chaos: Any) -> None:
     server = chaos([{"text": "only for messages"}])
     counted = httpx.post(

@@ -117,7 +117,13 @@ class ChaosHandler(BaseHTTPRequestHandler):
         state = self.server.state
         self.request_id = msg.new_id("req_chaos_")
         parts = urlsplit(self.path)
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError:  # a Content-Length or chunk size that is not a number
+            self.close_connection = True
+            problem = "cc-guard chaos: the request body's length is unreadable."
+            self._send_json(400, msg.error_body(400, problem, self.request_id))
+            return
         body_text = body.decode("utf-8", "replace")
         request: dict[str, Any] = {}
         if body:
