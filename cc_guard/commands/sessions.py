@@ -129,12 +129,32 @@ def _table(rows: list[list[str]]) -> str:
 )
 def sessions(as_json: bool, project: Path | None) -> int:
     """List Claude Code sessions, newest first."""
-    found = _engine().refresh(brief=True)
+    from cc_guard.transcripts import warm
+
+    engine = _engine()
+    # Taken before the engine reads: a change during this run only makes the cache stale.
+    started = time.time()
+    state = warm.state_dir()
+    fp = warm.fingerprint(warm.claude_dir(), state)
+    found = engine.refresh(brief=True)
+    # No indent: json's C encoder only runs without it, and this can be thousands of rows.
+    everything = json.dumps({"sessions": [summary(s) for s in found]})
+    # What ``cc-guard sessions --json`` prints, for the next run to serve if nothing changed.
+    warm.store(
+        state,
+        (everything + "\n").encode(),
+        fp,
+        started,
+        engine.valid_until,
+        engine.watched_pids,
+    )
     if project is not None:
         found = [s for s in found if _same_dir(s.project_dir, project)]
     if as_json:
-        # No indent: json's C encoder only runs without it, and this can be thousands of rows.
-        click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
+        if project is None:
+            click.echo(everything)
+        else:
+            click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
         return 0
     if not found:
         click.echo("No Claude Code sessions found.")

@@ -74,6 +74,31 @@ def judge_state(
     return SessionState.IDLE, "the last turn ended"
 
 
+def judgement_valid_until(
+    brief: Brief, mtime: float, now: float, events: SessionEvents | None
+) -> tuple[float, int | None]:
+    """Until when :func:`judge_state` gives the same answer at a later ``now``
+    (transcript and signals unchanged), and the Claude Code pid whose
+    liveness it also depends on (None: no pid matters).
+
+    Mirrors judge_state's clock use: the 60 s "recently changed" and 10 min
+    "stale mid-turn" thresholds, and the minutes in "stopped mid-turn ... min
+    ago". It ignores the earlier, clock-free answers (ended, failed, ...), so it
+    can only expire too early, never too late. The ``sessions`` result cache
+    relies on it; keep the two in step (a test sweeps the clock over both).
+    """
+    age = max(0.0, now - mtime)
+    if brief.phase in MID_TURN:
+        pid = events.claude_pid if events is not None else None
+        if age < STALE_SECONDS:
+            return mtime + STALE_SECONDS, pid
+        # Past the threshold the reason counts whole minutes of silence.
+        return mtime + (age // 60 + 1) * 60, pid
+    if age < RECENT_SECONDS:
+        return mtime + RECENT_SECONDS, None
+    return float("inf"), None
+
+
 def finish(
     model: SessionModel,
     brief: Brief,

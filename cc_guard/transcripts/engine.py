@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from cc_guard import paths
-from cc_guard.transcripts.build import brief_model, finish, full_model, merged_brief, sort_key
+from cc_guard.transcripts.build import (
+    brief_model,
+    finish,
+    full_model,
+    judgement_valid_until,
+    merged_brief,
+    sort_key,
+)
 from cc_guard.transcripts.fold import Brief, Fold
 from cc_guard.transcripts.index import Index
 from cc_guard.transcripts.model import ParseStats, SessionModel
@@ -42,6 +49,7 @@ from cc_guard.transcripts.signals import (
     config_windows,
     events_from_json,
     events_to_json,
+    pid_alive,
     statusline_feed,
 )
 
@@ -302,6 +310,11 @@ class Engine:
         #: Processes that read files in the last refresh (1, or more for big first reads).
         self.processes_used = 1
         self.sessions: list[SessionModel] = []
+        #: Until when the last refresh's states hold on the clock alone (see
+        #: build.judgement_valid_until), and the Claude Code pids whose liveness
+        #: they also depend on, with that liveness (taken before judging).
+        self.valid_until = float("inf")
+        self.watched_pids: dict[int, bool] = {}
         self._entries: dict[str, _Entry] | None = None
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
@@ -379,6 +392,8 @@ class Engine:
         windows = config_windows()
         now = self._clock()
         sessions: list[SessionModel] = []
+        valid_until = float("inf")
+        watched: dict[int, bool] = {}
         for item, main, subs in groups:
             key = str(item.path)
             mtime = max([item.stat.st_mtime, *(st.st_mtime for _, st in item.subagents)])
@@ -397,10 +412,16 @@ class Engine:
                     )
                     self._models[key] = (version, model)
             sid = item.path.stem
+            session_events = events.get(sid)
+            until, pid = judgement_valid_until(merged, mtime, now, session_events)
+            valid_until = min(valid_until, until)
+            if pid is not None and pid not in watched:
+                watched[pid] = pid_alive(pid)
             sessions.append(
-                finish(model, merged, mtime, now, events.get(sid), feeds.get(sid), windows)
+                finish(model, merged, mtime, now, session_events, feeds.get(sid), windows)
             )
         sessions.sort(key=sort_key, reverse=True)
+        self.valid_until, self.watched_pids = valid_until, watched
         self.last_refresh = run
         self.sessions = sessions
         return sessions

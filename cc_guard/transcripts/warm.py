@@ -1,0 +1,236 @@
+"""The ``cc-guard sessions --json`` result cache: answer a repeat run without the engine.
+
+A repeat run with nothing changed would still start the CLI (click), open the
+index and rebuild 600 summaries: ~150 ms where the answer is already known.
+So the sessions command stores its rendered output in
+``<state_dir>/sessions-cache`` (0600) together with everything the output
+depends on:
+
+- a fingerprint: ``(size, mtime_ns, inode, device)`` of every transcript the
+  engine would read (``projects/*/*.jsonl`` and ``*/subagents/*.jsonl``), of
+  the hook event log, each statusline feed file and the config file, plus the
+  engine's own source files (an upgrade or a local edit changes the output);
+- until when the states it judged hold on the clock alone (running -> idle
+  after 60 s, mid-turn -> interrupted after 10 min, "N min ago" reasons), see
+  :func:`cc_guard.transcripts.build.judgement_valid_until`;
+- the Claude Code pids whose liveness a state depends on, and that liveness.
+
+:func:`serve` (called from ``cc_guard.entry`` before click is imported)
+recomputes the fingerprint (directory listings and stats only) and prints the
+stored output when all of it still holds; otherwise the normal command runs and
+stores a fresh cache. The fingerprint is taken *before* the engine reads, so a
+file that changes during a run makes the stored entry stale, never wrong.
+
+Import-light on purpose (os, sys, time only): this is the whole warm run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+CACHE_NAME = "sessions-cache"
+#: Bump when the cache layout or the ``sessions --json`` output changes.
+FORMAT = b"cc-guard sessions cache 1"
+_SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def claude_dir() -> str:
+    """As :func:`cc_guard.paths.claude_dir`, as a string, without importing pathlib."""
+    env = os.environ.get("CLAUDE_CONFIG_DIR")
+    if env:
+        return os.path.expanduser(env)
+    return os.path.join(os.path.expanduser("~"), ".claude")
+
+
+def state_dir() -> str:
+    env = os.environ.get("CC_GUARD_HOME")
+    if env:
+        return os.path.expanduser(env)
+    import platformdirs
+
+    return str(platformdirs.user_state_dir("cc-guard", appauthor=False))
+
+
+def _config_file() -> str:
+    env = os.environ.get("CC_GUARD_CONFIG")
+    if env:
+        return os.path.expanduser(env)
+    import platformdirs
+
+    return os.path.join(platformdirs.user_config_dir("cc-guard", appauthor=False), "config.toml")
+
+
+def _entries(path: bytes) -> list[os.DirEntry[bytes]]:
+    try:
+        with os.scandir(path) as it:
+            entries = list(it)
+    except OSError:
+        return []
+    entries.sort(key=lambda e: e.name)
+    return entries
+
+
+def _stat_line(out: list[bytes], path: bytes) -> None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        out.append(b"%s\0-\n" % path)
+        return
+    out.append(b"%s\0%d\0%d\0%d\0%d\n" % (path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev))
+
+
+def _entry_line(out: list[bytes], entry: os.DirEntry[bytes]) -> None:
+    try:
+        st = entry.stat()
+    except OSError:
+        return  # vanished between listing and stat: the engine would skip it too
+    out.append(
+        b"%s\0%d\0%d\0%d\0%d\n" % (entry.path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+    )
+
+
+def fingerprint(claude: str, state: str) -> bytes:
+    """Everything ``sessions`` output depends on, apart from the clock and pids.
+
+    A superset of what the engine reads (every subdirectory's ``subagents/`` is
+    listed, not only those of known sessions): extra entries can only cause a
+    needless miss.
+    """
+    out: list[bytes] = [FORMAT, b"\n", os.fsencode(claude), b"\n"]
+    for project in _entries(os.fsencode(os.path.join(claude, "projects"))):
+        if not project.is_dir():
+            continue
+        out.append(b"project\0%s\n" % project.path)
+        for entry in _entries(project.path):
+            if entry.name.endswith(b".jsonl"):
+                if entry.is_file():
+                    _entry_line(out, entry)
+            elif entry.is_dir():
+                for sub in _entries(os.path.join(entry.path, b"subagents")):
+                    if sub.name.endswith(b".jsonl") and sub.is_file():
+                        _entry_line(out, sub)
+    state_b = os.fsencode(state)
+    _stat_line(out, os.path.join(state_b, b"events.jsonl"))
+    for feed in _entries(os.path.join(state_b, b"statusline")):
+        if feed.name.endswith(b".json"):
+            _entry_line(out, feed)
+    _stat_line(out, os.fsencode(_config_file()))
+    for source in _entries(os.fsencode(_SOURCE_DIR)):
+        if source.name.endswith(b".py"):
+            _entry_line(out, source)
+    _stat_line(
+        out, os.fsencode(os.path.join(os.path.dirname(_SOURCE_DIR), "commands", "sessions.py"))
+    )
+    return b"".join(out)
+
+
+def pid_alive(pid: int) -> bool:
+    """As :func:`cc_guard.transcripts.signals.pid_alive` (kept here: no imports)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def encode(
+    print_: bytes, fp: bytes, computed_at: float, valid_until: float, pids: dict[int, bool]
+) -> bytes:
+    """The cache file: a header, the fingerprint, then the output to print."""
+    pid_text = b",".join(b"%d:%d" % (pid, alive) for pid, alive in sorted(pids.items()))
+    header = b"%s\n%s\n%s\n%s\n%d\n" % (
+        FORMAT,
+        repr(computed_at).encode(),
+        repr(valid_until).encode(),
+        pid_text,
+        len(fp),
+    )
+    return header + fp + print_
+
+
+def decode(data: bytes) -> tuple[bytes, bytes, float, float, dict[int, bool]] | None:
+    """(output, fingerprint, computed_at, valid_until, pids), or None if unreadable."""
+    try:
+        fmt, computed, until, pid_text, fp_len, rest = data.split(b"\n", 5)
+        if fmt != FORMAT:
+            return None
+        n = int(fp_len)
+        pids: dict[int, bool] = {}
+        for item in pid_text.split(b",") if pid_text else ():
+            pid, alive = item.split(b":")
+            pids[int(pid)] = alive == b"1"
+        if len(rest) < n:
+            return None
+        return rest[n:], rest[:n], float(computed), float(until), pids
+    except ValueError:
+        return None
+
+
+def still_valid(
+    entry: tuple[bytes, bytes, float, float, dict[int, bool]], fp: bytes, now: float
+) -> bool:
+    _, stored_fp, computed_at, valid_until, pids = entry
+    if stored_fp != fp or not computed_at <= now < valid_until:
+        return False  # something changed, a state may have flipped, or the clock went back
+    return all(pid_alive(pid) == alive for pid, alive in pids.items())
+
+
+def cache_path(state: str) -> str:
+    return os.path.join(state, CACHE_NAME)
+
+
+def serve(now: float | None = None) -> bool:
+    """Print the cached ``sessions --json`` output if it still holds; False if not (run the command)."""
+    claude = claude_dir()
+    if not os.path.isdir(claude):
+        return False  # the command reports the missing directory
+    state = state_dir()
+    try:
+        with open(cache_path(state), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    entry = decode(data)
+    if entry is None:
+        return False
+    if not still_valid(entry, fingerprint(claude, state), time.time() if now is None else now):
+        return False
+    out = sys.stdout.buffer
+    out.write(entry[0])
+    out.flush()
+    return True
+
+
+def store(
+    state: str,
+    output: bytes,
+    fp: bytes,
+    computed_at: float,
+    valid_until: float,
+    pids: dict[int, bool],
+) -> None:
+    """Write the cache (0600, atomically: temp file + rename; no fsync, as a
+    lost cache only costs one slow run). Failures are ignored for the same reason."""
+    path = cache_path(state)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(encode(output, fp, computed_at, valid_until, pids))
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        import contextlib  # only on this rare path: the warm run imports nothing it can avoid
+
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

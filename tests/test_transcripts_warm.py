@@ -1,0 +1,271 @@
+"""The ``cc-guard sessions --json`` result cache (cc_guard/transcripts/warm.py).
+
+A repeat run serves the stored output only while nothing it depends on changed:
+transcripts, the hook event log, statusline feeds, the config, the clock-based
+state judgement and the liveness of watched Claude Code pids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cc_guard.entry import main
+from cc_guard.transcripts import warm
+from cc_guard.transcripts.build import judge_state, judgement_valid_until
+from cc_guard.transcripts.fold import Brief, Phase
+from cc_guard.transcripts.signals import SessionEvents
+from tests.test_transcripts_support import (
+    append,
+    assistant,
+    prompt,
+    session_path,
+    usage,
+    write,
+)
+
+OLD = 1_700_000_000.0
+SID = "33333333-cccc-4000-8000-000000000003"
+
+
+@pytest.fixture
+def one_session(isolated_env: dict[str, Path]) -> Path:
+    return write(
+        session_path(isolated_env["claude"], SID),
+        prompt("fix the bug", ts="2026-01-01T10:00:00.000Z"),
+        assistant("Fixed.", ts="2026-01-01T10:00:05.000Z", use=usage(10, 0, 89_990, 5)),
+        mtime=OLD,
+    )
+
+
+def _cli(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    """Run ``cc-guard sessions --json`` as the console script does (cache first)."""
+    assert main(["sessions", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["sessions"]
+    assert len(rows) >= 1
+    return dict(rows[0])
+
+
+def _served(capsys: pytest.CaptureFixture[str], now: float | None = None) -> str | None:
+    """The cached output if the cache still holds, else None."""
+    hit = warm.serve(now)
+    out = capsys.readouterr().out
+    assert bool(out) == hit
+    return out if hit else None
+
+
+def test_repeat_run_prints_the_stored_output_byte_for_byte(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions", "--json"]) == 0
+    first = capsys.readouterr().out
+    assert _served(capsys) == first
+    cache = isolated_env["state"] / warm.CACHE_NAME
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    # The real console entry serves it too, without the engine (the index is gone).
+    (isolated_env["state"] / "index" / "transcripts.sqlite").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "sessions", "--json"],
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout.decode() == first
+    assert not (isolated_env["state"] / "index" / "transcripts.sqlite").exists()
+
+
+def test_an_appended_line_invalidates(
+    one_session: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(capsys)["turns"] == 1
+    append(one_session, prompt("and the other one", ts="2026-01-01T10:01:00.000Z"))
+    os.utime(one_session, (OLD + 10, OLD + 10))
+    assert _served(capsys) is None
+    assert _cli(capsys)["turns"] == 2
+    assert _served(capsys) is not None
+
+
+def test_a_new_or_removed_transcript_invalidates(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli(capsys)
+    other = write(
+        session_path(isolated_env["claude"], "44444444-dddd-4000-8000-000000000004", "-other"),
+        prompt("hi", ts="2026-01-03T10:00:00.000Z"),
+        mtime=OLD,
+    )
+    assert _served(capsys) is None
+    assert _cli(capsys)["session_id"] == other.stem
+    other.unlink()
+    assert _served(capsys) is None
+    assert _cli(capsys)["session_id"] == SID
+
+
+def test_a_subagent_transcript_invalidates(
+    one_session: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli(capsys)
+    sub = one_session.with_suffix("") / "subagents" / "agent-a1.jsonl"
+    write(
+        sub,
+        assistant("sub", ts="2026-01-01T10:00:03.000Z", msg_id="msg_s", request="req_s"),
+        mtime=OLD,
+    )
+    assert _served(capsys) is None
+    _cli(capsys)
+    assert _served(capsys) is not None
+
+
+def test_the_hook_event_log_invalidates(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(capsys)["state"] == "idle"
+    with open(isolated_env["state"] / "events.jsonl", "a") as fh:
+        fh.write(
+            json.dumps(
+                {"time": "2026-01-01T10:05:00.000Z", "event": "SessionEnd", "session_id": SID}
+            )
+            + "\n"
+        )
+    assert _served(capsys) is None
+    assert _cli(capsys)["state"] == "ended"
+
+
+def test_the_statusline_feed_invalidates(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(capsys)["context_source"] == "transcript"
+    feed = isolated_env["state"] / "statusline" / f"{SID}.json"
+    feed.parent.mkdir(parents=True)
+    feed.write_text(json.dumps({"session_id": SID, "context_window_size": 400_000}))
+    assert _served(capsys) is None
+    row = _cli(capsys)
+    assert (row["context_source"], row["context_window"]) == ("statusline", 400_000)
+
+
+def test_the_config_file_invalidates(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(capsys)["context_window"] == 1_000_000
+    config = isolated_env["config"]
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[context]\nwindows = { "claude-opus-5-5" = 300000 }\n')
+    assert _served(capsys) is None
+    row = _cli(capsys)
+    assert (row["context_source"], row["context_window"]) == ("config", 300_000)
+
+
+def test_the_clock_expires_a_running_judgement(
+    isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = time.time()
+    write(
+        session_path(isolated_env["claude"], SID),
+        prompt("go", ts="2026-01-01T10:00:00.000Z"),
+        assistant("done", ts="2026-01-01T10:00:05.000Z"),
+        mtime=now,
+    )
+    assert _cli(capsys)["state"] == "running"  # changed in the last minute
+    assert _served(capsys, now + 30) is not None
+    assert _served(capsys, now + 61) is None  # it is idle by then
+    assert _served(capsys, now - 3600) is None  # the clock went back
+
+
+def test_a_watched_claude_pid_that_dies_invalidates(
+    isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Mid-turn for over 10 minutes: running while its Claude Code pid lives."""
+    write(
+        session_path(isolated_env["claude"], SID),
+        prompt("go", ts="2026-01-01T10:00:00.000Z"),
+        mtime=OLD,
+    )
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        state = isolated_env["state"]
+        state.mkdir(parents=True, exist_ok=True)
+        event = {
+            "time": "2026-01-01T09:59:59.000Z",
+            "event": "UserPromptSubmit",
+            "session_id": SID,
+            "claude_pid": sleeper.pid,
+        }
+        (state / "events.jsonl").write_text(json.dumps(event) + "\n")
+        assert _cli(capsys)["state"] == "running"
+        assert _served(capsys) is not None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert _served(capsys) is None
+    assert _cli(capsys)["state"] == "interrupted"
+
+
+def test_a_damaged_cache_is_ignored_and_rewritten(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli(capsys)
+    cache = isolated_env["state"] / warm.CACHE_NAME
+    good = cache.read_bytes()
+    for damaged in (b"", b"garbage", good[:40], good.replace(warm.FORMAT, b"old format", 1)):
+        cache.write_bytes(damaged)
+        assert _served(capsys) is None
+        assert _cli(capsys)["session_id"] == SID
+        assert _served(capsys) is not None
+
+
+def test_other_arguments_never_use_the_cache(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli(capsys)
+    cache = isolated_env["state"] / warm.CACHE_NAME
+    data = cache.read_bytes()
+    # A cache that lies (valid header, made-up output) shows whether it was used.
+    cache.write_bytes(data.replace(SID.encode(), b"x" * len(SID)))
+    assert main(["sessions", "--json", "--project", "/nowhere"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"sessions": []}
+    assert main(["sessions"]) == 0
+    assert SID[:8] in capsys.readouterr().out
+
+
+PHASES = [
+    Phase.NONE,
+    Phase.PROMPT,
+    Phase.ASSISTANT,
+    Phase.TOOL_USE,
+    Phase.TOOL_RESULT,
+    Phase.END,
+    Phase.USER_INTERRUPT,
+    Phase.FAILED,
+    Phase.COMPACTED,
+]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+@pytest.mark.parametrize("pending", [None, "Bash"])
+@pytest.mark.parametrize("pid", [None, os.getpid(), 2**22 + 12345])
+def test_valid_until_never_outlives_the_state_judgement(
+    phase: str, pending: str | None, pid: int | None
+) -> None:
+    """Sweep the clock: until ``valid_until`` the judgement (state and reason) stays the same."""
+    mtime = OLD
+    brief = Brief(phase=phase, last_pending_tool=pending, last_ts="2023-11-14T22:13:20.000Z")
+    events = SessionEvents(claude_pid=pid) if pid is not None else None
+    for start in [mtime - 5, *(mtime + s for s in range(0, 1500, 23))]:
+        until, watched = judgement_valid_until(brief, mtime, start, events)
+        assert until > start
+        if phase in (Phase.PROMPT, Phase.TOOL_USE, Phase.TOOL_RESULT):
+            assert watched == pid
+        first = judge_state(brief, mtime, start, events)
+        # The judgement is piecewise constant: probe every 10 s and just before expiry.
+        end = min(until, start + 2000)
+        probes = [start + k * 10 for k in range(int((end - start) // 10) + 1)]
+        probes += [until - 0.001] if until < float("inf") else []
+        for t in probes:
+            if t < until:
+                assert judge_state(brief, mtime, t, events) == first, (start, t, until)
