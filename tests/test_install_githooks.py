@@ -246,3 +246,21 @@ def test_foreign_prepare_commit_msg_runs_first_and_can_refuse(
     (repo / "a.txt").write_text("f\n")
     assert git(repo, "commit", "-q", "-am", "refused", check=False).returncode != 0
     assert git(repo, "rev-parse", "HEAD").stdout == head
+
+
+def test_dry_run_changes_no_git_hook_and_no_settings(repo: Path, tmp_path: Path) -> None:
+    hook, _, _ = foreign_pre_push(repo, tmp_path)
+    original = hook.read_bytes()
+    hooks_before = sorted(p.name for p in hook.parent.iterdir())
+    assert run(["install", "--scope", "local", "--git-hooks", "--dry-run"]) == 0
+    assert hook.read_bytes() == original
+    assert sorted(p.name for p in hook.parent.iterdir()) == hooks_before
+    assert not (repo / ".claude").exists()
+
+    assert run(["install", "--scope", "local", "--git-hooks"]) == 0
+    installed = sorted(p.name for p in hook.parent.iterdir())
+    settings = (repo / ".claude" / "settings.local.json").read_bytes()
+    assert run(["uninstall", "--scope", "local", "--git-hooks", "--dry-run"]) == 0
+    assert githooks.is_own(hook)
+    assert sorted(p.name for p in hook.parent.iterdir()) == installed
+    assert (repo / ".claude" / "settings.local.json").read_bytes() == settings
