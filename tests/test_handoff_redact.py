@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cc_guard.handoff.redact import is_secret_name, redact, redact_obj
 
@@ -56,6 +60,13 @@ def test_private_key_block_is_masked_whole_even_when_cut_off() -> None:
     assert "MIIEow" not in redact("x " + truncated)
     pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQdGBF\n-----END PGP PRIVATE KEY BLOCK-----"
     assert "lQdGBF" not in redact(pgp)
+
+
+def test_unterminated_key_block_in_prose_masks_only_the_key_lines() -> None:
+    text = 'doc = """-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n\nThis text is not part of it.\n"""\nx = 1\n'
+    out = redact(text)
+    assert "MIIBOgIBAAJBAKj34GkxFhD9" not in out
+    assert "This text is not part of it." in out and out.endswith("x = 1\n")
 
 
 def test_public_key_and_certificate_are_kept() -> None:
@@ -114,7 +125,11 @@ def test_env_file_assignments() -> None:
 def test_code_literals_assigned_to_secret_names() -> None:
     assert redact('api_key = "abcd1234efgh"') == 'api_key = "[REDACTED]"'
     assert redact('{"password": "correct horse"}') == '{"password": "[REDACTED]"}'
-    assert redact("clientSecret: 'qwertyuiop'") == "clientSecret: '[REDACTED]'"
+    assert redact("clientSecret: 'q8XwErT1yUiOp'") == "clientSecret: '[REDACTED]'"
+    assert redact('ACCESS_TOKEN = "0a1b2c3d4e5f6a7b"') == 'ACCESS_TOKEN = "[REDACTED]"'
+    assert (
+        redact("password = 'hunter2'") == "password = '[REDACTED]'"
+    )  # passwords may be short words
     assert redact('db:\n  password: "pa55word!"\n') == 'db:\n  password: "[REDACTED]"\n'
     assert redact("mysql --password=pa55word -u root") == "mysql --password=[REDACTED] -u root"
 
@@ -149,6 +164,21 @@ ORDINARY_CODE = [
     "import os\nfrom pathlib import Path\n\nKEY_COLUMNS = ['id', 'name']\n",
     "password_field = forms.CharField(widget=forms.PasswordInput)",
     "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC user@host",
+    # Names that end in key/token but hold data-structure keys or names (seen in real code).
+    'cache_key = "user"',
+    'nx.to_pandas_edgelist(G, edge_key="weight")',
+    '"input_token": "next_token", "limit_key": "max_results",',
+    'STATS_KEY = "_hypothesis_stats"',
+    'METADATA_KEY = "MetadataKey"',
+    "self.key = '_threading_local._localimpl.' + str(id(self))",
+    'Token:                     "#cccccc",',
+    'comment_key="#comment", cdata_key="#text",',
+    'special_tokens = {"pad_token": "<pad>", "eos_token": "</s>"}',
+    "# https://username:password@host.com:80/path?query#fragment",
+    "raise InvalidToken(\"Invalid Token: 'Invalid token'\")",
+    "        token\n        _mandatory_refresh_timeout = 10 * 60",
+    'publicKeyToken="1fc8b3b9a1e18e3b"',
+    "a basic implementation_of_the_protocol",
 ]
 
 
@@ -190,7 +220,7 @@ def test_secret_names() -> None:
 
 def test_redact_obj_walks_json_and_masks_secret_keys() -> None:
     data = {
-        "env": {"API_KEY": "plainvalue", "HOME": "/root"},
+        "env": {"API_KEY": "a1b2c3d4e5f6", "HOME": "/root"},
         "list": ["sk-ant-api03-xxxxxxxxxxxx"],
         "n": 3,
     }
@@ -200,3 +230,27 @@ def test_redact_obj_walks_json_and_masks_secret_keys() -> None:
         "list": ["[REDACTED:anthropic_key]"],
         "n": 3,
     }
+
+
+def test_cc_guard_source_is_ordinary_code() -> None:
+    """A real code base (this one) passes through unchanged."""
+    root = Path(__file__).resolve().parents[1] / "cc_guard"
+    changed = [str(p) for p in sorted(root.rglob("*.py")) if redact(p.read_text()) != p.read_text()]
+    assert changed == []
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=_TEXT, after=_TEXT, secret=st.sampled_from([s for _, s in SECRETS if len(s) > 20]))
+def test_an_embedded_secret_never_survives(before: str, after: str, secret: str) -> None:
+    out = redact(f"{before} {secret} {after}")
+    assert secret not in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXT)
+def test_redaction_is_idempotent_on_any_text(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once

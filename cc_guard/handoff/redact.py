@@ -3,9 +3,9 @@
 Transcripts hold whatever the agent saw: ``cat .env``, an ``echo $API_KEY``, a curl
 with a bearer token. The handoff is written to disk and injected into a new session,
 so every string goes through :func:`redact` first. The patterns aim at real secret
-shapes (provider prefixes, key blocks, secret-named assignments with literal values)
-and stay away from ordinary code: ``password = request.form["password"]`` or
-``api_key: str`` are left alone.
+shapes (provider prefixes, key blocks, secret-named assignments with secret-looking
+literal values) and stay away from ordinary code: ``password = request.form["password"]``,
+``api_key: str``, ``cache_key = "user"`` or ``input_token="next_token"`` are left alone.
 
 Redaction is idempotent: ``redact(redact(x)) == redact(x)``.
 """
@@ -28,7 +28,8 @@ _TOKEN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "openai_key",
         re.compile(
-            r"(?<![A-Za-z0-9_\-])sk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{20,}"
+            r"(?<![A-Za-z0-9_\-])sk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_\-]*\d)"
+            r"(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{20,}"
         ),
     ),
     (
@@ -55,31 +56,34 @@ _TOKEN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+# The BEGIN line, the base64 and header lines of the body (newlines real or escaped
+# as in JSON), and the END line when it is there: never more, so a BEGIN marker in
+# code or prose does not swallow what follows it.
+_KEY_LINE = r"(?:[ \t]*(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]{16,}|[A-Z][A-Za-z\-]*: [^\n\\]*))"
 _PRIVATE_KEY = re.compile(
-    r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----.*?(?:-----END \1PRIVATE KEY\2-----|\Z)",
-    re.DOTALL,
+    r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----"
+    r"(?:(?:[\sA-Za-z0-9+/=:,\-]|\\n)*?-----END \1PRIVATE KEY\2-----|" + _KEY_LINE + r"+)"
 )
 
 # "Authorization: Bearer <token>", "Basic <b64>", and api-key style headers.
-_BEARER = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9\-._~+/]{16,}=*)")
+# The credential must look like one (a digit, or base64 padding/symbols), so that
+# "basic implementation_details" in prose stays.
+_BEARER = re.compile(
+    r"(?i)\b(bearer|basic|token)([ \t]+)(?=[A-Za-z0-9\-._~+/]*[0-9+/=])([A-Za-z0-9\-._~+/]{16,}=*)"
+)
 _HEADER = re.compile(
-    r"(?i)\b(x-api-key|api-key|x-auth-token|authorization)(\s*:\s*)(?!\[REDACTED)([^\s\"',;]{12,})"
+    r"(?i)\b(x-api-key|api-key|x-auth-token|authorization)([ \t]*:[ \t]*)(?!\[REDACTED)([^\s\"',;]{12,})"
 )
 
 # scheme://user:password@host
-_URL_CREDS = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*://)([^/\s:@\"'<>]*):([^/\s@\"'<>]+)@")
+_URL_CREDS = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*://)([^/\s:@\"'<>,]*):([^/\s@\"'<>,]+)@")
 
-# Secret-looking variable names: the last word decides (``*_KEY``, ``*_TOKEN``, ...).
+_PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase", "pword"}
 _SECRET_WORDS = {
     "key",
     "apikey",
     "token",
     "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "pass",
-    "passphrase",
     "credential",
     "credentials",
     "privatekey",
@@ -87,71 +91,52 @@ _SECRET_WORDS = {
     "accesskey",
     "authtoken",
     "dsn",
+    *_PASSWORD_WORDS,
 }
-# "KEY" preceded by these is a data-structure key, not a secret.
+# In code, "..._key" is a secret only with one of these words in its name; a bare
+# "cache_key" or "edge_key" is a data-structure key. (.env files are judged by *_KEY.)
+_KEY_QUALIFIERS = {
+    "api", "secret", "private", "access", "auth", "client", "signing", "sign", "encryption",
+    "encrypt", "crypt", "master", "license", "session", "consumer", "webhook", "ssh", "hmac",
+    "service", "account", "app", "deploy", "admin", "bot", "write", "ingest", "subscription",
+}  # fmt: skip
+# "KEY" after these is a data-structure key even in a .env-style line.
 _NON_SECRET_KEY_PREFIXES = {
-    "sort",
-    "primary",
-    "foreign",
-    "cache",
-    "dict",
-    "lookup",
-    "partition",
-    "row",
-    "hot",
-    "shortcut",
-    "map",
-    "index",
-    "group",
-    "unique",
-    "composite",
-    "public",
-    "registry",
-    "idempotency",
-    "hash",
-    "sharding",
-    "shard",
-    "object",
-    "s3",
-    "bucket",
-    "storage",
-    "next",
-    "prev",
-    "page",
-    "max",
-    "min",
-    "num",
-    "sequence",
-    "config",
-    "setting",
-    "settings",
-    "field",
-}
+    "sort", "primary", "foreign", "cache", "dict", "lookup", "partition", "row", "hot",
+    "shortcut", "map", "index", "group", "unique", "composite", "public", "registry",
+    "idempotency", "hash", "shard", "sharding", "object", "bucket", "storage", "next", "prev",
+    "page", "max", "min", "num", "sequence", "config", "setting", "settings", "field", "metadata",
+    "stats", "limit", "edge", "base", "sub", "root", "tag", "dedup", "routing",
+}  # fmt: skip
 _NON_SECRET_TOKEN_PREFIXES = {
-    "max",
-    "min",
-    "num",
-    "count",
-    "next",
-    "page",
-    "continuation",
-    "csrf_field",
-    "type",
-}
+    "max", "min", "num", "count", "next", "page", "continuation", "type", "input", "output",
+    "start", "end", "stop", "special", "bos", "eos", "pad", "unk", "cls", "sep", "mask",
+    "first", "last", "prev", "current", "cancellation", "verification", "idempotency",
+}  # fmt: skip
 
 _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
-        |\$.*|%\(.*|\{\{.*|<.*>|\[REDACTED.*|\*+|x{3,}|\.\.\.|…
+        |\$.*|%\(.*|\{\{.*|<.*>|\[REDACTED.*|[:.\s]*\*{3,}[:.\s*]*|x{3,}|\.\.\.|…
         |none|null|nil|true|false|undefined|changeme|change-me|example|your[-_ ].*|todo
-        |str|string|int|bytes|optional\[.*|any
+        |str|string|int|bytes|optional\[.*|any|password|passwd|pass|secret|token|pwd|dummy|test
     )$"""
+)
+# Literal values that are names, not secrets: identifiers, CamelCase, CONSTANT_CASE,
+# colours, dotted names, paths and format strings.
+_NAME_LIKE = re.compile(
+    r"^(?:[a-z]+(?:[_.\-][a-z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]+)*|[A-Z]+(?:_[A-Z]+)*"
+    r"|[A-Z]?[a-z]+(?:[-_ ][A-Z]?[a-z]+)+|#.*|_.*|/.*|.*[{}%].*|[a-z]+(?:[A-Z][a-z]+)+)$"
+)
+
+# For passwords, which may be words: only identifiers count as names.
+_IDENT_LIKE = re.compile(
+    r"^(?:[a-z]+(?:_[a-z]+)+|[A-Z][a-z]+(?:[A-Z][a-z]+)+|[a-z]+(?:[A-Z][a-z]+)+|_.*|#.*)$"
 )
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
-# NAME=value at line start (.env, shell, Dockerfile ENV): unquoted values allowed
-# only for ALL-CAPS names (the env convention); code assignments need a literal.
+# NAME=value at line start, no spaces around "=" (.env, shell, Dockerfile ENV).
 _ENV_ASSIGN = re.compile(
-    r"(?m)^(?P<pre>[ \t]*(?:export[ \t]+|ENV[ \t]+|set[ \t]+)?)(?P<name>[A-Z_][A-Z0-9_]*)(?P<op>[ \t]*=[ \t]*)"
+    r"(?m)^(?P<pre>[ \t]*(?:export[ \t]+|ENV[ \t]+|set[ \t]+)?)(?P<name>[A-Z_][A-Z0-9_]*)(?P<op>=)"
     r"(?P<val>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'#(){}\[\],;]+)(?=[ \t]*(?:#.*)?$)"
 )
 # name = "literal" / name: "literal" / "name": "literal" anywhere (code, JSON, YAML).
@@ -159,7 +144,7 @@ _QUOTED_ASSIGN = re.compile(
     r"(?P<pre>(?<![A-Za-z0-9_])[\"']?)(?P<name>" + _NAME + r")(?P<op>[\"']?[ \t]*(?::=|=|:)[ \t]*)"
     r"(?P<val>\"[^\"\n]{4,}\"|'[^'\n]{4,}')"
 )
-# --password=x / --token x / -p... on command lines.
+# --password=x / --token x on command lines.
 _FLAG = re.compile(
     r"(?i)(?P<pre>--)(?P<name>(?:[a-z]+-)*(?:password|passwd|token|secret|api-key|apikey|access-key|secret-key))"
     r"(?P<op>=|[ \t]+)(?P<val>(?!-)[^\s\"']{4,}|\"[^\"\n]{4,}\"|'[^'\n]{4,}')"
@@ -168,38 +153,93 @@ _FLAG = re.compile(
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def is_secret_name(name: str) -> bool:
-    """True for names like ``ANTHROPIC_API_KEY``, ``db_password``, ``clientSecret``."""
-    words = [w for w in re.split(r"[_.\-]+", _CAMEL.sub("_", name).lower()) if w]
-    if not words:
-        return False
-    last = words[-1]
-    if last not in _SECRET_WORDS:
-        return False
-    before = words[-2] if len(words) > 1 else ""
-    if last == "key" and before in _NON_SECRET_KEY_PREFIXES:
-        return False
-    if last == "key" and not before:
-        return False  # a bare "key" is almost always a dict key in code
-    return not (last == "token" and before in _NON_SECRET_TOKEN_PREFIXES)
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_.\-]+", _CAMEL.sub("_", name).lower()) if w]
 
 
-def _plausible_value(raw: str) -> bool:
+def is_secret_name(name: str, env_style: bool = False) -> bool:
+    """True for names like ``ANTHROPIC_API_KEY``, ``db_password``, ``clientSecret``.
+
+    ``env_style``: the NAME=value line of a .env file or shell, where any ``*_KEY``
+    (but a few data-structure ones) holds a secret.
+    """
+    words = _words(name)
+    if not words or words[-1] not in _SECRET_WORDS or "public" in words:
+        return False
+    last, before = words[-1], words[:-1]
+    if last == "key":
+        if not before or before[-1] in _NON_SECRET_KEY_PREFIXES:
+            return False
+        return env_style or any(w in _KEY_QUALIFIERS for w in before)
+    if last == "token":
+        return not (before and before[-1] in _NON_SECRET_TOKEN_PREFIXES)
+    return True
+
+
+def _unquote(raw: str) -> str:
     value = raw.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         value = value[1:-1]
+    return value
+
+
+def _plausible_value(raw: str) -> bool:
+    value = _unquote(raw)
     if len(value) < 4 or _PLACEHOLDER.match(value):
         return False
     return not (value.isdigit() and len(value) < 8)
 
 
-def _assign_sub(match: re.Match[str]) -> str:
-    name = match.group("name")
-    val = match.group("val")
-    if not is_secret_name(name) or not _plausible_value(val):
+def _secret_looking(raw: str, name: str) -> bool:
+    """A literal in code: passwords may be words; keys and tokens must look random."""
+    value = _unquote(raw)
+    if not _plausible_value(value):
+        return False
+    words = _words(name)
+    if words and words[-1] in _PASSWORD_WORDS:
+        if words[-1] == "pass" and len(words) == 1:
+            return False  # a dict entry or keyword named "pass", not db_pass
+        return not _IDENT_LIKE.match(value)
+    if len(value) < 8 or any(c.isspace() for c in value) or _NAME_LIKE.match(value):
+        return False
+    if any(c in value for c in ":[]()*^$\\|?<>"):
+        return False  # a pattern, a URI-ish name or markup, not a key
+    return any(c.isdigit() for c in value) or len(value) >= 16
+
+
+def _env_sub(match: re.Match[str]) -> str:
+    name, val = match.group("name"), match.group("val")
+    if not is_secret_name(name, env_style=True) or not _plausible_value(val):
         return match.group(0)
+    return _masked(match, val)
+
+
+def _code_sub(match: re.Match[str]) -> str:
+    name, val = match.group("name"), match.group("val")
+    if not is_secret_name(name) or not _secret_looking(val, name):
+        return match.group(0)
+    return _masked(match, val)
+
+
+def _masked(match: re.Match[str], val: str) -> str:
     quote = val[0] if val[0] in "\"'" and len(val) >= 2 else ""
-    return f"{match.group('pre')}{name}{match.group('op')}{quote}{MARK}{quote}"
+    return f"{match.group('pre')}{match.group('name')}{match.group('op')}{quote}{MARK}{quote}"
+
+
+def _flag_sub(match: re.Match[str]) -> str:
+    val = match.group("val")
+    if not _plausible_value(val):
+        return match.group(0)
+    if match.group("op") != "=" and re.fullmatch(r"[a-z]+[.,;:]?", val):
+        return match.group(0)  # prose: "the --password option"
+    return f"{match.group('pre')}{match.group('name')}{match.group('op')}{MARK}"
+
+
+def _url_sub(match: re.Match[str]) -> str:
+    password = match.group(3)
+    if password.startswith("[REDACTED") or _PLACEHOLDER.match(password):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}:{MARK}@"
 
 
 def redact(text: str) -> str:
@@ -211,30 +251,16 @@ def redact(text: str) -> str:
     for kind, pattern in _TOKEN_PATTERNS:
         text = pattern.sub(_mark(kind), text)
     if "://" in text:
-        text = _URL_CREDS.sub(
-            lambda m: (
-                m.group(0)
-                if m.group(3).startswith("[REDACTED")
-                else f"{m.group(1)}{m.group(2)}:{MARK}@"
-            ),
-            text,
-        )
+        text = _URL_CREDS.sub(_url_sub, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MARK}", text)
     text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MARK}", text)
     if "=" in text:
-        text = _ENV_ASSIGN.sub(_assign_sub, text)
+        text = _ENV_ASSIGN.sub(_env_sub, text)
     if "=" in text or ":" in text:
-        text = _QUOTED_ASSIGN.sub(_assign_sub, text)
+        text = _QUOTED_ASSIGN.sub(_code_sub, text)
     if "--" in text:
         text = _FLAG.sub(_flag_sub, text)
     return text
-
-
-def _flag_sub(match: re.Match[str]) -> str:
-    val = match.group("val")
-    if not _plausible_value(val):
-        return match.group(0)
-    return f"{match.group('pre')}{match.group('name')}{match.group('op')}{MARK}"
 
 
 def redact_obj(value: Any) -> Any:
@@ -253,7 +279,7 @@ def redact_obj(value: Any) -> Any:
                 isinstance(key, str)
                 and isinstance(item, str)
                 and is_secret_name(key)
-                and _plausible_value(item)
+                and _secret_looking(item, key)
             ):
                 out[key] = MARK
             else:
