@@ -72,6 +72,13 @@ def timed(argv: list[str], stdin: bytes | None, env: dict[str, str], cwd: Path) 
     return elapsed
 
 
+def _count_lines(path: Path) -> int:
+    try:
+        return len(path.read_text().splitlines())
+    except FileNotFoundError:
+        return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=10_000)
@@ -132,8 +139,15 @@ def main() -> int:
             "hook_median_ms": round(statistics.median(ours) * 1000, 1),
             "baseline_median_ms": round(statistics.median(theirs) * 1000, 1),
             "ratio": round(statistics.median(ours) / statistics.median(theirs), 2),
+            # Each hook run against the baseline run right after it: robust to load drift.
+            "paired_ratio_median": round(
+                statistics.median(o / t for o, t in zip(ours, theirs, strict=True)), 2
+            ),
             "noop_hook_median_ms": round(statistics.median(noop) * 1000, 1),
             "commits_on_ref": int(chain),
+            # Checkpoints abandoned at the time budget (each one is a run that made none).
+            "incidents": _count_lines(state / "checkpoint-incidents.jsonl"),
+            "hook_errors": _count_lines(state / "hook-errors.log"),
         }
     finally:
         shutil.rmtree(root, ignore_errors=True)
