@@ -8,7 +8,6 @@ restore`` brings the deleted file back and ``restore --undo`` puts things back.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -16,31 +15,13 @@ from tests.testbed import ClaudeBed, git
 
 pytestmark = [pytest.mark.claude, pytest.mark.slow]
 
-EVENTS = ["PreToolUse", "PostToolUse", "UserPromptSubmit", "Stop", "StopFailure", "SessionEnd"]
-
-
-def write_hooks(project: Path) -> None:
-    """cc-guard's hooks in the project's .claude/settings.json, called by PATH."""
-    settings = {
-        "hooks": {
-            event: [
-                {
-                    "matcher": "*",
-                    "hooks": [
-                        {"type": "command", "command": f"cc-guard hook {event}", "timeout": 10}
-                    ],
-                }
-            ]
-            for event in EVENTS
-        }
-    }
-    (project / ".claude").mkdir(exist_ok=True)
-    (project / ".claude" / "settings.json").write_text(json.dumps(settings, indent=2))
-
 
 def test_real_session_checkpoints_restore_and_undo(claude_bed: ClaudeBed) -> None:
     project = claude_bed.project
-    write_hooks(project)
+    # cc-guard's own installer writes the hooks into .claude/settings.json.
+    claude_bed.cc_guard("install", "--scope", "project", "--no-statusline", "--no-git-hooks")
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    assert {"PreToolUse", "PostToolUse", "UserPromptSubmit", "Stop"} <= set(settings["hooks"])
     notes = project / "notes.md"
     app = project / "app.py"
     app_text = app.read_text()
