@@ -439,3 +439,58 @@ def test_config_summarizer_api_falls_back_to_offline(isolated_env: dict[str, Pat
     assert result.exit_code == 0, result.output
     assert "API summarizer is not available yet" in result.stderr
     assert result.stdout.startswith("[cc-guard handoff]") and len(result.stdout) <= 8000
+
+
+def test_stream_cut_before_any_text_is_noted_in_flight(isolated_env: dict[str, Path]) -> None:
+    """Interactive 2.1.328 records this notice, then a synthetic error (seen in tmux)."""
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    notice = (
+        "Streaming response ended before any complete data was received. Retrying without "
+        "streaming. If this keeps happening, check any proxy or gateway between Claude Code and your model provider."
+    )
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:00.000Z",
+            "message": {"role": "user", "content": "Now add the README section."},
+        },
+    )
+    append_record(
+        path,
+        {
+            "type": "system",
+            "subtype": "informational",
+            "content": notice,
+            "isMeta": False,
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:05.000Z",
+        },
+    )
+    append_record(
+        path,
+        {
+            "type": "assistant",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:06.000Z",
+            "isApiErrorMessage": True,
+            "error": "unknown",
+            "message": {
+                "id": "e1",
+                "model": "<synthetic>",
+                "stop_reason": "stop_sequence",
+                "content": [
+                    {"type": "text", "text": "API Error: JSON Parse error: Unterminated string"}
+                ],
+            },
+        },
+    )
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    h = store.make_handoff(path, isolated_env["state"])
+    assert h.health.interrupted and h.health.kind == "stream_truncated"
+    assert h.partial_text is None and h.in_flight_note is not None
+    assert (
+        "kept none of its text"
+        in render.to_markdown(h).split("## In flight")[1].split("## Files")[0]
+    )

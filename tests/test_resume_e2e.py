@@ -235,3 +235,18 @@ def test_printed_key_is_redacted_in_handoff_and_injection(claude_bed: ClaudeBed)
     first = request_text(chaos.message_requests()[0])
     assert "[cc-guard handoff]" in first and "settings.py" in first
     assert KEY not in first and KEY[:20] not in first
+
+
+def test_cut_before_any_text_says_nothing_was_kept(claude_bed: ClaudeBed) -> None:
+    """Cut inside the first text delta: Claude Code 2.1.328 keeps none of the response."""
+    bed = claude_bed
+    cut = {"fault": {"cut_mid_text": True}, "text": PARTIAL}
+    sid = interrupted_session(bed, [*two_writes(bed.project), cut])
+    data = handoff_json(bed, sid)
+    assert data["health"]["interrupted"] is True and data["health"]["kind"] == "stream_truncated"
+    assert data["partial_text"] is None
+    assert "cut off mid-stream before any of it was complete" in data["in_flight_note"]
+    assert {f["path"] for f in data["files"]} == {
+        str(bed.project / "alpha.py"),
+        str(bed.project / "beta.py"),
+    }

@@ -134,6 +134,8 @@ def continuation_prompt(h: Handoff) -> str:
     if h.partial_text:
         tail = h.partial_text[-400:]
         lines.append(f'Your last response was cut off mid-stream after: "{one_line(tail, 400)}"')
+    if h.in_flight_note:
+        lines.append(f"{h.in_flight_note} Redo that step.")
     for call in h.pending_tool_calls[-3:]:
         lines.append(
             f"This tool call was started but never returned a result: {call.summary}. Check whether it ran before repeating it."

@@ -12,6 +12,7 @@ types are skipped.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ _LINT_CMD = re.compile(
 )
 #: The meta prompt Claude Code 2.1.3x adds after a stream was cut mid-response.
 CUT_MARKER = "Your response above was cut off mid-stream"
+#: The notice Claude Code 2.1.3x records when a stream was cut before any block completed.
+STREAM_CUT_NOTICE = "Streaming response ended before any complete data"
 _EXIT_CODE = re.compile(r"^Exit code (\d+)", re.MULTILINE)
 _TASK_ID = re.compile(r"Task #?(\w+)")
 
@@ -276,6 +279,14 @@ def scan(
             sub = rec.get("subtype")
             if sub == "api_error" and not side:
                 facts.api_errors.append(rec)
+                if "StreamTruncated" in json.dumps(rec.get("error")):
+                    facts.cut_in_turn = True
+            elif (
+                sub == "informational"
+                and not side
+                and str(rec.get("content") or "").startswith(STREAM_CUT_NOTICE)
+            ):
+                facts.cut_in_turn = True  # cut before any block completed: nothing of it kept
             elif sub == "compact_boundary" and not side:
                 facts.compactions += 1
                 facts.last_main_kind = "compaction"

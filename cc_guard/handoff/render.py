@@ -89,6 +89,8 @@ def _in_flight_lines(h: Handoff) -> list[str]:
         lines.append("")
         lines.extend("  > " + line for line in h.partial_text.splitlines())
         lines.append("")
+    if h.in_flight_note:
+        lines.append(f"- {h.in_flight_note}")
     for call in h.pending_tool_calls:
         lines.append(
             f"- Tool call started without a result: {call.summary}"

@@ -113,6 +113,8 @@ class Handoff:
     next_step: str
     compactions: int
     subagents: int
+    #: Said when a response was cut mid-stream and none of its text was kept.
+    in_flight_note: str | None = None
     schema: int = SCHEMA
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -329,6 +331,11 @@ def build(
         compactions=facts.compactions,
         subagents=len(model.subagents) if model is not None else 0,
     )
+    if health.interrupted and facts.cut_in_turn and not handoff.partial_text:
+        handoff.in_flight_note = (
+            "The last response was cut off mid-stream before any of it was complete; "
+            "Claude Code kept none of its text."
+        )
     handoff.next_step = _next_step(
         health, handoff.partial_text, pending, todos, commands, handoff.goal_latest
     )
