@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cc_guard.transcripts.classify import bash_touched
+from cc_guard.transcripts.classify import bash_touched, lexed_bash_touched
 from cc_guard.transcripts.engine import load_session
 from cc_guard.transcripts.fold import Fold
 from cc_guard.transcripts.model import IncidentKind, SessionState
@@ -244,6 +246,40 @@ def test_files_touched_by_edit_tools_and_bash(tmp_path: Path) -> None:
 )
 def test_bash_best_effort(command: str, expected: list[str]) -> None:
     assert bash_touched(command, "/w") == expected
+    assert lexed_bash_touched(command, "/w") == expected
+
+
+_WORDS = [
+    "rm",
+    "mv",
+    "cp",
+    "sed",
+    "-i",
+    "touch",
+    "x",
+    "a.txt",
+    "/bin/rm",
+    "cd",
+    "sub",
+    "git",
+    "status",
+    "echo",
+    "rmx",
+    "rm.sh",
+    "env",
+    "A=1",
+    "xargs",
+    "ln",
+    "-s",
+]
+_GLUE = [" ", " ", " ", ";", "&&", "|", ">", ">>", '"', "'", "\\", "\n", "(", ")"]
+
+
+@given(st.lists(st.sampled_from(_WORDS + _GLUE), max_size=12))
+def test_bash_pre_check_never_changes_the_answer(parts: list[str]) -> None:
+    """Skipping shlex for commands that cannot write must give the lexer's answer."""
+    command = "".join(parts)
+    assert bash_touched(command, "/w") == lexed_bash_touched(command, "/w")
 
 
 def test_todowrite_replaces_the_todo_list() -> None:

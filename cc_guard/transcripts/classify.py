@@ -115,6 +115,14 @@ _EDIT_TOOLS = {
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")", ";;", "\n"})
 _REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>"})
 _WRAPPERS = frozenset({"sudo", "env", "command", "nohup", "time", "xargs"})
+#: Commands whose operands it changes (all of them), last operand (copies), in place (sed -i).
+_CHANGES_ALL = ("rm", "rmdir", "touch", "mv", "tee", "unlink", "truncate", "shred")
+_CHANGES_LAST = ("cp", "install", "ln")
+_WRITERS = (*_CHANGES_ALL, *_CHANGES_LAST, "sed")
+# A command can only write a file we name if it has a redirection or one of these
+# names as a word once quotes and escapes are gone (shlex joins ``r"m"`` into rm).
+# Used to skip shlex, the slowest part of folding, for most commands.
+_MAY_WRITE = re.compile(r">|\b(?:" + "|".join(_WRITERS) + r")\b")
 
 
 def touched_paths(tool: str, tool_input: dict[str, Any], cwd: str | None) -> list[str]:
@@ -145,6 +153,13 @@ def _plain(token: str) -> bool:
 def bash_touched(command: str, cwd: str | None) -> list[str]:
     """Best-effort list of files a shell command changes (rm, mv, cp, touch, tee,
     ``sed -i``, ``>``/``>>`` redirections, following ``cd``). Never raises."""
+    if _MAY_WRITE.search(command.replace('"', "").replace("'", "").replace("\\", "")) is None:
+        return []
+    return lexed_bash_touched(command, cwd)
+
+
+def lexed_bash_touched(command: str, cwd: str | None) -> list[str]:
+    """:func:`bash_touched` without the pre-check: always lexes the command."""
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
@@ -171,9 +186,9 @@ def bash_touched(command: str, cwd: str | None) -> list[str]:
             if args and base is not None:
                 base = _resolve(args[0], base)
             return
-        if name in ("rm", "rmdir", "touch", "mv", "tee", "unlink", "truncate", "shred"):
+        if name in _CHANGES_ALL:
             found.extend(_resolve(a, base) for a in args)
-        elif name in ("cp", "install", "ln") and len(args) >= 2:
+        elif name in _CHANGES_LAST and len(args) >= 2:
             found.append(_resolve(args[-1], base))
         elif name == "sed" and any(
             w == "-i" or w.startswith("-i") or w == "--in-place" for w in words[1:]

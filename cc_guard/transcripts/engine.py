@@ -11,13 +11,12 @@ hooks and handoff, which must not contend for it).
 from __future__ import annotations
 
 import dataclasses
-import json
+import gc
 import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from cc_guard import paths
 from cc_guard.transcripts.build import (
@@ -28,22 +27,20 @@ from cc_guard.transcripts.build import (
     merged_brief,
     sort_key,
 )
+from cc_guard.transcripts.fanout import (
+    PARALLEL_MIN_BYTES,
+    collect,
+    dumps,
+    env_int,
+    file_size,
+    loads,
+    read_into,
+)
+from cc_guard.transcripts.fanout import fork_reader as _fork_reader
 from cc_guard.transcripts.fold import Brief, Fold
 from cc_guard.transcripts.index import Index
 from cc_guard.transcripts.model import ParseStats, SessionModel
-from cc_guard.transcripts.reader import (
-    EVERY_LINE,
-    WANTED_HINTS,
-    WANTED_TYPES,
-    Cursor,
-    Scan,
-    count_skipped,
-    finish_scan,
-    iter_lines,
-    iter_new,
-    open_at,
-    parse_line,
-)
+from cc_guard.transcripts.reader import EVERY_LINE, Cursor, iter_new, open_at
 from cc_guard.transcripts.signals import (
     SessionEvents,
     config_windows,
@@ -134,117 +131,6 @@ def _subagent_files(path: Path) -> list[tuple[Path, os.stat_result]]:
     return sorted(out, key=lambda item: str(item[0]))
 
 
-def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | None = None) -> Fold:
-    """Fold what was appended to ``path`` since ``cursor`` (a fresh Fold if it was replaced)."""
-    opened = open_at(path, cursor)
-    if opened is None:
-        return fold
-    fh, restarted = opened
-    if restarted:
-        fold = Fold()
-    stats = fold.stats
-    # api-request lines only name the requested model: parse them until one did.
-    keep: set[str | None] = set(WANTED_HINTS)
-    if fold.requested_model is not None:
-        keep.discard("api-request")
-
-    # The loop of reader.iter_new, inlined: this is the hot path of a cold start.
-    scan = Scan(cursor.offset)
-    add = fold.add
-    try:
-        with fh:
-            for data, _end, _hint, head in iter_lines(fh, scan, keep):
-                if data is None:
-                    stats.oversized_lines += 1
-                    fold.add_oversized(head or b"")
-                    continue
-                record = parse_line(data, stats)
-                if record is None:
-                    continue
-                rtype = record.get("type")
-                if isinstance(rtype, str) and rtype not in WANTED_TYPES:
-                    count_skipped(rtype, stats)
-                    continue
-                add(record)
-                if rtype == "api-request" and fold.requested_model is not None:
-                    keep.discard("api-request")
-    finally:
-        consumed = finish_scan(scan, cursor, stats)
-        if run_stats is not None:
-            run_stats.bytes_read += consumed
-    return fold
-
-
-PARALLEL_MIN_BYTES = 64 * 1024 * 1024
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
-def _fork_reader(share: list[tuple[str, _Entry]]) -> tuple[int, int]:
-    """Fork a child that folds ``share`` and writes its rows as JSON to a pipe."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write_fd)
-        return pid, read_fd
-    status = 1
-    try:  # the child: never return into the caller's code
-        os.close(read_fd)
-        run = ParseStats()
-        rows = []
-        for key, entry in share:
-            fold = read_into(Path(key), entry.cursor, entry.fold or Fold(), run)
-            rows.append(
-                (
-                    key,
-                    _dumps(entry.cursor.to_json()),
-                    _dumps(fold.brief().to_json()),
-                    _dumps(fold.to_json()),
-                )
-            )
-        data = json.dumps([rows, run.bytes_read]).encode()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write_fd, view) :]
-        status = 0
-    finally:
-        os._exit(status)
-
-
-def _collect(pid: int, fd: int) -> tuple[list[tuple[str, str, str, str]], int] | None:
-    """A forked reader's rows and bytes read, or None if it failed."""
-    chunks = []
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        return None
-    try:
-        rows, read = json.loads(b"".join(chunks))
-    except ValueError:
-        return None
-    return [tuple(row) for row in rows], int(read)
-
-
 # --- public API -------------------------------------------------------------------
 
 
@@ -322,7 +208,7 @@ class Engine:
         #: Parallel reading pays off only for big first reads (a pool costs ~50 ms).
         self.parallel_min_bytes = PARALLEL_MIN_BYTES
         #: Reader processes for big first reads (``CC_GUARD_WORKERS`` overrides; 1 = never fork).
-        self.max_workers = _env_int("CC_GUARD_WORKERS", 2)
+        self.max_workers = env_int("CC_GUARD_WORKERS", 2)
 
     @property
     def state_dir(self) -> Path:
@@ -345,9 +231,7 @@ class Engine:
         try:
             if self._entries is None:
                 self._entries = {
-                    key: _Entry(
-                        Cursor.from_json(json.loads(c)), Brief.from_json(json.loads(b)), None, f
-                    )
+                    key: _Entry(Cursor.from_json(loads(c)), Brief.from_json(loads(b)), None, f)
                     for key, (c, b, f) in index.load_files(with_folds=not brief).items()
                 }
             entries = self._entries
@@ -430,7 +314,7 @@ class Engine:
         """The entry's fold, decoded from the index on first need."""
         if entry.fold is None:
             raw = entry.fold_json if entry.fold_json is not None else index.load_fold(key)
-            entry.fold = Fold.from_json(json.loads(raw)) if raw else Fold()
+            entry.fold = Fold.from_json(loads(raw)) if raw else Fold()
             entry.fold_json = None
         return entry.fold
 
@@ -445,7 +329,20 @@ class Engine:
         back as JSON over a pipe; a child that fails is redone here.
         """
         self.files_read += len(jobs)
-        todo = {key: max(0, _size(key) - e.cursor.offset) for key, e in jobs}
+        # Reading makes hundreds of thousands of short-lived, acyclic objects; the
+        # cyclic collector would rescan the growing heap for nothing (~15% of a cold run).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._read_jobs(jobs, index, run)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _read_jobs(
+        self, jobs: list[tuple[str, _Entry]], index: Index, run: ParseStats
+    ) -> list[tuple[str, str, str, str]]:
+        todo = {key: max(0, file_size(key) - e.cursor.offset) for key, e in jobs}
         workers = min(os.cpu_count() or 1, self.max_workers, len(jobs))
         if (
             workers < 2
@@ -457,18 +354,20 @@ class Engine:
             return [self._read_one(key, entry, index, run) for key, entry in jobs]
         self.processes_used = workers
         shares: list[list[tuple[str, _Entry]]] = [[] for _ in range(workers)]
-        loads = [0] * workers
+        weights = [0] * workers
         for key, entry in sorted(jobs, key=lambda job: -todo[job[0]]):
-            least = loads.index(min(loads))
+            least = weights.index(min(weights))
             shares[least].append((key, entry))
-            loads[least] += todo[key]
+            weights[least] += todo[key]
         for share in shares[1:]:  # children cannot use the index connection: load folds first
             for key, entry in share:
                 self._fold(entry, key, index)
-        children = [(_fork_reader(share), share) for share in shares[1:]]
+        children = [
+            (_fork_reader([(k, e.cursor, e.fold) for k, e in share]), share) for share in shares[1:]
+        ]
         rows = [self._read_one(key, entry, index, run) for key, entry in shares[0]]
         for (pid, fd), share in children:
-            result = _collect(pid, fd)
+            result = collect(pid, fd)
             if result is None:
                 rows.extend(self._read_one(key, entry, index, run) for key, entry in share)
                 continue
@@ -476,8 +375,8 @@ class Engine:
             by_key = dict(share)
             for key, cursor_json, brief_json, fold_json in child_rows:
                 entry = by_key[key]
-                entry.cursor = Cursor.from_json(json.loads(cursor_json))
-                entry.brief = Brief.from_json(json.loads(brief_json))
+                entry.cursor = Cursor.from_json(loads(cursor_json))
+                entry.brief = Brief.from_json(loads(brief_json))
                 entry.fold, entry.fold_json = None, fold_json
                 entry.version += 1
                 rows.append((key, cursor_json, brief_json, fold_json))
@@ -493,9 +392,9 @@ class Engine:
         entry.version += 1
         return (
             key,
-            _dumps(entry.cursor.to_json()),
-            _dumps(entry.brief.to_json()),
-            _dumps(fold.to_json()),
+            dumps(entry.cursor.to_json()),
+            dumps(entry.brief.to_json()),
+            dumps(fold.to_json()),
         )
 
     def _read_events(

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import orjson
+
 from cc_guard.transcripts.model import ParseStats
 
 #: Records the session model is built from; everything else is skipped unparsed.
@@ -179,8 +181,8 @@ class Line(NamedTuple):
 
 
 def _fingerprint(fh: Any, length: int) -> str:
-    fh.seek(0)
-    return f"{zlib.crc32(fh.read(length)):08x}"
+    # pread: a seek on the buffered file would throw away (and re-read) its buffer.
+    return f"{zlib.crc32(os.pread(fh.fileno(), length, 0)):08x}"
 
 
 def open_at(path: Path, cursor: Cursor) -> tuple[Any, bool] | None:
@@ -322,7 +324,25 @@ def iter_lines(
 
 
 def parse_line(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
-    """Decode one line into a JSON object, counting (not raising on) bad input."""
+    """Decode one line into a JSON object, counting (not raising on) bad input.
+
+    orjson parses these records ~2.5x faster than the json module (a fifth of a
+    cold run). What it rejects goes to the json module, which decides: it tells
+    non-UTF-8 from malformed and accepts what orjson does not (lone surrogate
+    escapes, NaN). One known difference: orjson reads integers beyond 64 bits
+    as floats; no transcript field holds one.
+    """
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _parse_line_json(line, stats)
+    if not isinstance(value, dict):
+        stats.malformed_lines += 1
+        return None
+    return value
+
+
+def _parse_line_json(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
     try:
         # Decoding first is both the UTF-8 check and faster than json's own detection.
         value = json.loads(line.decode("utf-8"))
