@@ -494,3 +494,30 @@ def test_stream_cut_before_any_text_is_noted_in_flight(isolated_env: dict[str, P
         "kept none of its text"
         in render.to_markdown(h).split("## In flight")[1].split("## Files")[0]
     )
+
+
+def test_concurrent_workers_leave_the_newest_handoff(isolated_env: dict[str, Path]) -> None:
+    import subprocess
+    import sys
+
+    from cc_guard.handoff.freshness import is_current
+
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    store.write_handoff(path, session_id=TODO_SID)
+    procs = []
+    for i in range(4):  # the transcript grows while workers race to rebuild it
+        append_record(
+            path,
+            {
+                "type": "user",
+                "sessionId": TODO_SID,
+                "timestamp": f"2026-03-01T12:00:0{i}.000Z",
+                "message": {"role": "user", "content": f"Follow-up request number {i}."},
+            },
+        )
+        argv = [sys.executable, "-m", "cc_guard.handoff.worker", str(path), TODO_SID]
+        procs.append(subprocess.Popen(argv, env=os.environ.copy()))
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    assert is_current(path, isolated_env["state"], TODO_SID)
+    md = (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").read_text()
+    assert "Latest request: Follow-up request number 3." in md
