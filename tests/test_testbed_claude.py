@@ -38,11 +38,19 @@ def tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_tool_call_round_trip_writes_file_and_sends_result(claude_bed: ClaudeBed) -> None:
     target = claude_bed.project / "hello.txt"
-    claude_bed.serve([
-        {"tool_use": [{"name": "Write", "input": {"file_path": str(target),
-                                                  "content": "hello from chaos\n"}}]},
-        {"text": "I wrote hello.txt."},
-    ])
+    claude_bed.serve(
+        [
+            {
+                "tool_use": [
+                    {
+                        "name": "Write",
+                        "input": {"file_path": str(target), "content": "hello from chaos\n"},
+                    }
+                ]
+            },
+            {"text": "I wrote hello.txt."},
+        ]
+    )
     run = claude_bed.run("create hello.txt")
     assert run.returncode == 0, run.stderr
     assert run.result is not None and run.result["is_error"] is False
@@ -91,10 +99,15 @@ def test_stream_cut_mid_token_ends_as_api_error(claude_bed: ClaudeBed) -> None:
 
 @pytest.mark.tmux
 def test_interactive_prompt_and_compact_in_tmux(claude_bed: ClaudeBed) -> None:
-    claude_bed.serve([
-        {"when": {"contains": "summary"}, "text": "Summary: the user said hello; nothing pending."},
-        {"text": "Hello from the chaos upstream!"},
-    ])
+    claude_bed.serve(
+        [
+            {
+                "when": {"contains": "summary"},
+                "text": "Summary: the user said hello; nothing pending.",
+            },
+            {"text": "Hello from the chaos upstream!"},
+        ]
+    )
     pane = claude_bed.tmux()
     pane.wait_for(r"(?i)(try|>|\u276f)", timeout=60)
     pane.type("say hello")

@@ -38,7 +38,14 @@ CACHE_ROOT = Path(
     or os.path.join(os.path.expanduser("~"), ".cache", "cc-guard-testbed")
 )
 VENV_BIN = Path(sys.executable).parent
-_NETWORK_ERRORS = ("ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "ENETUNREACH")
+_NETWORK_ERRORS = (
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "ETIMEDOUT",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ENETUNREACH",
+)
 
 
 class NpmUnreachable(RuntimeError):
@@ -66,9 +73,19 @@ def install_claude_code(version: str = CLAUDE_CODE_VERSION) -> Path:
         if npm is None:
             raise NpmUnreachable("npm is not installed")
         proc = subprocess.run(
-            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-             "--no-save", f"@anthropic-ai/claude-code@{version}"],
-            capture_output=True, text=True, timeout=600,
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(prefix),
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                f"@anthropic-ai/claude-code@{version}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if proc.returncode != 0:
             if any(code in proc.stderr for code in _NETWORK_ERRORS):
@@ -85,8 +102,10 @@ def _claude_binary(prefix: Path) -> Path | None:
     # The wrapper package's bin/claude.exe is the native binary once the platform package
     # is present; the platform package's own binary is the fallback when npm skipped the
     # wrapper's postinstall.
-    for candidate in (modules / "claude-code" / "bin" / "claude.exe",
-                      modules / "claude-code-linux-x64" / "claude"):
+    for candidate in (
+        modules / "claude-code" / "bin" / "claude.exe",
+        modules / "claude-code-linux-x64" / "claude",
+    ):
         if candidate.is_file() and candidate.stat().st_size > 1_000_000:
             return candidate
     return None
@@ -94,8 +113,9 @@ def _claude_binary(prefix: Path) -> Path | None:
 
 def _version_ok(binary: Path, version: str) -> bool:
     try:
-        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
-                             timeout=60).stdout
+        out = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=60
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.strip().startswith(version)
@@ -104,8 +124,9 @@ def _version_ok(binary: Path, version: str) -> bool:
 # --------------------------------------------------------------------------- isolated home
 
 
-def prepare_claude_home(home: Path, claude_dir: Path, projects: list[Path],
-                        version: str = CLAUDE_CODE_VERSION) -> None:
+def prepare_claude_home(
+    home: Path, claude_dir: Path, projects: list[Path], version: str = CLAUDE_CODE_VERSION
+) -> None:
     """Mark onboarding done so interactive ``claude`` starts offline with no dialogs."""
     claude_dir.mkdir(parents=True, exist_ok=True)
     state: dict[str, Any] = {
@@ -115,8 +136,11 @@ def prepare_claude_home(home: Path, claude_dir: Path, projects: list[Path],
         "bypassPermissionsModeAccepted": True,
         "customApiKeyResponses": {"approved": [API_KEY[-20:]], "rejected": []},
         "projects": {
-            str(p): {"hasTrustDialogAccepted": True, "hasCompletedProjectOnboarding": True,
-                     "allowedTools": []}
+            str(p): {
+                "hasTrustDialogAccepted": True,
+                "hasCompletedProjectOnboarding": True,
+                "allowedTools": [],
+            }
             for p in projects
         },
     }
@@ -137,8 +161,9 @@ def init_repo(path: Path) -> Path:
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 # --------------------------------------------------------------------------- chaos upstream
@@ -164,8 +189,11 @@ class ChaosServer:
 
     def message_requests(self) -> list[dict[str, Any]]:
         """Logged ``POST /v1/messages`` requests (not count_tokens or models)."""
-        return [r for r in self.requests()
-                if str(r.get("path", "")).split("?")[0].rstrip("/").endswith("/v1/messages")]
+        return [
+            r
+            for r in self.requests()
+            if str(r.get("path", "")).split("?")[0].rstrip("/").endswith("/v1/messages")
+        ]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -177,22 +205,36 @@ class ChaosServer:
                 self.proc.wait()
 
 
-def start_chaos(workdir: Path, script: list[dict[str, Any]] | None = None,
-                extra_args: list[str] | None = None, name: str = "chaos") -> ChaosServer:
+def start_chaos(
+    workdir: Path,
+    script: list[dict[str, Any]] | None = None,
+    extra_args: list[str] | None = None,
+    name: str = "chaos",
+) -> ChaosServer:
     """Start ``cc-guard chaos serve`` on a free loopback port and wait for its URL."""
     workdir.mkdir(parents=True, exist_ok=True)
     script_path = workdir / f"{name}-script.json"
     log_path = workdir / f"{name}-log.jsonl"
     stderr_path = workdir / f"{name}-stderr.txt"
-    args = [sys.executable, "-m", "cc_guard", "chaos", "serve", "--port", "0",
-            "--log", str(log_path)]
+    args = [
+        sys.executable,
+        "-m",
+        "cc_guard",
+        "chaos",
+        "serve",
+        "--port",
+        "0",
+        "--log",
+        str(log_path),
+    ]
     if script is not None:
         script_path.write_text(json.dumps(script, indent=2))
         args += ["--script", str(script_path)]
     args += extra_args or []
     stderr = open(stderr_path, "w")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True
+    )
     assert proc.stdout is not None
     deadline = time.monotonic() + 20
     line = ""
@@ -203,29 +245,40 @@ def start_chaos(workdir: Path, script: list[dict[str, Any]] | None = None,
     if not line.startswith("http"):
         proc.kill()
         raise RuntimeError(f"chaos server did not start: {line!r} {stderr_path.read_text()}")
-    return ChaosServer(url=line.strip(), log_path=log_path, script_path=script_path,
-                       proc=proc, stderr_path=stderr_path)
+    return ChaosServer(
+        url=line.strip(),
+        log_path=log_path,
+        script_path=script_path,
+        proc=proc,
+        stderr_path=stderr_path,
+    )
 
 
 # --------------------------------------------------------------------------- running claude
 
 
-def claude_environment(home: Path, claude_dir: Path, state_dir: Path, base_url: str,
-                       max_retries: int = 2) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ANTHROPIC_", "CLAUDE_", "TMUX", "CC_GUARD_SEED"))}
-    env.update({
-        "HOME": str(home),
-        "CLAUDE_CONFIG_DIR": str(claude_dir),
-        "CC_GUARD_HOME": str(state_dir),
-        "ANTHROPIC_BASE_URL": base_url,
-        "ANTHROPIC_API_KEY": API_KEY,
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_AUTOUPDATER": "1",
-        "CLAUDE_CODE_MAX_RETRIES": str(max_retries),
-        # The hooks call `cc-guard` by PATH when installed that way: put this venv first.
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    })
+def claude_environment(
+    home: Path, claude_dir: Path, state_dir: Path, base_url: str, max_retries: int = 2
+) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ANTHROPIC_", "CLAUDE_", "TMUX", "CC_GUARD_SEED"))
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "CLAUDE_CONFIG_DIR": str(claude_dir),
+            "CC_GUARD_HOME": str(state_dir),
+            "ANTHROPIC_BASE_URL": base_url,
+            "ANTHROPIC_API_KEY": API_KEY,
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1",
+            "CLAUDE_CODE_MAX_RETRIES": str(max_retries),
+            # The hooks call `cc-guard` by PATH when installed that way: put this venv first.
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -252,19 +305,42 @@ def transcript_path(claude_dir: Path, project: Path, session_id: str) -> Path:
     return claude_dir / "projects" / project_key(project) / f"{session_id}.jsonl"
 
 
-def run_claude_print(binary: Path, prompt: str, cwd: Path, env: dict[str, str],
-                     args: list[str] | None = None, timeout: float = 180) -> ClaudeRun:
+def run_claude_print(
+    binary: Path,
+    prompt: str,
+    cwd: Path,
+    env: dict[str, str],
+    args: list[str] | None = None,
+    timeout: float = 180,
+) -> ClaudeRun:
     """``claude -p PROMPT --output-format json`` and its parsed result."""
-    argv = [str(binary), "-p", prompt, "--output-format", "json",
-            "--permission-mode", "acceptEdits", "--allowedTools", "Bash,Write,Edit,Read",
-            *(args or [])]
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    argv = [
+        str(binary),
+        "-p",
+        prompt,
+        "--output-format",
+        "json",
+        "--permission-mode",
+        "acceptEdits",
+        "--allowedTools",
+        "Bash,Write,Edit,Read",
+        *(args or []),
+    ]
+    proc = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     result = None
     with contextlib.suppress(json.JSONDecodeError):
         result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else None
-    return ClaudeRun(proc.returncode, proc.stdout, proc.stderr, result, cwd,
-                     Path(env["CLAUDE_CONFIG_DIR"]))
+    return ClaudeRun(
+        proc.returncode, proc.stdout, proc.stderr, result, cwd, Path(env["CLAUDE_CONFIG_DIR"])
+    )
 
 
 # --------------------------------------------------------------------------- tmux
@@ -280,8 +356,13 @@ class TmuxPane:
     _closed: bool = field(default=False)
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        return subprocess.run(["tmux", "-S", str(self.socket), *args], check=check,
-                              capture_output=True, text=True, env=self.env).stdout
+        return subprocess.run(
+            ["tmux", "-S", str(self.socket), *args],
+            check=check,
+            capture_output=True,
+            text=True,
+            env=self.env,
+        ).stdout
 
     @property
     def pane_id(self) -> str:
@@ -314,8 +395,14 @@ class TmuxPane:
             self.tmux("kill-server", check=False)
 
 
-def start_tmux(socket: Path, argv: list[str], cwd: Path, env: dict[str, str],
-               width: int = 160, height: int = 45) -> TmuxPane:
+def start_tmux(
+    socket: Path,
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    width: int = 160,
+    height: int = 45,
+) -> TmuxPane:
     if shutil.which("tmux") is None:
         raise RuntimeError("tmux is not installed (.ci/run installs it)")
     env = dict(env)
@@ -323,16 +410,40 @@ def start_tmux(socket: Path, argv: list[str], cwd: Path, env: dict[str, str],
     session = f"t{uuid.uuid4().hex[:8]}"
     pane = TmuxPane(socket=socket, target=session, env=env)
     # The command is an argv list: tmux execs it directly when given several arguments.
-    pane.tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height),
-              "-c", str(cwd), *[f"-e{k}={v}" for k, v in env.items() if k in _PASS_ENV],
-              *argv)
+    pane.tmux(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        str(width),
+        "-y",
+        str(height),
+        "-c",
+        str(cwd),
+        *[f"-e{k}={v}" for k, v in env.items() if k in _PASS_ENV],
+        *argv,
+    )
     return pane
 
 
-_PASS_ENV = {"HOME", "CLAUDE_CONFIG_DIR", "CC_GUARD_HOME", "CC_GUARD_CONFIG", "ANTHROPIC_BASE_URL",
-             "ANTHROPIC_API_KEY", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
-             "DISABLE_AUTOUPDATER", "CLAUDE_CODE_MAX_RETRIES", "PATH", "TERM",
-             "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "CC_GUARD_SEED", "CC_GUARD_CLAUDE"}
+_PASS_ENV = {
+    "HOME",
+    "CLAUDE_CONFIG_DIR",
+    "CC_GUARD_HOME",
+    "CC_GUARD_CONFIG",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+    "DISABLE_AUTOUPDATER",
+    "CLAUDE_CODE_MAX_RETRIES",
+    "PATH",
+    "TERM",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_NOSYSTEM",
+    "CC_GUARD_SEED",
+    "CC_GUARD_CLAUDE",
+}
 
 
 # --------------------------------------------------------------------------- pytest fixtures
@@ -358,8 +469,9 @@ def chaos_server(tmp_path: Path) -> Iterator[Callable[..., ChaosServer]]:
     """Factory: ``chaos_server(script, extra_args=None) -> ChaosServer``; stopped after the test."""
     started: list[ChaosServer] = []
 
-    def factory(script: list[dict[str, Any]] | None = None,
-                extra_args: list[str] | None = None) -> ChaosServer:
+    def factory(
+        script: list[dict[str, Any]] | None = None, extra_args: list[str] | None = None
+    ) -> ChaosServer:
         server = start_chaos(tmp_path / "chaos", script, extra_args, name=f"chaos{len(started)}")
         started.append(server)
         return server
@@ -385,44 +497,77 @@ class ClaudeBed:
 
     def env(self) -> dict[str, str]:
         assert self.chaos is not None, "start the chaos server first: bed.serve(script)"
-        return claude_environment(self.home, self.claude_dir, self.state_dir, self.chaos.url,
-                                  self.max_retries)
+        return claude_environment(
+            self.home, self.claude_dir, self.state_dir, self.chaos.url, self.max_retries
+        )
 
-    def serve(self, script: list[dict[str, Any]], extra_args: list[str] | None = None) -> ChaosServer:
+    def serve(
+        self, script: list[dict[str, Any]], extra_args: list[str] | None = None
+    ) -> ChaosServer:
         if self.chaos is not None:
             self.chaos.stop()
-        self.chaos = start_chaos(self.tmp / "chaos", script, extra_args,
-                                 name=f"chaos-{uuid.uuid4().hex[:6]}")
+        self.chaos = start_chaos(
+            self.tmp / "chaos", script, extra_args, name=f"chaos-{uuid.uuid4().hex[:6]}"
+        )
         return self.chaos
 
-    def run(self, prompt: str, args: list[str] | None = None, timeout: float = 180,
-            env_extra: dict[str, str] | None = None) -> ClaudeRun:
+    def run(
+        self,
+        prompt: str,
+        args: list[str] | None = None,
+        timeout: float = 180,
+        env_extra: dict[str, str] | None = None,
+    ) -> ClaudeRun:
         env = self.env()
         env.update(env_extra or {})
         return run_claude_print(self.binary, prompt, self.project, env, args, timeout)
 
-    def cc_guard(self, *args: str, check: bool = True, input: str | None = None,
-                 env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def cc_guard(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | None = None,
+        env_extra: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run the installed ``cc-guard`` console script in the project with the bed's env."""
-        env = self.env() if self.chaos else claude_environment(
-            self.home, self.claude_dir, self.state_dir, "http://127.0.0.1:9")
+        env = (
+            self.env()
+            if self.chaos
+            else claude_environment(
+                self.home, self.claude_dir, self.state_dir, "http://127.0.0.1:9"
+            )
+        )
         env.update(env_extra or {})
-        proc = subprocess.run([str(VENV_BIN / "cc-guard"), *args], cwd=self.project, env=env,
-                              capture_output=True, text=True, input=input, timeout=120)
+        proc = subprocess.run(
+            [str(VENV_BIN / "cc-guard"), *args],
+            cwd=self.project,
+            env=env,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=120,
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"cc-guard {' '.join(args)} exited {proc.returncode}:\n"
-                                 f"{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"cc-guard {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     def tmux(self, argv: list[str] | None = None) -> TmuxPane:
-        pane = start_tmux(self.tmp / f"tmux-{len(self.panes)}.sock",
-                          argv or [str(self.binary)], self.project, self.env())
+        pane = start_tmux(
+            self.tmp / f"tmux-{len(self.panes)}.sock",
+            argv or [str(self.binary)],
+            self.project,
+            self.env(),
+        )
         self.panes.append(pane)
         return pane
 
     def sessions(self) -> list[Path]:
-        return sorted((self.claude_dir / "projects" / project_key(self.project)).glob("*.jsonl"),
-                      key=lambda p: p.stat().st_mtime)
+        return sorted(
+            (self.claude_dir / "projects" / project_key(self.project)).glob("*.jsonl"),
+            key=lambda p: p.stat().st_mtime,
+        )
 
     def close(self) -> None:
         for pane in self.panes:
@@ -432,14 +577,21 @@ class ClaudeBed:
 
 
 @pytest.fixture
-def claude_bed(claude_bin: Path, project_repo: Path, tmp_path: Path,
-               isolated_env: dict[str, Path]) -> Iterator[ClaudeBed]:
+def claude_bed(
+    claude_bin: Path, project_repo: Path, tmp_path: Path, isolated_env: dict[str, Path]
+) -> Iterator[ClaudeBed]:
     """The pinned CLI, an isolated HOME with onboarding done, a temp repo; call ``.serve(script)``."""
     home = isolated_env["home"]
     claude_dir = isolated_env["claude"]
     prepare_claude_home(home, claude_dir, [project_repo])
-    bed = ClaudeBed(binary=claude_bin, project=project_repo, home=home, claude_dir=claude_dir,
-                    state_dir=isolated_env["state"], tmp=tmp_path)
+    bed = ClaudeBed(
+        binary=claude_bin,
+        project=project_repo,
+        home=home,
+        claude_dir=claude_dir,
+        state_dir=isolated_env["state"],
+        tmp=tmp_path,
+    )
     yield bed
     bed.close()
 
