@@ -2,8 +2,8 @@
 
 ``cc-guard hook`` and ``cc-guard statusline`` run inside Claude Code's loop, many
 times a minute, so they skip click (about 30 ms to import) and go straight to
-their light-weight entry points. ``cc-guard sessions --json`` first tries its
-result cache (``cc_guard.transcripts.warm``). Everything else goes through the click CLI.
+their light-weight entry points; so does ``cc-guard sessions --json`` (its result
+cache, ``cc_guard.transcripts.warm``). Everything else goes through the click CLI.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return statusline_main(args[1:])
     if args == ["sessions", "--json"]:
-        # A repeat run with nothing changed prints the stored result (see warm.py).
-        from cc_guard.transcripts.warm import serve
+        # From the result cache when nothing changed, else listed without click (warm.py).
+        from cc_guard.transcripts.warm import main as sessions_json
 
-        if serve():
-            return 0
+        code = sessions_json()
+        if code is not None:
+            return code
     from cc_guard.cli import run
 
     return run(args)

@@ -80,6 +80,41 @@ def test_repeat_run_prints_the_stored_output_byte_for_byte(
     assert not (isolated_env["state"] / "index" / "transcripts.sqlite").exists()
 
 
+def test_without_click_the_output_is_the_clis(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sessions --json`` skips click on a hit and on a miss, printing what the CLI prints."""
+    from cc_guard.cli import run
+
+    assert run(["sessions", "--json"]) == 0
+    through_click = capsys.readouterr().out
+    cache = isolated_env["state"] / warm.CACHE_NAME
+    code = (
+        "import sys; from cc_guard.entry import main; rc = main(['sessions', '--json']);"
+        "assert rc == 0; assert 'click' not in sys.modules, 'click was imported'"
+    )
+
+    def entry_output() -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout.decode()
+
+    index = isolated_env["state"] / "index" / "transcripts.sqlite"
+    index.unlink()
+    assert entry_output() == through_click  # a hit: the engine did not run
+    assert not index.exists()
+    cache.unlink()
+    assert entry_output() == through_click  # a miss: listed through the engine
+    assert index.exists() and cache.exists()
+
+
+def test_a_missing_claude_dir_is_still_a_one_line_error(
+    isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions", "--json"]) == 1
+    assert "Claude Code directory not found" in capsys.readouterr().err
+
+
 def test_an_appended_line_invalidates(
     one_session: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,32 +6,14 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from cc_guard.transcripts.engine import Engine
+from cc_guard.transcripts.listing import SUMMARY_FIELDS, list_json, summary
 from cc_guard.transcripts.model import SessionModel
 
-#: The ``sessions --json`` row: stable, documented in README.md.
-SUMMARY_FIELDS = (
-    "session_id",
-    "project_dir",
-    "model",
-    "context_tokens",
-    "context_window",
-    "context_percent",
-    "context_source",
-    "state",
-    "state_reason",
-    "first_activity",
-    "last_activity",
-    "incident_count",
-    "turns",
-    "git_branch",
-    "version",
-    "transcript_path",
-)
+__all__ = ["SUMMARY_FIELDS", "sessions", "status", "summary"]
 
 
 def _engine() -> Engine:
@@ -44,27 +26,6 @@ def _engine() -> Engine:
             "(run Claude Code once, or set CLAUDE_CONFIG_DIR)"
         )
     return engine
-
-
-def summary(session: SessionModel) -> dict[str, Any]:
-    return {
-        "session_id": session.session_id,
-        "project_dir": session.project_dir,
-        "model": session.model,
-        "context_tokens": session.context_tokens,
-        "context_window": session.context_window,
-        "context_percent": session.context_percent,
-        "context_source": session.context_source,
-        "state": session.state.value,
-        "state_reason": session.state_reason,
-        "first_activity": session.first_activity,
-        "last_activity": session.last_activity,
-        "incident_count": session.incident_count,
-        "turns": session.turns,
-        "git_branch": session.git_branch,
-        "version": session.version,
-        "transcript_path": session.transcript_path,
-    }
 
 
 def _same_dir(a: str | None, b: Path) -> bool:
@@ -129,25 +90,7 @@ def _table(rows: list[list[str]]) -> str:
 )
 def sessions(as_json: bool, project: Path | None) -> int:
     """List Claude Code sessions, newest first."""
-    from cc_guard.transcripts import warm
-
-    engine = _engine()
-    # Taken before the engine reads: a change during this run only makes the cache stale.
-    started = time.time()
-    state = warm.state_dir()
-    fp = warm.fingerprint(warm.claude_dir(), state)
-    found = engine.refresh(brief=True)
-    # No indent: json's C encoder only runs without it, and this can be thousands of rows.
-    everything = json.dumps({"sessions": [summary(s) for s in found]})
-    # What ``cc-guard sessions --json`` prints, for the next run to serve if nothing changed.
-    warm.store(
-        state,
-        (everything + "\n").encode(),
-        fp,
-        started,
-        engine.valid_until,
-        engine.watched_pids,
-    )
+    found, everything = list_json(_engine())
     if project is not None:
         found = [s for s in found if _same_dir(s.project_dir, project)]
     if as_json:

@@ -17,8 +17,8 @@ depends on:
 
 :func:`serve` (called from ``cc_guard.entry`` before click is imported)
 recomputes the fingerprint (directory listings and stats only) and prints the
-stored output when all of it still holds; otherwise the normal command runs and
-stores a fresh cache. The fingerprint is taken *before* the engine reads, so a
+stored output when all of it still holds; otherwise :func:`main` lists the
+sessions through the engine (still without click) and stores a fresh cache. The fingerprint is taken *before* the engine reads, so a
 file that changes during a run makes the stored entry stale, never wrong.
 
 Import-light on purpose (os, sys, time only): this is the whole warm run.
@@ -185,6 +185,33 @@ def cache_path(state: str) -> str:
     return os.path.join(state, CACHE_NAME)
 
 
+def main() -> int | None:
+    """``cc-guard sessions --json`` without click: the cached output if it still
+    holds, else a fresh listing (which stores the next cache). None when the
+    Claude directory is missing: the CLI reports that."""
+    if not os.path.isdir(claude_dir()):
+        return None
+    if serve():
+        return 0
+    from cc_guard.transcripts.engine import Engine
+    from cc_guard.transcripts.listing import list_json
+
+    _, text = list_json(Engine())
+    _write((text + "\n").encode())
+    return 0
+
+
+def _write(data: bytes) -> None:
+    try:
+        out = sys.stdout.buffer
+        out.write(data)
+        out.flush()
+    except BrokenPipeError:
+        # As the CLI does: a reader that went away (``| head``) is not an error.
+        # stdout now points at /dev/null so the interpreter's last flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def serve(now: float | None = None) -> bool:
     """Print the cached ``sessions --json`` output if it still holds; False if not (run the command)."""
     claude = claude_dir()
@@ -201,9 +228,7 @@ def serve(now: float | None = None) -> bool:
         return False
     if not still_valid(entry, fingerprint(claude, state), time.time() if now is None else now):
         return False
-    out = sys.stdout.buffer
-    out.write(entry[0])
-    out.flush()
+    _write(entry[0])
     return True
 
 
