@@ -3,8 +3,8 @@
 Usage: python benchmarks/statusline_bench.py [--runs 30]
 
 Measures wall time of the full process (interpreter start, imports, parse, feed write,
-events tail read, print) on a realistic payload with a 5,000-line events log in an
-isolated state dir, against the baseline of a bare ``python -c pass`` start. Target:
+events tail read, checkpoint lookup, print) on a realistic payload with a 5,000-line
+events log and checkpoint state for 20 repositories in an isolated state dir, against the baseline of a bare ``python -c pass`` start. Target:
 median under 40 ms.
 """
 
@@ -52,6 +52,21 @@ def timed_rounds(
     return times
 
 
+def fake_checkpoints(state: Path, tmp: Path, repos: int = 20) -> None:
+    """The layout cc_guard.checkpoints leaves: one directory per repository, the session's
+    lock in one of them, and its loose ref in that repository (what the line shows)."""
+    for n in range(repos):
+        directory = state / "checkpoints" / f"{n:016x}"
+        directory.mkdir(parents=True)
+        common = tmp / f"repo-{n}" / ".git"
+        (directory / "repo.txt").write_text(f"{common}\n")
+        sid = PAYLOAD["session_id"] if n == repos - 1 else f"other-{n}"
+        (directory / f"{sid}.lock").write_text("")
+        ref = common / "refs" / "cc-guard" / str(sid)
+        ref.parent.mkdir(parents=True)
+        ref.write_text("0123456789abcdef0123456789abcdef01234567\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
@@ -75,6 +90,7 @@ def main() -> int:
                     )
                     + "\n"
                 )
+        fake_checkpoints(state, Path(tmp))
         env = dict(
             os.environ, CC_GUARD_HOME=str(state), CC_GUARD_CONFIG=str(Path(tmp) / "none.toml")
         )
