@@ -313,6 +313,9 @@ class Engine:
     def _fold(self, entry: _Entry, key: str, index: Index) -> Fold:
         """The entry's fold, decoded from the index on first need."""
         if entry.fold is None:
+            if entry.fold_json is None and entry.cursor.offset == 0:
+                entry.fold = Fold()  # nothing read yet: no stored fold worth a query
+                return entry.fold
             raw = entry.fold_json if entry.fold_json is not None else index.load_fold(key)
             entry.fold = Fold.from_json(loads(raw)) if raw else Fold()
             entry.fold_json = None
