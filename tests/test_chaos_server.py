@@ -539,6 +539,12 @@ def test_out_of_range_port_is_a_usage_error_not_a_traceback() -> None:
     assert "--port" in result.stderr and "0<=x<=65535" in result.stderr
 
 
+def test_negative_stall_seconds_is_a_usage_error() -> None:
+    result = run_cli("--faults", "stall:0.5", "--stall-seconds", "-1")
+    assert result.returncode == 2 and result.stdout == ""  # refused, never served
+    assert "--stall-seconds" in result.stderr and "x>=0" in result.stderr
+
+
 def test_unwritable_log_is_refused_before_serving(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the log's directory should be\n")

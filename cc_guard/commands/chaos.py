@@ -46,7 +46,7 @@ def chaos() -> None:
 )
 @click.option(
     "--stall-seconds",
-    type=float,
+    type=click.FloatRange(min=0),
     default=30.0,
     show_default=True,
     help="Silence of a random stall.",
