@@ -61,7 +61,11 @@ def config_windows() -> dict[str, int]:
     Imported by name and read defensively: a broken config file must not stop
     ``cc-guard sessions`` (``cc-guard config`` is where it gets reported).
     """
+    from cc_guard.paths import config_file
+
     try:
+        if not os.path.lexists(config_file()):
+            return {}  # no file: the defaults have no windows (and config stays unimported)
         config = importlib.import_module("cc_guard.config")
         windows = config.load_config().context.windows
     except Exception:
