@@ -466,3 +466,71 @@ def test_warns_when_all_hooks_are_disabled(repo: Path, capsys: pytest.CaptureFix
     path.write_text('{\n  "disableAllHooks": true\n}\n')
     assert cli("install", "--scope", "project") == 0
     assert "disableAllHooks" in capsys.readouterr().out
+
+
+def statusline_of(path: Path) -> dict[str, object]:
+    data = json.loads(path.read_text())
+    assert isinstance(data["statusLine"], dict)
+    return data["statusLine"]
+
+
+def test_project_install_wraps_the_users_statusline_from_their_user_settings(
+    repo: Path, isolated_env: dict[str, Path]
+) -> None:
+    # Claude Code takes the project's statusLine over the user's: a plain cc-guard one
+    # there would hide the user's own line in this project.
+    user = isolated_env["claude"] / "settings.json"
+    user.parent.mkdir(parents=True)
+    user.write_text('{"statusLine": {"type": "command", "command": "echo MINE", "padding": 2}}\n')
+    user_before = user.read_bytes()
+    assert cli("install", "--scope", "project") == 0
+    path = settings_file(repo)
+    line = statusline_of(path)
+    assert line["padding"] == 2
+    out = subprocess.run(
+        ["sh", "-c", str(line["command"])], input="{}", capture_output=True, text=True
+    )
+    assert out.stdout == "MINE\n"  # their line still shows in this project
+    assert user.read_bytes() == user_before
+    assert cli("uninstall", "--scope", "project") == 0
+    assert not path.exists()
+
+    # Edited in between (no byte-for-byte restore): the copy still goes, not left behind.
+    assert cli("install", "--scope", "project") == 0
+    data = json.loads(path.read_text())
+    data["model"] = "opus"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    assert cli("uninstall", "--scope", "project") == 0
+    assert json.loads(path.read_text()) == {"model": "opus"}
+
+
+def test_local_install_wraps_the_projects_statusline_and_not_a_plain_cc_guard_one(
+    repo: Path, isolated_env: dict[str, Path]
+) -> None:
+    user = isolated_env["claude"] / "settings.json"
+    user.parent.mkdir(parents=True)
+    user.write_text('{"statusLine": {"type": "command", "command": "echo USER"}}\n')
+    project = settings_file(repo)
+    project.parent.mkdir()
+    project.write_text('{"statusLine": {"type": "command", "command": "echo PROJECT"}}\n')
+    assert cli("install", "--scope", "local") == 0
+    local = repo / ".claude" / "settings.local.json"
+    assert str(statusline_of(local)["command"]).endswith("statusline --wrap 'echo PROJECT'")
+    assert cli("uninstall", "--scope", "local") == 0
+    assert not local.exists()
+
+    # A user-scope install wraps theirs: a project install wraps their command, not
+    # cc-guard's wrapper of it.
+    project.unlink()
+    assert cli("install") == 0
+    assert cli("install", "--scope", "project") == 0
+    command = str(statusline_of(project)["command"])
+    assert command.endswith("statusline --wrap 'echo USER'") and command.count("--wrap") == 1
+    assert cli("uninstall", "--scope", "project") == 0
+    assert cli("uninstall") == 0
+
+    # The user's statusLine is cc-guard's plain one: nothing of theirs to wrap.
+    user.write_text("{}\n")
+    assert cli("install") == 0
+    assert cli("install", "--scope", "project") == 0
+    assert str(statusline_of(project)["command"]).endswith("cc-guard statusline")

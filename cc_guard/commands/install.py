@@ -48,7 +48,11 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
         _check_repo(cwd)  # before touching settings: all or nothing for a user mistake
     try:
         change = settings.plan_install(
-            path, prefix, statusline=statusline, extra_tools=config.checkpoints.extra_tools
+            path,
+            prefix,
+            statusline=statusline,
+            extra_tools=config.checkpoints.extra_tools,
+            inherited=settings.inherited_statusline(scope, cwd) if statusline else None,
         )
         if dry_run:
             click.echo(change.diff() or f"{path}: already installed, nothing to change", nl=False)

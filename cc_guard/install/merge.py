@@ -154,9 +154,21 @@ def existing_keys(settings: dict[str, Any]) -> list[str]:
     return ["hooks", *hooks] if isinstance(hooks, dict) else []
 
 
-def add_statusline(settings: dict[str, Any], prefix: list[str]) -> str:
-    """Set cc-guard's statusLine, wrapping the user's own. Returns what was done."""
+def add_statusline(
+    settings: dict[str, Any], prefix: list[str], inherited: dict[str, Any] | None = None
+) -> str:
+    """Set cc-guard's statusLine, wrapping the user's own. Returns what was done.
+
+    ``inherited`` is the user's statusLine from a settings file this one overrides
+    (their user settings, for a project install): setting a plain one here would hide
+    it, so a copy of it is wrapped instead.
+    """
     current = settings.get("statusLine")
+    if current is None and inherited is not None:
+        settings["statusLine"] = dict(
+            inherited, command=statusline_command(prefix, inherited["command"])
+        )
+        return "wrapped (your statusLine from a lower-precedence settings file)"
     if current is None:
         settings["statusLine"] = {"type": "command", "command": statusline_command(prefix)}
         return "set"
@@ -170,8 +182,24 @@ def add_statusline(settings: dict[str, Any], prefix: list[str]) -> str:
     return "wrapped"
 
 
-def remove_statusline(settings: dict[str, Any]) -> bool:
-    """Take cc-guard's statusLine out, giving back the user's wrapped command. True if changed."""
+def user_statusline(settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The user's own command statusLine in ``settings`` (unwrapped if cc-guard wraps it)."""
+    current = settings.get("statusLine")
+    if not isinstance(current, dict) or not isinstance(current.get("command"), str):
+        return None
+    parsed = own_statusline(current["command"])
+    if parsed is None:
+        return current
+    wrapped = wrapped_command(parsed)
+    return None if wrapped is None else dict(current, command=wrapped)
+
+
+def remove_statusline(settings: dict[str, Any], restore: bool = True) -> bool:
+    """Take cc-guard's statusLine out, giving back the user's wrapped command. True if changed.
+
+    ``restore=False`` drops it whole: the file had no statusLine before install, so a
+    wrapped command in it is a copy of one from another settings file.
+    """
     current = settings.get("statusLine")
     if not isinstance(current, dict):
         return False
@@ -179,7 +207,7 @@ def remove_statusline(settings: dict[str, Any]) -> bool:
     if parsed is None:
         return False
     wrapped = wrapped_command(parsed)
-    if wrapped is None:
+    if wrapped is None or not restore:
         del settings["statusLine"]
     else:
         current["command"] = wrapped

@@ -127,6 +127,7 @@ def plan_install(
     *,
     statusline: bool = True,
     extra_tools: tuple[str, ...] | list[str] = (),
+    inherited: dict[str, Any] | None = None,
 ) -> Change:
     before = _read(path)
     data, style = _parse(path, before)
@@ -136,7 +137,7 @@ def plan_install(
         raise InstallError(f"{path}: {exc}; left it untouched") from None
     notes = []
     if statusline:
-        done = merge.add_statusline(data, prefix)
+        done = merge.add_statusline(data, prefix, inherited)
         notes.append(f"statusLine: {done}")
     elif merge.remove_statusline(data):
         notes.append("statusLine: cc-guard's removed")
@@ -146,6 +147,26 @@ def plan_install(
     if before is not None and after == before:
         after = before
     return Change(path, before, after, notes)
+
+
+def inherited_statusline(scope: str, cwd: Path | None = None) -> dict[str, Any] | None:
+    """The user's statusLine that ``scope``'s file would override, if they have one.
+
+    Claude Code takes local over project over user settings, so a statusLine set at
+    project scope hides one in the user file: that one is wrapped instead.
+    """
+    lower = SCOPES[: SCOPES.index(scope)]  # SCOPES runs from lowest to highest precedence
+    for other in reversed(lower):
+        try:
+            data, _ = jsonstyle.loads(settings_path(other, cwd).read_bytes())
+        except (OSError, jsonstyle.JsonFileError):
+            continue
+        found = merge.user_statusline(data)
+        if found is not None:
+            return found
+        if "statusLine" in data:
+            return None  # a statusLine that is not the user's command wins over lower ones
+    return None
 
 
 def installed_elsewhere(scope: str, cwd: Path | None = None) -> list[Path]:
@@ -182,7 +203,8 @@ def plan_uninstall(path: Path) -> Change:
     data, style = _parse(path, before)
     keep = set(record.get("existing_keys", [])) if record is not None else set()
     hooks_changed = merge.remove_hooks(data, keep)
-    status_changed = merge.remove_statusline(data)
+    had_statusline = record is None or record.get("had_statusline", True) is not False
+    status_changed = merge.remove_statusline(data, restore=had_statusline)
     if not (hooks_changed or status_changed):
         return Change(path, before, before, ["not installed"])
     return Change(path, before, jsonstyle.dumps(data, style), ["removed cc-guard's entries"])
@@ -290,6 +312,7 @@ def apply_install(change: Change) -> Path | None:
             "before": None if change.before is None else base64.b64encode(change.before).decode(),
             "created_dirs": [str(d) for d in _missing_dirs(change.path.resolve())],
             "existing_keys": merge.existing_keys(before_data),
+            "had_statusline": "statusLine" in before_data,
         }
     else:
         base = {"before_known": False}  # user-edited since: uninstall merges out instead
