@@ -190,14 +190,18 @@ def main() -> int:
         # Cold: no index and no stored `sessions --json` result.
         shutil.rmtree(state / "index", ignore_errors=True)
         (state / "sessions-cache").unlink(missing_ok=True)
-        wall, peak, out, cpu = run(cc_guard, env)
-        assert len(json.loads(out)["sessions"]) == len(files)
+        wall, peak, cold_out, cpu = run(cc_guard, env)
+        assert len(json.loads(cold_out)["sessions"]) == len(files)
         series["cold"].add(wall, peak, cpu)
         wall, peak, out, cpu = run(cc_guard, env)
+        assert out == cold_out, "the warm run must print what the cold run printed"
         series["warm"].add(wall, peak, cpu)
-        with open(files[(n * 7) % len(files)], "ab") as fh:
+        appended = files[(n * 7) % len(files)]
+        with open(appended, "ab") as fh:
             fh.write(assistant_line)
         wall, peak, out, cpu = run(cc_guard, env)
+        row = next(r for r in json.loads(out)["sessions"] if r["transcript_path"] == str(appended))
+        assert row["state"] == "running", "the append must be seen (not served stale)"
         series["append_cli"].add(wall, peak, cpu)
         loads.append(os.getloadavg()[0])
         print(f"round {n + 1}/{args.runs} done (load average {loads[-1]:.2f})", flush=True)

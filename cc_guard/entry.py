@@ -2,8 +2,8 @@
 
 ``cc-guard hook`` and ``cc-guard statusline`` run inside Claude Code's loop, many
 times a minute, so they skip click (about 30 ms to import) and go straight to
-their light-weight entry points; so does ``cc-guard sessions --json`` (its result
-cache, ``cc_guard.transcripts.warm``). Everything else goes through the click CLI.
+their light-weight entry points; so does ``cc-guard sessions [--json]`` (its
+result cache, ``cc_guard.transcripts.warm``). Everything else goes through the click CLI.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ def main(argv: list[str] | None = None) -> int:
         from cc_guard.install.statusline import main as statusline_main
 
         return statusline_main(args[1:])
-    if args == ["sessions", "--json"]:
+    if args in (["sessions"], ["sessions", "--json"]):
         # From the result cache when nothing changed, else listed without click (warm.py).
-        from cc_guard.transcripts.warm import main as sessions_json
+        from cc_guard.transcripts.warm import main as sessions_main
 
-        code = sessions_json()
+        code = sessions_main(as_json=len(args) == 2)
         if code is not None:
             return code
     from cc_guard.cli import run

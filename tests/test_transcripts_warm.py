@@ -259,13 +259,50 @@ def test_other_arguments_never_use_the_cache(
 ) -> None:
     _cli(capsys)
     cache = isolated_env["state"] / warm.CACHE_NAME
-    data = cache.read_bytes()
-    # A cache that lies (valid header, made-up output) shows whether it was used.
-    cache.write_bytes(data.replace(SID.encode(), b"x" * len(SID)))
-    assert main(["sessions", "--json", "--project", "/nowhere"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"sessions": []}
+    # A cache that lies (valid header and fingerprint, made-up output) shows whether it was used.
+    entry = warm.decode(cache.read_bytes())
+    assert entry is not None
+    output, fp, computed_at, valid_until, pids = entry
+    lie = output.replace(SID.encode(), b"x" * len(SID))
+    cache.write_bytes(warm.encode(lie, fp, computed_at, valid_until, pids))
+    assert main(["sessions", "--json"]) == 0
+    assert SID not in capsys.readouterr().out  # served: the lie
+    assert main(["sessions", "--json", "--project", "/home/dev/proj"]) == 0
+    rows = json.loads(capsys.readouterr().out)["sessions"]
+    assert [r["session_id"] for r in rows] == [SID]
+    assert main(["status", SID[:8], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["session_id"] == SID
+
+
+def test_the_table_without_click_is_the_clis(
+    one_session: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Plain ``cc-guard sessions`` is rendered from the cached rows, ages at print time."""
+    from cc_guard.cli import run
+
+    write(
+        session_path(isolated_env["claude"], "55555555-eeee-4000-8000-000000000005", "-x"),
+        prompt("no answer yet", ts="2026-01-04T10:00:00.000Z", cwd=str(isolated_env["home"])),
+        mtime=OLD,
+    )
+    assert run(["sessions"]) == 0
+    through_click = capsys.readouterr().out
+    assert "~" in through_click and "-/200k" in through_click and "9% 90k/1M" in through_click
+    code = (
+        "import sys; from cc_guard.entry import main; rc = main(['sessions']);"
+        "assert rc == 0; assert 'click' not in sys.modules, 'click was imported'"
+    )
+    cache = isolated_env["state"] / warm.CACHE_NAME
+    for stored in (True, False):  # a hit, then a miss
+        if not stored:
+            cache.unlink()
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        assert done.stdout.decode() == through_click
+    capsys.readouterr()
+    (isolated_env["claude"] / "projects").rename(isolated_env["claude"] / "gone")
     assert main(["sessions"]) == 0
-    assert SID[:8] in capsys.readouterr().out
+    assert capsys.readouterr().out == "No Claude Code sessions found.\n"
 
 
 PHASES = [

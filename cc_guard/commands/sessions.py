@@ -10,7 +10,16 @@ from pathlib import Path
 import click
 
 from cc_guard.transcripts.engine import Engine
-from cc_guard.transcripts.listing import SUMMARY_FIELDS, list_json, summary
+from cc_guard.transcripts.listing import (
+    SUMMARY_FIELDS,
+    ago,
+    context_text,
+    home_relative,
+    list_json,
+    render_table,
+    summary,
+    tokens_text,
+)
 from cc_guard.transcripts.model import SessionModel
 
 __all__ = ["SUMMARY_FIELDS", "sessions", "status", "summary"]
@@ -34,51 +43,8 @@ def _same_dir(a: str | None, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _tokens(n: int | None) -> str:
-    if n is None:
-        return "-"
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
-    if n >= 1000:
-        return f"{n / 1000:.0f}k"
-    return str(n)
-
-
 def _context(session: SessionModel) -> str:
-    if session.context_tokens is None:
-        return f"-/{_tokens(session.context_window)}"
-    return f"{session.context_percent or 0:.0f}% {_tokens(session.context_tokens)}/{_tokens(session.context_window)}"
-
-
-def _ago(iso: str | None, now: float) -> str:
-    from cc_guard.transcripts.signals import epoch
-
-    ts = epoch(iso)
-    if ts is None:
-        return "-"
-    seconds = max(0, int(now - ts))
-    if seconds < 60:
-        return f"{seconds}s ago"
-    if seconds < 3600:
-        return f"{seconds // 60}m ago"
-    if seconds < 86400:
-        return f"{seconds // 3600}h ago"
-    return f"{seconds // 86400}d ago"
-
-
-def _home(path: str | None) -> str:
-    if not path:
-        return "-"
-    home = str(Path.home())
-    return "~" + path[len(home) :] if path == home or path.startswith(home + os.sep) else path
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+    return context_text(session.context_tokens, session.context_percent, session.context_window)
 
 
 @click.command("sessions")
@@ -99,24 +65,7 @@ def sessions(as_json: bool, project: Path | None) -> int:
         else:
             click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
         return 0
-    if not found:
-        click.echo("No Claude Code sessions found.")
-        return 0
-    now = time.time()
-    rows = [["PROJECT", "SESSION", "MODEL", "CONTEXT", "STATE", "LAST ACTIVITY", "INCIDENTS"]]
-    for s in found:
-        rows.append(
-            [
-                _home(s.project_dir),
-                s.session_id[:8],
-                s.model or "-",
-                _context(s),
-                s.state.value,
-                _ago(s.last_activity, now),
-                str(s.incident_count),
-            ]
-        )
-    click.echo(_table(rows))
+    click.echo(render_table([summary(s) for s in found], time.time()))
     return 0
 
 
@@ -154,12 +103,12 @@ def _render(s: SessionModel) -> str:
     t = s.tokens
     lines = [
         f"session   {s.session_id}",
-        f"project   {_home(s.project_dir)}"
+        f"project   {home_relative(s.project_dir)}"
         + (f"  (branch {s.git_branch})" if s.git_branch else ""),
         f"model     {s.model or '-'}   Claude Code {s.version or '?'}",
         f"state     {s.state.value} - {s.state_reason or ''}",
         f"context   {_context(s)} (window from {s.context_source})",
-        f"activity  {s.first_activity or '-'} .. {s.last_activity or '-'} ({_ago(s.last_activity, now)})",
+        f"activity  {s.first_activity or '-'} .. {s.last_activity or '-'} ({ago(s.last_activity, now)})",
         f"turns     {s.turns} prompts, {s.api_calls} API responses",
         f"tokens    in {t.input_tokens}, out {t.output_tokens}, "
         f"cache write {t.cache_creation_input_tokens}, cache read {t.cache_read_input_tokens}",
@@ -168,7 +117,7 @@ def _render(s: SessionModel) -> str:
     if s.compactions:
         lines.append(f"\ncompactions ({len(s.compactions)})")
         lines += [
-            f"  {c.time or '-'}  {c.trigger or '?'}  before: {_tokens(c.pre_tokens)}"
+            f"  {c.time or '-'}  {c.trigger or '?'}  before: {tokens_text(c.pre_tokens)}"
             for c in s.compactions
         ]
     if s.incidents:

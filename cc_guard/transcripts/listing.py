@@ -1,18 +1,23 @@
-"""The session list as ``cc-guard sessions --json`` prints it.
+"""The session list as ``cc-guard sessions [--json]`` prints it.
 
-Click-free, so that ``cc_guard.entry`` can run a ``sessions --json`` whose
-result cache missed without loading the CLI framework (see :mod:`.warm`).
+Click-free and import-light (the engine is only a type here), so that
+``cc_guard.entry`` can print a cached list, or list sessions after a cache miss,
+without loading the CLI framework (see :mod:`.warm`). The table is rendered
+from the ``--json`` rows, so both outputs come from one cached text.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cc_guard.transcripts import warm
-from cc_guard.transcripts.engine import Engine
-from cc_guard.transcripts.model import SessionModel
+
+if TYPE_CHECKING:
+    from cc_guard.transcripts.engine import Engine
+    from cc_guard.transcripts.model import SessionModel
 
 #: The ``sessions --json`` row: stable, documented in README.md.
 SUMMARY_FIELDS = (
@@ -70,3 +75,77 @@ def list_json(engine: Engine) -> tuple[list[SessionModel], str]:
     text = json.dumps({"sessions": [summary(s) for s in found]})
     warm.store(state, (text + "\n").encode(), fp, started, engine.valid_until, engine.watched_pids)
     return found, text
+
+
+# --- the table ------------------------------------------------------------------
+
+TABLE_HEADER = ["PROJECT", "SESSION", "MODEL", "CONTEXT", "STATE", "LAST ACTIVITY", "INCIDENTS"]
+
+
+def render_table(rows: list[dict[str, Any]], now: float) -> str:
+    """``cc-guard sessions`` for these ``--json`` rows (ages relative to ``now``)."""
+    if not rows:
+        return "No Claude Code sessions found."
+    cells = [TABLE_HEADER]
+    for row in rows:
+        cells.append(
+            [
+                home_relative(row["project_dir"]),
+                row["session_id"][:8],
+                row["model"] or "-",
+                context_text(row["context_tokens"], row["context_percent"], row["context_window"]),
+                row["state"],
+                ago(row["last_activity"], now),
+                str(row["incident_count"]),
+            ]
+        )
+    return table(cells)
+
+
+def tokens_text(n: int | None) -> str:
+    if n is None:
+        return "-"
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    if n >= 1000:
+        return f"{n / 1000:.0f}k"
+    return str(n)
+
+
+def context_text(tokens: int | None, percent: float | None, window: int | None) -> str:
+    if tokens is None:
+        return f"-/{tokens_text(window)}"
+    return f"{percent or 0:.0f}% {tokens_text(tokens)}/{tokens_text(window)}"
+
+
+def ago(iso: str | None, now: float) -> str:
+    from cc_guard.transcripts.signals import epoch
+
+    ts = epoch(iso)
+    if ts is None:
+        return "-"
+    seconds = max(0, int(now - ts))
+    if seconds < 60:
+        return f"{seconds}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 86400:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
+
+
+def home_relative(path: str | None) -> str:
+    if not path:
+        return "-"
+    from pathlib import Path
+
+    home = str(Path.home())
+    return "~" + path[len(home) :] if path == home or path.startswith(home + os.sep) else path
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

@@ -1,4 +1,4 @@
-"""The ``cc-guard sessions --json`` result cache: answer a repeat run without the engine.
+"""The ``cc-guard sessions [--json]`` result cache: answer a repeat run without the engine.
 
 A repeat run with nothing changed would still start the CLI (click), open the
 index and rebuild 600 summaries: ~150 ms where the answer is already known.
@@ -18,7 +18,8 @@ depends on:
 :func:`serve` (called from ``cc_guard.entry`` before click is imported)
 recomputes the fingerprint (directory listings and stats only) and prints the
 stored output when all of it still holds; otherwise :func:`main` lists the
-sessions through the engine (still without click) and stores a fresh cache. The fingerprint is taken *before* the engine reads, so a
+sessions through the engine (still without click) and stores a fresh cache.
+The table of plain ``cc-guard sessions`` is rendered from the same text. The fingerprint is taken *before* the engine reads, so a
 file that changes during a run makes the stored entry stale, never wrong.
 
 Import-light on purpose (os, sys, time only): this is the whole warm run.
@@ -185,20 +186,45 @@ def cache_path(state: str) -> str:
     return os.path.join(state, CACHE_NAME)
 
 
-def main() -> int | None:
-    """``cc-guard sessions --json`` without click: the cached output if it still
+def main(as_json: bool = True) -> int | None:
+    """``cc-guard sessions [--json]`` without click: the cached list if it still
     holds, else a fresh listing (which stores the next cache). None when the
     Claude directory is missing: the CLI reports that."""
     if not os.path.isdir(claude_dir()):
         return None
-    if serve():
-        return 0
-    from cc_guard.transcripts.engine import Engine
-    from cc_guard.transcripts.listing import list_json
+    output = lookup()
+    if output is None:
+        from cc_guard.transcripts.engine import Engine
+        from cc_guard.transcripts.listing import list_json
 
-    _, text = list_json(Engine())
-    _write((text + "\n").encode())
+        _, text = list_json(Engine())
+        output = (text + "\n").encode()
+    if not as_json:
+        import json
+
+        from cc_guard.transcripts.listing import render_table
+
+        rows = json.loads(output)["sessions"]
+        output = (render_table(rows, time.time()) + "\n").encode()
+    _write(output)
     return 0
+
+
+def lookup(now: float | None = None) -> bytes | None:
+    """The stored ``sessions --json`` output if it still holds, else None."""
+    claude = claude_dir()
+    state = state_dir()
+    try:
+        with open(cache_path(state), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    entry = decode(data)
+    if entry is None:
+        return None
+    if not still_valid(entry, fingerprint(claude, state), time.time() if now is None else now):
+        return None
+    return entry[0]
 
 
 def _write(data: bytes) -> None:
@@ -213,22 +239,13 @@ def _write(data: bytes) -> None:
 
 
 def serve(now: float | None = None) -> bool:
-    """Print the cached ``sessions --json`` output if it still holds; False if not (run the command)."""
-    claude = claude_dir()
-    if not os.path.isdir(claude):
-        return False  # the command reports the missing directory
-    state = state_dir()
-    try:
-        with open(cache_path(state), "rb") as fh:
-            data = fh.read()
-    except OSError:
+    """Print the cached ``sessions --json`` output if it still holds; False if not."""
+    if not os.path.isdir(claude_dir()):
         return False
-    entry = decode(data)
-    if entry is None:
+    output = lookup(now)
+    if output is None:
         return False
-    if not still_valid(entry, fingerprint(claude, state), time.time() if now is None else now):
-        return False
-    _write(entry[0])
+    _write(output)
     return True
 
 
