@@ -61,15 +61,19 @@ def summary(session: SessionModel) -> dict[str, Any]:
     }
 
 
-def list_json(engine: Engine) -> tuple[list[SessionModel], str]:
+def list_json(
+    engine: Engine, taken: tuple[float, bytes] | None = None
+) -> tuple[list[SessionModel], str]:
     """All sessions (brief models, newest first) and the ``sessions --json`` text.
 
-    Stores the text in the result cache for the next run to serve.
+    Stores the text in the result cache for the next run to serve, under
+    ``taken`` (time, :func:`warm.fingerprint`) if the caller just took them.
     """
-    # Taken before the engine reads: a change during this run only makes the cache stale.
-    started = time.time()
     state = warm.state_dir()
-    fp = warm.fingerprint(warm.claude_dir(), state)
+    # Taken before the engine reads: a change during this run only makes the cache stale.
+    if taken is None:
+        taken = (time.time(), warm.fingerprint(warm.claude_dir(), state))
+    started, fp = taken
     found = engine.refresh(brief=True)
     # No indent: json's C encoder only runs without it, and this can be thousands of rows.
     text = json.dumps({"sessions": [summary(s) for s in found]})

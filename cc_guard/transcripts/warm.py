@@ -192,12 +192,14 @@ def main(as_json: bool = True) -> int | None:
     Claude directory is missing: the CLI reports that."""
     if not os.path.isdir(claude_dir()):
         return None
-    output = lookup()
+    started = time.time()
+    output, fp = lookup(started)
     if output is None:
         from cc_guard.transcripts.engine import Engine
         from cc_guard.transcripts.listing import list_json
 
-        _, text = list_json(Engine())
+        # The fingerprint just taken predates the engine's reads: store it as is.
+        _, text = list_json(Engine(), (started, fp))
         output = (text + "\n").encode()
     if not as_json:
         import json
@@ -210,21 +212,20 @@ def main(as_json: bool = True) -> int | None:
     return 0
 
 
-def lookup(now: float | None = None) -> bytes | None:
-    """The stored ``sessions --json`` output if it still holds, else None."""
-    claude = claude_dir()
+def lookup(now: float | None = None) -> tuple[bytes | None, bytes]:
+    """The stored ``sessions --json`` output if it still holds (else None), and
+    the current fingerprint."""
     state = state_dir()
+    fp = fingerprint(claude_dir(), state)
     try:
         with open(cache_path(state), "rb") as fh:
             data = fh.read()
     except OSError:
-        return None
+        return None, fp
     entry = decode(data)
-    if entry is None:
-        return None
-    if not still_valid(entry, fingerprint(claude, state), time.time() if now is None else now):
-        return None
-    return entry[0]
+    if entry is None or not still_valid(entry, fp, time.time() if now is None else now):
+        return None, fp
+    return entry[0], fp
 
 
 def _write(data: bytes) -> None:
@@ -242,7 +243,7 @@ def serve(now: float | None = None) -> bool:
     """Print the cached ``sessions --json`` output if it still holds; False if not."""
     if not os.path.isdir(claude_dir()):
         return False
-    output = lookup(now)
+    output, _ = lookup(now)
     if output is None:
         return False
     _write(output)
