@@ -1,8 +1,8 @@
 """The ``cc-guard sessions [--json]`` result cache: answer a repeat run without the engine.
 
-A repeat run with nothing changed would still start the CLI (click), open the
-index and rebuild 600 summaries: ~150 ms where the answer is already known.
-So the sessions command stores its rendered output in
+A repeat run with nothing changed would still load the engine, open the index
+and rebuild every summary (~150 ms for 600 sessions) for an answer already
+known. So the sessions listing stores its ``--json`` output in
 ``<state_dir>/sessions-cache`` (0600) together with everything the output
 depends on:
 
@@ -15,12 +15,13 @@ depends on:
   :func:`cc_guard.transcripts.build.judgement_valid_until`;
 - the Claude Code pids whose liveness a state depends on, and that liveness.
 
-:func:`serve` (called from ``cc_guard.entry`` before click is imported)
+:func:`main` (called from ``cc_guard.entry`` before click is imported)
 recomputes the fingerprint (directory listings and stats only) and prints the
-stored output when all of it still holds; otherwise :func:`main` lists the
-sessions through the engine (still without click) and stores a fresh cache.
-The table of plain ``cc-guard sessions`` is rendered from the same text. The fingerprint is taken *before* the engine reads, so a
-file that changes during a run makes the stored entry stale, never wrong.
+stored output when all of it still holds; otherwise it lists the sessions
+through the engine (still without click) and stores a fresh cache. The table
+of plain ``cc-guard sessions`` is rendered from the same text. The fingerprint
+is taken *before* the engine reads, so a file that changes during a run makes
+the stored entry stale, never wrong.
 
 Import-light on purpose (os, sys, time only): this is the whole warm run.
 """
