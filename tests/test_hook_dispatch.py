@@ -127,6 +127,10 @@ def test_extra_tools_from_config_checkpoint(tmp_path: Path, isolated_env: dict[s
     [
         ("rm notes.txt", True),
         ("git reset --hard", True),
+        ("git -C . checkout -- src/app.py", True),
+        ("git -c core.pager=cat stash", True),
+        ("git --work-tree . clean -fd", True),
+        ("git -C . status", False),
         ("echo hi > README.md", True),
         ("ls -la", False),
         ("git status", False),

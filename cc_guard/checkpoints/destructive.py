@@ -37,6 +37,10 @@ _GIT_DESTRUCTIVE = frozenset(
 _WRAPPERS = frozenset(
     {"sudo", "env", "nice", "nohup", "time", "command", "builtin", "exec", "xargs", "timeout"}
 )
+# git's global options that take the next word as their value (``git -C dir reset``).
+_GIT_OPTS_WITH_VALUE = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"}
+)
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash"})
 _SEPARATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", ";;", "|&"})
 _TRUNCATING = frozenset({">", ">|", "&>", "1>", "2>"})
@@ -88,6 +92,20 @@ def _prefix_word(word: str, index: int) -> bool:
     return index > 0 and (word.startswith("-") or word.replace(".", "").isdigit())
 
 
+def _git_subcommand(args: list[str]) -> str:
+    """The subcommand after git's global options, whose values must not pass for it."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _GIT_OPTS_WITH_VALUE:
+            i += 2
+        elif arg.startswith("-"):
+            i += 1
+        else:
+            return arg
+    return ""
+
+
 def _simple_destructive(words: list[str], cwd: Path, depth: int) -> bool:
     # Skip variable assignments and wrappers (sudo rm, env X=1 rm, xargs rm).
     i = 0
@@ -103,8 +121,7 @@ def _simple_destructive(words: list[str], cwd: Path, depth: int) -> bool:
     if prog in _ALWAYS:
         return True
     if prog == "git":
-        sub = next((a for a in args if not a.startswith("-")), "")
-        return sub in _GIT_DESTRUCTIVE
+        return _git_subcommand(args) in _GIT_DESTRUCTIVE
     if prog in {"sed", "perl"}:
         return any(a == "-i" or a.startswith(("-i", "--in-place")) for a in args)
     if prog == "find":
