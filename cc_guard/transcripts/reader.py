@@ -251,6 +251,10 @@ def iter_lines(
     """
     buf = b""  # unconsumed bytes: at most one partial line, or a fresh chunk
     base = scan.end  # file offset of buf[0]
+    try:
+        size = os.fstat(fh.fileno()).st_size
+    except (OSError, AttributeError, ValueError):  # not a real file (io.BytesIO)
+        size = -1
     skipped = scan.skipped
     lines = 0
     try:
@@ -315,12 +319,22 @@ def iter_lines(
                         skipped[hint] = skipped.get(hint, 0) + 1
                     buf = chunk[nl + 1 :]
                     continue
-            chunk = fh.read(_CHUNK)
+            # Ask for what the file holds, not a whole chunk: a read of _CHUNK
+            # allocates (and page-faults) 4 MB for a 1 MB transcript, then shrinks it.
+            chunk = fh.read(_read_size(base + len(buf), size))
             if not chunk:
                 return  # what is left in buf is half-written: read again next time
             buf = buf + chunk if buf else chunk
     finally:
         scan.lines += lines
+
+
+def _read_size(position: int, size: int) -> int:
+    """Bytes to ask for at ``position``: the rest of the file as last seen
+    (``size``, -1 if unknown), at least 64 KiB (it may have grown), at most _CHUNK."""
+    if size < 0:
+        return _CHUNK
+    return min(_CHUNK, max(size - position, _HEAD_BYTES))
 
 
 def parse_line(line: bytes, stats: ParseStats) -> dict[str, Any] | None:
