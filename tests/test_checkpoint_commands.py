@@ -174,3 +174,51 @@ def test_checkpoint_summary_for_status(repo: Path, tmp_path: Path) -> None:
     summary = checkpoint_summary(repo, SID)
     assert summary["count"] == len(shas) and summary["latest"] == shas[-1]
     assert summary["ref"] == f"refs/cc-guard/{SID}"
+
+
+def test_undo_reverts_only_what_the_restore_changed(repo: Path) -> None:
+    shas = _session(repo)
+    assert cli(repo, "restore", shas[0][:10], "src/app.py", "--yes").returncode == 0
+    assert (repo / "src" / "app.py").read_text() == "print('hi')\n"
+    # After the restore the user goes on working on other files, and on the restored one.
+    (repo / "feature.py").write_text("the user's newer work\n")
+    (repo / "later.txt").write_text("made after the restore\n")
+    (repo / "notes.txt").unlink()
+    undo = cli(repo, "restore", "--undo", "--yes")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert (repo / "src" / "app.py").read_text() == "print('edited')\n"
+    assert (repo / "feature.py").read_text() == "the user's newer work\n"
+    assert (repo / "later.txt").read_text() == "made after the restore\n"
+    assert not (repo / "notes.txt").exists()
+    # A restored file the user edited after the restore is not clobbered by the undo.
+    assert cli(repo, "restore", shas[0][:10], "src/app.py", "--yes").returncode == 0
+    (repo / "src" / "app.py").write_text("edited after the restore\n")
+    undo = cli(repo, "restore", "--undo", "--yes")
+    assert "keep    src/app.py" in undo.stdout
+    assert (repo / "src" / "app.py").read_text() == "edited after the restore\n"
+
+
+def test_restore_never_clobbers_files_the_safety_checkpoint_cannot_hold(
+    repo: Path, tmp_path: Path
+) -> None:
+    # A checkpoint holds data.bin and out/x.txt; later data.bin grows past the size
+    # limit (so no checkpoint can hold it) and out/ becomes a symlink to a directory
+    # outside the repository.
+    (repo / "data.bin").write_bytes(b"small, checkpointed\n")
+    (repo / "out").mkdir()
+    (repo / "out" / "x.txt").write_text("inside\n")
+    first = take_checkpoint(repo, SID, "Stop")
+    assert first is not None
+    big = b"x" * (21 * 1024 * 1024)
+    (repo / "data.bin").write_bytes(big)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / "out" / "x.txt").unlink()
+    (repo / "out").rmdir()
+    (repo / "out").symlink_to(outside)
+    proc = cli(repo, "restore", first[:10], "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skip    data.bin" in proc.stdout, proc.stdout
+    assert "skip    out/x.txt" in proc.stdout, proc.stdout
+    assert (repo / "data.bin").read_bytes() == big
+    assert list(outside.iterdir()) == []

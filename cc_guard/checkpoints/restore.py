@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from cc_guard.checkpoints.snapshot import REF_PREFIX, checkpoint_or_tip, repo_st
 
 _GITLINK = "160000"
 _RESTORE_BUDGET = 300.0
+_NOTHING = "\0"  # a path selector no file matches (git paths hold no NUL)
 
 
 @dataclass
@@ -34,7 +36,8 @@ class RestoreResult:
     written: list[str] = field(default_factory=list)  # changed or re-created files
     created: list[str] = field(default_factory=list)  # of those, the ones absent before
     deleted: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # absent in target but not ours to delete
+    kept: list[str] = field(default_factory=list)  # not ours to delete, or changed since
+    skipped: list[str] = field(default_factory=list)  # would clobber what --undo can't restore
     applied: bool = False
 
     @property
@@ -49,13 +52,19 @@ class _Entry:
 
 
 def plan_restore(
-    cwd: Path, spec: str, only: list[str] | None = None, *, undo_of: dict[str, str] | None = None
+    cwd: Path,
+    spec: str,
+    only: list[str] | None = None,
+    *,
+    undo_of: dict[str, str] | None = None,
+    undo_left: dict[str, str] | None = None,
 ) -> RestoreResult:
     """Checkpoint the current state, then work out what restoring ``spec`` would change.
 
     ``only``: paths relative to the top of the work tree (files or directories).
     ``undo_of``: for --undo, the files the restore being undone created (path -> blob):
-    those are removed when still unchanged.
+    those are removed when still unchanged. ``undo_left``: for --undo, what that
+    restore wrote (path -> blob): a file changed since is kept.
     """
     repo, git = user_git(cwd)
     target = resolve_checkpoint(cwd, spec)
@@ -70,13 +79,6 @@ def plan_restore(
     want = _tree(git, target.sha)
     have = _tree(git, safety)
     result = RestoreResult(target=target.sha, safety=safety, session_id=session)
-    for path, entry in sorted(want.items()):
-        if not _selected(path, only) or entry.mode == _GITLINK:
-            continue
-        if have.get(path) != entry:
-            result.written.append(path)
-            if path not in have:
-                result.created.append(path)
     deletable = _session_created(cwd, git, session, before, undo_of)
     for path, entry in sorted(have.items()):
         if path in want or not _selected(path, only) or entry.mode == _GITLINK:
@@ -85,7 +87,48 @@ def plan_restore(
             result.deleted.append(path)
         else:
             result.kept.append(path)
+    going = set(result.deleted)
+    for path, entry in sorted(want.items()):
+        if not _selected(path, only) or entry.mode == _GITLINK:
+            continue
+        current = have.get(path)
+        if current == entry:
+            continue
+        if undo_left is not None and current is not None and undo_left.get(path) != current.sha:
+            result.kept.append(path)  # changed since the restore being undone
+        elif _unprotected(repo.toplevel, path, have, going):
+            result.skipped.append(path)
+        else:
+            result.written.append(path)
+            if current is None:
+                result.created.append(path)
     return result
+
+
+def _unprotected(top: Path, path: str, have: dict[str, _Entry], going: set[str]) -> bool:
+    """Whether writing ``path`` would clobber something the safety checkpoint lacks.
+
+    Ignored, excluded (secret, too big) and just-appeared files are not in it, so
+    overwriting them could not be undone; a symlink or file where a directory must
+    be would be written through or fail half way. Those paths are left alone.
+    """
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        parent = "/".join(parts[:i])
+        try:
+            st = os.lstat(top / parent)
+        except FileNotFoundError:
+            return False  # created from here down
+        if not stat.S_ISDIR(st.st_mode):
+            return parent not in going
+    try:
+        st = os.lstat(top / path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        inside = path + "/"
+        return any(p.startswith(inside) and p not in going for p in have)
+    return path not in have
 
 
 def _session_created(
@@ -121,15 +164,18 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         record = asdict(plan)
         record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
+        record["written_blobs"] = {p: want[p].sha for p in plan.written}
         paths.append_private(_journal(repo), json.dumps(record))
     blobs = _read_blobs(git, [want[p].sha for p in plan.written])
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
     for path in plan.deleted:
+        _no_symlink_parents(repo.toplevel, path)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(repo.toplevel / path)
         _remove_empty_parents(repo.toplevel, path, keep=set(want))
     for path in plan.written:
+        _no_symlink_parents(repo.toplevel, path)
         _write_file(repo.toplevel / path, want[path], blobs[want[path].sha])
     plan.applied = True
     return plan
@@ -166,12 +212,23 @@ def last_restore(cwd: Path) -> dict[str, object] | None:
 
 
 def plan_undo(cwd: Path) -> tuple[RestoreResult, dict[str, object]]:
+    """Put back only what the last restore changed; later edits to other files stay."""
     record = last_restore(cwd)
     if record is None:
         raise LookupError("no restore to undo in this repository")
     created = record.get("created_blobs")
     undo_of = {str(k): str(v) for k, v in created.items()} if isinstance(created, dict) else {}
-    return plan_restore(cwd, str(record["safety"]), undo_of=undo_of), record
+    written = record.get("written_blobs")
+    left = {str(k): str(v) for k, v in written.items()} if isinstance(written, dict) else None
+    touched = [str(p) for key in ("written", "deleted") for p in _list(record.get(key))]
+    plan = plan_restore(
+        cwd, str(record["safety"]), touched or [_NOTHING], undo_of=undo_of, undo_left=left
+    )
+    return plan, record
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 def apply_undo(cwd: Path, plan: RestoreResult, record: dict[str, object]) -> RestoreResult:
@@ -250,6 +307,16 @@ def _remove_empty_parents(top: Path, path: str, keep: set[str]) -> None:
         except OSError:
             return
         parent = parent.parent
+
+
+def _no_symlink_parents(top: Path, path: str) -> None:
+    """Refuse to write or delete through a symlinked directory (as git does): checked
+    again at apply time, since the work tree can change after the plan was shown."""
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        parent = "/".join(parts[:i])
+        if os.path.islink(top / parent):
+            raise OSError(f"{parent} is a symbolic link; not writing {path} through it")
 
 
 def _write_file(target: Path, entry: _Entry, data: bytes) -> None:

@@ -166,6 +166,14 @@ def _show_kept(plan: object) -> None:
         click.echo(f"Kept (not created by this session, or changed since): {len(kept)} file(s)")
         for path in kept[:20]:
             click.echo(f"  keep    {path}")
+    skipped = getattr(plan, "skipped", [])
+    if skipped:
+        click.echo(
+            f"Not overwritten (ignored, excluded or behind a symlink, so no undo): "
+            f"{len(skipped)} file(s)"
+        )
+        for path in skipped[:20]:
+            click.echo(f"  skip    {path}")
 
 
 @click.command("prune")
