@@ -254,3 +254,51 @@ def test_an_embedded_secret_never_survives(before: str, after: str, secret: str)
 def test_redaction_is_idempotent_on_any_text(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
+
+
+def test_secrets_in_command_prefixes_and_config_files() -> None:
+    """Shapes a Claude Code session really prints: Bash env prefixes, ~/.aws/credentials, ini, YAML."""
+    cases = {
+        "ANTHROPIC_API_KEY=abcdefghij1234567890 claude -p hi": "abcdefghij1234567890",
+        "env ANTHROPIC_API_KEY=abcdefghij1234567890 claude": "abcdefghij1234567890",
+        "ANTHROPIC_API_KEY=abcdefghij1234567890 && make deploy": "abcdefghij1234567890",
+        "$ GITHUB_TOKEN='q1w2e3r4t5y6u7i8' ./release.sh": "q1w2e3r4t5y6u7i8",
+        "PGPASSWORD=hunter2 psql -h db": "hunter2",
+        'psql "host=db user=app password=hunter2"': "hunter2",
+        "curl 'https://api.example.com/v1?token=abcdef1234567890abcdef&x=1'": "abcdef1234567890",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n": "wJalrXUtnFEMI",
+        "[db]\npassword=hunter2\n": "hunter2",
+        "db:\n  password: hunter2\n  client_secret: 8f7d6e5c4b3a2918\n": "hunter2",
+        "services:\n  app:\n    environment:\n      ANTHROPIC_API_KEY: abcdefghij1234567890\n": "abcdefghij",
+        "      - ANTHROPIC_API_KEY=abcdefghij1234567890\n": "abcdefghij",
+        "git remote add origin https://oauth2:x@gitlab.com && glpat-abcdefghij1234567890": "glpat-abcdefghij",
+    }
+    for text, secret in cases.items():
+        out = redact(text)
+        assert secret not in out, (text, out)
+        assert "[REDACTED" in out
+    assert redact("client_secret: 8f7d6e5c4b3a2918").startswith("client_secret: ")
+    assert redact("PGPASSWORD=hunter2 psql -h db") == "PGPASSWORD=[REDACTED] psql -h db"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password = self.password",
+        "last_pass = DEFAULT_LAST_PASS",
+        "connect(password=password_from_vault)",
+        "API_KEY=os.environ['API_KEY']",
+        "run(TOKEN=token)",
+        "if x == 1: token = tokens[0]",
+        "    password: Optional[str] = None",
+    ],
+)
+def test_references_in_code_are_not_secrets(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_key_block_folded_onto_one_line_is_masked_even_without_its_end() -> None:
+    body = " ".join(["b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"] * 5)
+    out = redact(f"use this: -----BEGIN OPENSSH PRIVATE KEY----- {body} …[truncated]")
+    assert "b3BlbnNz" not in out and out.startswith("use this: [REDACTED:private_key]")

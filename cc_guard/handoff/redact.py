@@ -48,6 +48,7 @@ _TOKEN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("stripe_key", re.compile(r"(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}")),
     ("npm_token", re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}")),
     ("huggingface_token", re.compile(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}")),
+    ("gitlab_token", re.compile(r"(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt)-[A-Za-z0-9_\-]{20,}")),
     (
         "jwt",
         re.compile(
@@ -59,7 +60,11 @@ _TOKEN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # The BEGIN line, the base64 and header lines of the body (newlines real or escaped
 # as in JSON), and the END line when it is there: never more, so a BEGIN marker in
 # code or prose does not swallow what follows it.
-_KEY_LINE = r"(?:[ \t]*(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]{16,}|[A-Z][A-Za-z\-]*: [^\n\\]*))"
+_KEY_LINE = (
+    r"(?:[ \t]*(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]{16,}|[A-Z][A-Za-z\-]*: [^\n\\]*)"
+    # a block folded onto one line (whitespace collapsed): base64 runs split by spaces
+    r"|[ \t]+[A-Za-z0-9+/=]{16,})"
+)
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----"
     r"(?:(?:[\sA-Za-z0-9+/=:,\-]|\\n)*?-----END \1PRIVATE KEY\2-----|" + _KEY_LINE + r"+)"
@@ -78,7 +83,7 @@ _HEADER = re.compile(
 # scheme://user:password@host
 _URL_CREDS = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*://)([^/\s:@\"'<>,]*):([^/\s@\"'<>,]+)@")
 
-_PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase", "pword"}
+_PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase", "pword", "pgpassword"}
 _SECRET_WORDS = {
     "key",
     "apikey",
@@ -144,6 +149,23 @@ _QUOTED_ASSIGN = re.compile(
     r"(?P<pre>(?<![A-Za-z0-9_])[\"']?)(?P<name>" + _NAME + r")(?P<op>[\"']?[ \t]*(?::=|=|:)[ \t]*)"
     r"(?P<val>\"[^\"\n]{4,}\"|'[^'\n]{4,}')"
 )
+# NAME=value inside a line: a command's environment prefix (``ANTHROPIC_API_KEY=... claude``,
+# ``env X=... cmd``, ``X=...; make``), a query string, a libpq conninfo. Unquoted values
+# end at a shell separator; a value followed by anything else (``X=f(...)``) is code.
+_INLINE_ASSIGN = re.compile(
+    r"(?<![A-Za-z0-9_$.\-/])(?P<pre>)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>=)"
+    r"(?P<val>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'`;&|()<>\[\]{},=]+)(?=[\s;&|)`\"']|$)"
+)
+# name = value / name: value alone on a line, unquoted (.ini, ~/.aws/credentials, YAML).
+_LINE_ASSIGN = re.compile(
+    r"(?m)^(?P<pre>[ \t]*(?:-[ \t]+)?)(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)(?P<op>[ \t]*[:=][ \t]*)"
+    r"(?P<val>[^\s\"'#,;{}\[\]()]+)(?=[ \t]*(?:#.*)?\r?$)"
+)
+# ``obj.attr`` / ``module.CONST`` / ``DEFAULT_PASS``: a reference in code, not a literal.
+_DOTTED = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
+)
+
 # --password=x / --token x on command lines.
 _FLAG = re.compile(
     r"(?i)(?P<pre>--)(?P<name>(?:[a-z]+-)*(?:password|passwd|token|secret|api-key|apikey|access-key|secret-key))"
@@ -221,6 +243,19 @@ def _code_sub(match: re.Match[str]) -> str:
     return _masked(match, val)
 
 
+def _unquoted_sub(match: re.Match[str]) -> str:
+    """An unquoted (or inline) value: a literal unless it reads as a reference in code."""
+    name, val = match.group("name"), match.group("val")
+    if _DOTTED.match(_unquote(val)):
+        return match.group(0)
+    env_style = name.isupper() and is_secret_name(name, env_style=True)
+    # an env value that reads as a name (``X_TOKEN=mytoken``) is judged as code below
+    literal = not _NAME_LIKE.match(_unquote(val)) or _words(name)[-1] in _PASSWORD_WORDS
+    if env_style and literal and _plausible_value(val):
+        return _masked(match, val)
+    return _code_sub(match)
+
+
 def _masked(match: re.Match[str], val: str) -> str:
     quote = val[0] if val[0] in "\"'" and len(val) >= 2 else ""
     return f"{match.group('pre')}{match.group('name')}{match.group('op')}{quote}{MARK}{quote}"
@@ -258,6 +293,9 @@ def redact(text: str) -> str:
         text = _ENV_ASSIGN.sub(_env_sub, text)
     if "=" in text or ":" in text:
         text = _QUOTED_ASSIGN.sub(_code_sub, text)
+        text = _LINE_ASSIGN.sub(_unquoted_sub, text)
+    if "=" in text:
+        text = _INLINE_ASSIGN.sub(_unquoted_sub, text)
     if "--" in text:
         text = _FLAG.sub(_flag_sub, text)
     return text
