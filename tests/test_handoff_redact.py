@@ -292,6 +292,7 @@ def test_secrets_in_command_prefixes_and_config_files() -> None:
         "run(TOKEN=token)",
         "if x == 1: token = tokens[0]",
         "    password: Optional[str] = None",
+        "_=abc123def456 and __: abc123def456",  # names with no words in them
     ],
 )
 def test_references_in_code_are_not_secrets(text: str) -> None:

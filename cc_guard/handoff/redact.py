@@ -248,11 +248,10 @@ def _unquoted_sub(match: re.Match[str]) -> str:
     name, val = match.group("name"), match.group("val")
     if _DOTTED.match(_unquote(val)):
         return match.group(0)
-    env_style = name.isupper() and is_secret_name(name, env_style=True)
-    # an env value that reads as a name (``X_TOKEN=mytoken``) is judged as code below
-    literal = not _NAME_LIKE.match(_unquote(val)) or _words(name)[-1] in _PASSWORD_WORDS
-    if env_style and literal and _plausible_value(val):
-        return _masked(match, val)
+    if name.isupper() and is_secret_name(name, env_style=True) and _plausible_value(val):
+        # an env value that reads as a name (``X_TOKEN=mytoken``) is judged as code below
+        literal = not _NAME_LIKE.match(_unquote(val)) or _words(name)[-1] in _PASSWORD_WORDS
+        return _masked(match, val) if literal else _code_sub(match)
     return _code_sub(match)
 
 
