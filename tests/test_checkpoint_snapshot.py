@@ -209,3 +209,14 @@ def test_ref_moved_by_someone_else_is_chained_not_clobbered(repo: Path) -> None:
     sha = take_checkpoint(repo, SID, "Stop")
     assert sha is not None
     assert git(repo, "rev-parse", f"{sha}^").strip() == other
+
+
+def test_state_files_are_private(repo: Path, isolated_env: dict[str, Path]) -> None:
+    take_checkpoint(repo, SID, "UserPromptSubmit")
+    (repo / "notes.txt").write_text("changed\n")
+    assert take_checkpoint(repo, SID, "Stop") is not None
+    found = sorted((isolated_env["state"] / "checkpoints").rglob("*"))
+    assert any(p.name.endswith(".index") for p in found)
+    for path in found:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))

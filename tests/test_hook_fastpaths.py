@@ -75,3 +75,22 @@ def test_checkpoint_path_never_imports_click_or_gitpython() -> None:
         not {"click", "git", "anthropic", "textual", "dataclasses", "cc_guard.config", "subprocess"}
         & loaded
     )
+
+
+def test_write_small_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path) -> None:
+    # RLIMIT_FSIZE=0 makes every write fail (EFBIG) as a full disk would (ENOSPC).
+    target = tmp_path / "state"
+    target.mkdir()
+    code = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))\n"
+        "from cc_guard.hooks.fastpaths import write_small\n"
+        "try:\n"
+        f"    write_small({str(target / 'f.tip')!r}, 'data')\n"
+        "except OSError:\n"
+        "    sys.exit(3)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert list(target.iterdir()) == []

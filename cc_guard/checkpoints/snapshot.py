@@ -211,7 +211,7 @@ def _checkpoint_locked(
     snap = snapshot_tree(repo, git, index, settings, known)
     if tip is not None:
         if tip[1] == snap.tree:
-            if known is None:
+            if known is None or snap.changed:  # the index was rewritten: new stamp
                 _write_tip(index, tip[0], tip[1])
             return old, None
         parent: str | None = old
@@ -270,6 +270,9 @@ def _index_stamp(index: Path) -> str:
 
 
 def _write_tip(index: Path, commit: str, tree: str) -> None:
+    # git rewrites the index through a lock file made with the umask (usually 0644);
+    # state files are 0600 (chmod changes no field of the stamp).
+    os.chmod(index, 0o600)
     write_small(str(index) + ".tip", f"{commit} {tree} {_index_stamp(index)}\n")
 
 
