@@ -521,3 +521,71 @@ def test_concurrent_workers_leave_the_newest_handoff(isolated_env: dict[str, Pat
     assert is_current(path, isolated_env["state"], TODO_SID)
     md = (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").read_text()
     assert "Latest request: Follow-up request number 3." in md
+
+
+_KEY_BODY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
+
+
+def test_a_secret_cut_by_trimming_is_still_redacted(isolated_env: dict[str, Path]) -> None:
+    """Trimming first left half a key block that no pattern matched (user messages, goal)."""
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + f"{_KEY_BODY}\n" * 30
+    key += "-----END OPENSSH PRIVATE KEY-----"
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:00.000Z",
+            "message": {"role": "user", "content": f"Deploy with this key please:\n{key}"},
+        },
+    )
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    token = "ghp_" + "Q7wE9rT1yU3iO5pA2sD4fG6hJ8kL0zX2cV4b"
+    prefix = "Push it with the token: "
+    text = prefix + "w" * (560 - len(prefix) - 1) + " " + token + " and report back."
+    assert text.index(token) == 560  # the 600-character one-line form cuts inside it
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:01:00.000Z",
+            "message": {"role": "user", "content": text},
+        },
+    )
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    h = store.make_handoff(path, isolated_env["state"])
+    for out in (render.to_markdown(h), render.to_json(h), render.to_short(h)):
+        assert _KEY_BODY[:12] not in out
+        assert token[:20] not in out
+    assert "Deploy with this key please" in render.to_markdown(h)
+
+
+def test_continuation_prompt_redacts_before_taking_the_tail(isolated_env: dict[str, Path]) -> None:
+    from cc_guard.commands.handoff import continuation_prompt
+
+    h = store.make_handoff(
+        install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"]), isolated_env["state"]
+    )
+    key = "sk-ant-api03-" + "Zx9kL2mN4pQ6rS8tU0vW" * 5
+    h.partial_text = "Setting the key: " + key + " and now " + "x" * 300  # the cut lands in the key
+    prompt = continuation_prompt(h)
+    assert key[40:70] not in prompt and "cut off mid-stream" in prompt
+
+
+def test_stop_failure_payload_is_kept_redacted(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CC_GUARD_HANDOFF_SYNC", "1")
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    payload = {
+        "session_id": TODO_SID,
+        "transcript_path": str(path),
+        "hook_event_name": "StopFailure",
+        "error": "overloaded",
+        "last_assistant_message": "Your key is sk-ant-api03-leakleakleak1234 and I will",
+    }
+    on_stop_failure(HookEvent("StopFailure", payload, TODO_SID, CWD, str(path)))
+    for written in (isolated_env["state"] / "handoff").glob(f"{TODO_SID}*"):
+        assert "leakleak" not in written.read_text(), written.name

@@ -132,7 +132,7 @@ def continuation_prompt(h: Handoff) -> str:
             + (f" at {health.time}." if health.time else ".")
         )
     if h.partial_text:
-        tail = h.partial_text[-400:]
+        tail = redact(h.partial_text)[-400:]  # redact before cutting: half a key matches nothing
         lines.append(f'Your last response was cut off mid-stream after: "{one_line(tail, 400)}"')
     if h.in_flight_note:
         lines.append(f"{h.in_flight_note} Redo that step.")

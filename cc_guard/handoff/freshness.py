@@ -2,7 +2,8 @@
 
 A handoff records what it was built from (transcript and subagent sizes and mtimes,
 the StopFailure it saw) in ``<id>.meta.json``; when nothing changed, hooks skip the
-rebuild without importing the builder. Standard library and cc_guard.paths only.
+rebuild without importing the builder. Standard library, cc_guard.paths and the
+(regex-only) redactor.
 """
 
 from __future__ import annotations
@@ -71,12 +72,15 @@ def save_failure(
     session_id: str, payload: dict[str, Any], time: str, state_dir: Path | None = None
 ) -> None:
     """Keep what the StopFailure hook said: the error and the last (maybe partial) answer."""
+    from cc_guard.handoff.redact import redact, redact_obj
+
     last = payload.get("last_assistant_message")
     data = {
         "time": time,
         "error": payload.get("error"),
-        "error_details": payload.get("error_details"),
-        "last_assistant_message": last if isinstance(last, str) else None,
+        "error_details": redact_obj(payload.get("error_details")),
+        # the answer may have printed a key; nothing cc-guard writes may keep one
+        "last_assistant_message": redact(last) if isinstance(last, str) else None,
     }
     paths.write_private(
         handoff_dir(state_dir) / f"{session_id}.failure.json", json.dumps(data, sort_keys=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cc_guard.handoff import extract
 from cc_guard.handoff.extract import Facts, ToolUse
 from cc_guard.handoff.health import Health
+from cc_guard.handoff.redact import redact
 
 if TYPE_CHECKING:
     from cc_guard.transcripts.model import SessionModel
@@ -120,15 +121,19 @@ class Handoff:
 
 
 def trim(text: str, limit: int) -> str:
-    """Collapse runs of blank lines and cut at ``limit`` characters with a marker."""
-    text = re.sub(r"\n{3,}", "\n\n", text.strip())
+    """Redact, collapse runs of blank lines and cut at ``limit`` characters with a marker.
+
+    Redacting first matters: a secret cut in half no longer matches its pattern
+    (``sk-ant-ap…``, a key block without its END line, folded onto one line).
+    """
+    text = re.sub(r"\n{3,}", "\n\n", redact(text).strip())
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 14)].rstrip() + " …[truncated]"
 
 
 def one_line(text: str, limit: int = 160) -> str:
-    return trim(" ".join(text.split()), limit)
+    return trim(" ".join(redact(text).split()), limit)
 
 
 def describe_call(use: ToolUse) -> str:
