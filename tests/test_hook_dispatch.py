@@ -256,3 +256,23 @@ def test_hook_help_goes_through_click() -> None:
         [str(CC_GUARD), "hook", "--help"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and "EVENT" in proc.stdout
+
+
+def test_an_unwritable_event_log_still_checkpoints(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (isolated_env["state"] / "events.jsonl").mkdir(parents=True)  # appending to it fails
+    proc = run_hook("PostToolUse", tool_payload(repo, SID, "Write"))
+    assert proc.returncode == 0
+    assert ref_sha(repo, SID) is not None
+    assert "event log not written" in _errors(isolated_env["state"])
+
+
+def test_an_unusable_state_dir_exits_0_and_says_so_on_stderr(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = dict(os.environ, CC_GUARD_HOME=str(blocker / "state"))  # cannot be created
+    proc = run_hook("PostToolUse", tool_payload(tmp_path, SID, "Write"), env=env)
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert b"cc-guard hook:" in proc.stderr and b"Traceback" not in proc.stderr

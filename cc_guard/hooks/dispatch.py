@@ -113,7 +113,10 @@ def _run(event_name: str) -> None:
         cwd=_str(payload.get("cwd")) or os.getcwd(),
         transcript_path=_str(payload.get("transcript_path")),
     )
-    log_event(event)
+    try:
+        log_event(event)
+    except OSError as exc:  # a full or read-only state dir: the handlers may still work
+        log_error(name, f"event log not written: {type(exc).__name__}: {exc}")
     if name not in HANDLERS:
         log_error(name, "unknown hook event")
         return
@@ -197,7 +200,12 @@ def log_error(event_name: str, message: str) -> None:
         line = f"{_now()} {event_name or '?'} {message}".replace("\n", " ")[:500]
         append_line(os.path.join(state_dir(), "hook-errors.log"), line)
     except Exception:
-        pass  # nowhere left to report to; the hook still exits 0
+        # The state dir is not writable (read-only, full): stderr is all that is left.
+        # Claude Code does not act on a hook's stderr when it exits 0.
+        try:  # noqa: SIM105 - contextlib is not imported on the hook path
+            sys.stderr.write(f"cc-guard hook: {message[:200]} (log not writable)\n")
+        except Exception:
+            pass  # the hook still exits 0
 
 
 def find_claude_pid(start: int | None = None, max_depth: int = 10) -> int | None:
