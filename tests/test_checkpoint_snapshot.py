@@ -220,3 +220,26 @@ def test_state_files_are_private(repo: Path, isolated_env: dict[str, Path]) -> N
     for path in found:
         mode = path.stat().st_mode & 0o777
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_a_seed_cut_short_leaves_no_index_holding_tracked_secrets(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cc_guard.checkpoints import snapshot
+    from cc_guard.checkpoints.gitcmd import DeadlineExceeded
+
+    (repo / ".env").write_text("TOKEN=abc\n")
+    git(repo, "add", "-f", ".env")
+
+    def killed(*args: object) -> None:  # the budget runs out while secrets are dropped
+        raise DeadlineExceeded("simulated")
+
+    with monkeypatch.context() as m:
+        m.setattr(snapshot, "_update_index", killed)
+        assert take_checkpoint(repo, SID, "Stop") is None
+    found = find_repo(repo, time.monotonic() + 60)
+    assert found is not None
+    leftovers = [p.name for p in index_path(found, SID).parent.iterdir() if ".seed." in p.name]
+    assert leftovers == []
+    sha = take_checkpoint(repo, SID, "Stop")
+    assert sha is not None and ".env" not in tree_of(repo, sha)

@@ -383,27 +383,32 @@ def _seed_index(repo: Repo, git: Git, index: Path, settings: Settings) -> None:
 
     user_index = repo.git_dir / "index"
     tmp = index.with_name(index.name + f".seed.{os.getpid()}")
+    # Finished in the temp file and renamed last: a hook killed half way must not
+    # leave an index that still holds the user's tracked secrets.
+    seed = Git(git.cwd, git.deadline, dict(git.env, GIT_INDEX_FILE=str(tmp)))
     try:
-        shutil.copy2(user_index, tmp)
-    except FileNotFoundError:
+        try:
+            shutil.copy2(user_index, tmp)
+        except FileNotFoundError:
+            tmp.unlink(missing_ok=True)
+            if _resolve(git, "HEAD") is None:
+                return  # unborn branch, no index: start empty
+            seed.run("read-tree", "HEAD")
+        os.chmod(tmp, 0o600)
+        # Drop what the user tracks but checkpoints must not hold (secrets, big files).
+        excluder = Excluder(repo.toplevel, settings)
+        listing = seed.run("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
+        drop = [
+            p
+            for p in dict.fromkeys(listing.split("\0"))
+            if p and (excluder.secret(p) or excluder.too_big(p))
+        ]
+        if drop:
+            _update_index(seed, ["--force-remove"], drop)
+        os.replace(tmp, index)
+    finally:
         tmp.unlink(missing_ok=True)
-        if _resolve(git, "HEAD") is not None:
-            seed_env = dict(git.env, GIT_INDEX_FILE=str(tmp))
-            git.run("read-tree", "HEAD", env=seed_env)
-        else:
-            return  # unborn branch, no index: start empty
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, index)
-    # Drop what the user tracks but checkpoints must not hold (secrets, big files).
-    excluder = Excluder(repo.toplevel, settings)
-    listing = git.run("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
-    drop = [
-        p
-        for p in dict.fromkeys(listing.split("\0"))
-        if p and (excluder.secret(p) or excluder.too_big(p))
-    ]
-    if drop:
-        _update_index(git, ["--force-remove"], drop)
+        Path(str(tmp) + ".lock").unlink(missing_ok=True)
 
 
 def format_message(
