@@ -64,7 +64,8 @@ def test_print_fresh_writes_a_one_time_seed(isolated_env: dict[str, Path]) -> No
     seed_file = isolated_env["state"] / "handoff" / "seeds" / f"{nonce}.json"
     seed = json.loads(seed_file.read_text())["text"]
     assert len(seed) < 10_000
-    assert seed in out  # the seed is printed as it will be injected
+    shown = "\n".join(line[2:] for line in out.splitlines() if line.startswith("#"))
+    assert "\n".join(line.rstrip() for line in seed.splitlines()) in shown  # as injected
     assert "/home/dev/shop/cart.py" in seed and "/home/dev/shop/tests/test_discount.py" in seed
     assert "never edit CHANGELOG.md by hand" in seed  # the latest request
 
@@ -202,3 +203,78 @@ def test_auto_goes_fresh_when_the_context_is_full(isolated_env: dict[str, Path])
     code, _, err = _resume(CUT_SID, "--print")
     assert code == 0
     assert "resuming with --mode fresh: the context is" in err and "% full" in err
+
+
+def _fake_claude_on_path(bin_dir: Path, record: Path) -> None:
+    bin_dir.mkdir()
+    script = bin_dir / "claude"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        f"json.dump({{'argv': sys.argv[1:], 'cwd': os.getcwd(), 'seed': os.environ.get('CC_GUARD_SEED')}}, open({str(record)!r}, 'w'))\n"
+    )
+    script.chmod(0o755)
+
+
+@pytest.mark.parametrize("mode", ["continue", "fresh"])
+def test_printed_output_pasted_into_a_shell_runs_the_command_and_nothing_else(
+    isolated_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    import subprocess
+
+    project = tmp_path / "my project"  # a space: the cd must be quoted
+    project.mkdir()
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(project))
+    monkeypatch.delenv("CC_GUARD_CLAUDE", raising=False)
+    code, out, err = _resume(TODO_SID, "--mode", mode, "--print")
+    assert code == 0, err
+    if mode == "fresh":  # the seed quotes paths in backticks: they must not reach the shell
+        assert "`" in out
+    record = tmp_path / "record.json"
+    _fake_claude_on_path(tmp_path / "bin", record)
+    shell = subprocess.run(
+        ["bash", "-c", out],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert shell.returncode == 0 and shell.stderr == "", shell.stderr
+    ran = json.loads(record.read_text())
+    assert ran["cwd"] == str(project)
+    if mode == "continue":
+        assert ran["argv"][:2] == ["--resume", TODO_SID] and ran["seed"] is None
+        assert ran["argv"][2].startswith("[cc-guard] This session was interrupted")
+    else:
+        assert "--resume" not in ran["argv"] and ran["seed"]
+        assert (isolated_env["state"] / "handoff" / "seeds" / f"{ran['seed']}.json").exists()
+
+
+def test_an_unusable_claude_is_a_clear_error_and_leaves_no_seed(
+    isolated_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(tmp_path))
+    seeds = isolated_env["state"] / "handoff" / "seeds"
+    missing = tmp_path / "no-such-claude"
+    monkeypatch.setenv("CC_GUARD_CLAUDE", str(missing))
+    code, out, err = _resume(TODO_SID, "--mode", "fresh")
+    assert code == 1 and "Traceback" not in out + err
+    assert f"$CC_GUARD_CLAUDE is '{missing}', which is not an executable." in err
+    bad_interpreter = tmp_path / "claude-broken"
+    bad_interpreter.write_text("#!/no/such/interpreter\n")
+    bad_interpreter.chmod(0o755)
+    monkeypatch.setenv("CC_GUARD_CLAUDE", str(bad_interpreter))
+    code, out, err = _resume(TODO_SID, "--mode", "fresh")
+    assert code == 1 and "Traceback" not in out + err
+    assert f"could not run {bad_interpreter}" in err
+    assert not seeds.exists() or not list(seeds.glob("*.json"))
+
+
+def test_restore_files_without_a_checkpoint_refuses_before_writing_a_seed(
+    isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(tmp_path))
+    code, _, err = _resume(TODO_SID, "--mode", "fresh", "--print", "--restore-files")
+    assert code == 1 and "has no checkpoint to restore" in err
+    seeds = isolated_env["state"] / "handoff" / "seeds"
+    assert not seeds.exists() or not list(seeds.glob("*.json"))

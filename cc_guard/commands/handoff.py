@@ -193,6 +193,9 @@ def choose_mode(h: Handoff, transcript: Path) -> tuple[str, str]:
 def claude_executable() -> str | None:
     env = os.environ.get(CLAUDE_ENV)
     if env:
+        found = shutil.which(env)
+        if found is None:
+            raise UserError(f"${CLAUDE_ENV} is {env!r}, which is not an executable.")
         return env
     return shutil.which("claude")
 
@@ -206,7 +209,7 @@ def claude_executable() -> str | None:
     "--print",
     "print_only",
     is_flag=True,
-    help="Print the exact command and the seed instead of running them.",
+    help="Print the exact command (and the seed, as shell comments) instead of running them.",
 )
 @click.option(
     "--restore-files",
@@ -246,10 +249,15 @@ def resume(
     cwd = Path(h.project) if h.project else Path.cwd()
     if not print_only and not cwd.is_dir():
         raise UserError(f"the session's project directory {cwd} does not exist any more.")
-    binary = claude_executable()
-    if binary is None and not print_only:
-        raise UserError(f"no claude executable: put it on PATH or set ${CLAUDE_ENV}.")
-    shown_binary = binary or "claude"
+    if print_only:  # shown, not run: name it even when it is not installed here
+        shown_binary = os.environ.get(CLAUDE_ENV) or shutil.which("claude") or "claude"
+    else:
+        binary = claude_executable()
+        if binary is None:
+            raise UserError(f"no claude executable: put it on PATH or set ${CLAUDE_ENV}.")
+        shown_binary = binary
+    if restore_files and (h.checkpoint is None or not h.project):
+        raise UserError(f"session {h.session_id} has no checkpoint to restore.")
     env_extra: dict[str, str] = {}
     if mode == "continue":
         prompt = continuation_prompt(h)
@@ -270,15 +278,22 @@ def resume(
             f"cd {shlex.quote(str(cwd))} && {env_part + ' ' if env_part else ''}{shlex.join(argv)}"
         )
         if seed is not None:
+            # As shell comments: pasting the whole output must run the command and nothing
+            # else (the seed quotes paths and commands in backticks).
             click.echo(
-                "\n# Seed injected once by the SessionStart hook of the session started with this command:\n"
+                "\n# Seed injected once by the SessionStart hook of the session started with this command:\n#"
             )
-            click.echo(seed)
+            click.echo("\n".join(f"# {line}".rstrip() for line in seed.splitlines()))
         return 0
     env = dict(os.environ)
     env.pop(store.SEED_ENV, None)
     env.update(env_extra)
-    proc = subprocess.run(argv, cwd=cwd, env=env)
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=env)
+    except OSError as exc:  # not executable after all, a bad interpreter line...
+        if seed is not None:
+            store.consume_seed(env_extra[store.SEED_ENV])
+        raise UserError(f"could not run {shown_binary}: {exc.strerror or exc}.") from exc
     if seed is not None:
         leftover = store.consume_seed(env_extra[store.SEED_ENV])
         if leftover is not None:
