@@ -222,3 +222,12 @@ def test_restore_never_clobbers_files_the_safety_checkpoint_cannot_hold(
     assert "skip    out/x.txt" in proc.stdout, proc.stdout
     assert (repo / "data.bin").read_bytes() == big
     assert list(outside.iterdir()) == []
+    # A directory that became a nested repository (the agent ran git init there).
+    (repo / "vendor").mkdir()
+    (repo / "vendor" / "lib.py").write_text("v1\n")
+    assert take_checkpoint(repo, SID, "Stop") is not None
+    (repo / "vendor" / "lib.py").unlink()
+    git(repo / "vendor", "init", "-q")
+    proc = cli(repo, "restore", f"{SID}~0", "vendor", "--yes")
+    assert "skip    vendor/lib.py" in proc.stdout, proc.stdout
+    assert not (repo / "vendor" / "lib.py").exists()

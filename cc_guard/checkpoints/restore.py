@@ -110,7 +110,8 @@ def _unprotected(top: Path, path: str, have: dict[str, _Entry], going: set[str])
 
     Ignored, excluded (secret, too big) and just-appeared files are not in it, so
     overwriting them could not be undone; a symlink or file where a directory must
-    be would be written through or fail half way. Those paths are left alone.
+    be would be written through or fail half way; a nested repository is never
+    entered. Those paths are left alone.
     """
     parts = path.split("/")
     for i in range(1, len(parts)):
@@ -121,6 +122,8 @@ def _unprotected(top: Path, path: str, have: dict[str, _Entry], going: set[str])
             return False  # created from here down
         if not stat.S_ISDIR(st.st_mode):
             return parent not in going
+        if os.path.lexists(top / parent / ".git"):
+            return True  # a nested repository's work tree: never entered
     try:
         st = os.lstat(top / path)
     except FileNotFoundError:
