@@ -238,6 +238,40 @@ def test_hook_events_mark_ended_and_interrupted(isolated_env: dict[str, Path]) -
     assert by_id["s-end"].state is SessionState.RUNNING
 
 
+def test_a_failed_last_turn_outranks_session_end(isolated_env: dict[str, Path]) -> None:
+    """Print mode ends the session right after a final 529: it must read interrupted."""
+    claude, state = isolated_env["claude"], isolated_env["state"]
+    state.mkdir(parents=True, exist_ok=True)
+    write(
+        session_path(claude, "s-529"),
+        prompt("go", ts="2026-01-01T10:00:00.000Z"),
+        api_error(ts="2026-01-01T10:00:01.000Z"),
+        synthetic_error(ts="2026-01-01T10:00:05.000Z"),
+        mtime=NOW - 5,
+    )
+    write(
+        session_path(claude, "s-closed"),
+        prompt("go", ts="2026-01-01T10:00:00.000Z"),
+        mtime=NOW - 5,
+    )
+    for sid in ("s-529", "s-closed"):
+        _event(
+            state,
+            time="2026-01-01T10:00:06Z",
+            event="SessionEnd",
+            session_id=sid,
+            reason="other",
+            claude_pid=None,
+        )
+    by_id = {s.session_id: s for s in engine(isolated_env).refresh()}
+    assert by_id["s-529"].state is SessionState.INTERRUPTED
+    assert "failed" in (by_id["s-529"].state_reason or "")
+    assert "SessionEnd" in (by_id["s-529"].state_reason or "")
+    # The terminal closed with the prompt unanswered: interrupted, not ended.
+    assert by_id["s-closed"].state is SessionState.INTERRUPTED
+    assert "mid-turn" in (by_id["s-closed"].state_reason or "")
+
+
 def test_running_process_keeps_a_stale_mid_turn_session_running(
     isolated_env: dict[str, Path],
 ) -> None:
@@ -416,7 +450,6 @@ def test_real_hook_process_events_mark_the_session_ended(isolated_env: dict[str,
     import subprocess
     import sys
 
-    pytest.importorskip("cc_guard.hooks.dispatch")
     path = write(
         session_path(isolated_env["claude"], "hooked"),
         prompt("go", ts="2020-01-01T10:00:00.000Z"),

@@ -35,22 +35,31 @@ def judge_state(
     """The session's state and why; definitions in :class:`SessionState` and README."""
     last = epoch(brief.last_ts) or mtime
     phase_time = epoch(brief.phase_ts) or last
+    ended_reason: str | None = None
     if events is not None:
         ended = epoch(events.ended_at)
         if ended is not None and ended + 1 >= last:
-            reason = f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
-            return SessionState.ENDED, reason
+            ended_reason = (
+                f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
+            )
+    # A failed last turn outranks SessionEnd: print mode ends the session right after
+    # a final 529 or cut stream, and what the user needs to know is that it failed.
+    if brief.phase == Phase.FAILED:
+        reason = f"the last turn failed: {brief.last_final_kind or 'api_error'}"
+        return SessionState.INTERRUPTED, reason + (f"; then {ended_reason}" if ended_reason else "")
+    if events is not None:
         failed = epoch(events.stop_failure_at)
         if failed is not None and failed + 1 >= phase_time and brief.phase != Phase.END:
             return (
                 SessionState.INTERRUPTED,
                 f"StopFailure ({events.stop_failure_error or 'unknown'})",
             )
-    if brief.phase == Phase.FAILED:
-        return (
-            SessionState.INTERRUPTED,
-            f"the last turn failed: {brief.last_final_kind or 'api_error'}",
-        )
+    if ended_reason is not None:
+        if brief.phase in MID_TURN:
+            # The process went away with a prompt or a tool call unanswered: the
+            # terminal closed mid-turn.
+            return SessionState.INTERRUPTED, f"{ended_reason} mid-turn ({brief.phase})"
+        return SessionState.ENDED, ended_reason
     if brief.phase == Phase.COMPACTED:
         return SessionState.COMPACTED, "compacted; no turn since"
     age = max(0.0, now - mtime)

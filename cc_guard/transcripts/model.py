@@ -17,14 +17,16 @@ class SessionState(StrEnum):
 
     Checked in this order (the first that applies wins):
 
+    - ``interrupted``: the last turn ended in a failure: a final API error
+      (synthetic ``API Error`` message after the retries, including a cut
+      stream), a StopFailure hook event, or a ``max_tokens`` stop, even when a
+      SessionEnd followed it (print mode ends right after a failure); or the
+      session ended with a prompt or tool call unanswered; or the transcript
+      stopped mid-turn (a prompt without an answer, a tool call without a
+      result) and has not changed for 10 minutes while no Claude Code process
+      is known to be alive.
     - ``ended``: Claude Code reported the session ended (a SessionEnd hook
-      event), and nothing was written to the transcript after it.
-    - ``interrupted``: the last turn ended in a failure: a StopFailure hook
-      event, a final API error (synthetic ``API Error`` message after the
-      retries, including a cut stream), or a ``max_tokens`` stop; or the
-      transcript stopped mid-turn (a prompt without an answer, a tool call
-      without a result) and has not changed for 10 minutes while no Claude
-      Code process is known to be alive.
+      event) after a finished turn, and nothing was written to the transcript after it.
     - ``compacted``: the newest event is a compaction and no turn followed it yet.
     - ``running``: mid-turn (a prompt or tool result awaits the next response,
       or tool calls are out) within those 10 minutes, or the transcript changed
