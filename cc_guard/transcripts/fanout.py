@@ -100,7 +100,8 @@ def file_size(path: str) -> int:
 
 
 def fork_reader(share: list[tuple[str, Cursor, Fold | None]]) -> tuple[int, int]:
-    """Fork a child that folds ``share`` and writes its rows as JSON to a pipe."""
+    """Fork a child that folds ``share`` and sends its index rows (JSON text) back
+    through a pipe. The child inherits the caller's disabled garbage collector."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid:
