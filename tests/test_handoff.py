@@ -589,3 +589,63 @@ def test_stop_failure_payload_is_kept_redacted(
     on_stop_failure(HookEvent("StopFailure", payload, TODO_SID, CWD, str(path)))
     for written in (isolated_env["state"] / "handoff").glob(f"{TODO_SID}*"):
         assert "leakleak" not in written.read_text(), written.name
+
+
+def _workers_for(transcript: Path) -> list[int]:
+    """Live handoff worker processes rebuilding ``transcript``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"cc_guard.handoff.worker" in argv and str(transcript).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_burst_of_stop_hooks_leaves_at_most_one_worker_waiting(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from cc_guard.handoff import worker
+    from cc_guard.handoff.freshness import handoff_dir, is_current
+
+    monkeypatch.delenv("CC_GUARD_HANDOFF_SYNC", raising=False)
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    store.write_handoff(path, session_id=TODO_SID)
+    lock_path = handoff_dir(isolated_env["state"]) / f".{TODO_SID}.lock"
+    lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a slow build is in progress
+    try:
+        for i in range(8):  # one Stop hook per turn, faster than the build
+            append_record(
+                path,
+                {
+                    "type": "user",
+                    "sessionId": TODO_SID,
+                    "timestamp": f"2026-03-01T12:00:0{i}.000Z",
+                    "message": {"role": "user", "content": f"Burst request number {i}."},
+                },
+            )
+            worker.spawn(path, TODO_SID)
+            time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        while len(_workers_for(path)) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_workers_for(path)) == 1  # one waits; the others never queued
+    finally:
+        os.close(lock)
+    deadline = time.monotonic() + 60
+    while (_workers_for(path) or not is_current(path, isolated_env["state"], TODO_SID)) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert is_current(path, isolated_env["state"], TODO_SID)
+    md = (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").read_text()
+    assert "Latest request: Burst request number 7." in md
+    leftovers = [p.name for p in (isolated_env["state"] / "handoff").iterdir() if ".tmp" in p.name]
+    assert leftovers == []  # no half-written file

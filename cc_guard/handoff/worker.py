@@ -6,6 +6,13 @@ this process does the parsing and writing. A per-session lock serialises workers
 each one rebuilds until the handoff matches the transcript, so a slow older worker can
 never leave an older handoff behind a newer one.
 
+Workers cannot pile up behind a slow build (a burst of Stop hooks): a second lock is
+the one waiting slot. A worker holds it from before it waits for the build lock until
+it has that lock, and only then reads the transcript; so while the slot is taken, the
+worker in it will see everything written so far, and a new one (or a hook about to
+start one) has nothing to add and does not start. At most two per session: one
+building, one waiting.
+
 ``CC_GUARD_HANDOFF_SYNC=1`` makes the hooks build in-process instead (tests, debugging).
 """
 
@@ -27,6 +34,8 @@ def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
     if os.environ.get(SYNC_ENV) == "1":
         run(transcript, session_id, force)
         return
+    if not force and _slot_taken(session_id):
+        return  # the waiting worker will read the transcript after this change
     argv = [sys.executable, "-m", "cc_guard.handoff.worker", str(transcript), session_id]
     if force:
         argv.append("--force")
@@ -36,14 +45,44 @@ def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
     os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=devnull, setsid=True)
 
 
+def _slot_path(session_id: str, state: Path | None = None) -> Path:
+    return handoff_dir(state) / f".{session_id}.wait"
+
+
+def _slot_taken(session_id: str) -> bool:
+    """True when a worker already waits to build this session's handoff."""
+    fd = os.open(_slot_path(session_id), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock when we got it
+    return False
+
+
 def run(transcript: Path, session_id: str, force: bool = False) -> None:
     from cc_guard.handoff.store import write_handoff
 
     state = paths.state_dir()
+    slot = os.open(_slot_path(session_id, state), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        # A forced rebuild (StopFailure) queues behind the waiting worker; others leave
+        # the job to it.
+        fcntl.flock(slot, fcntl.LOCK_EX | (0 if force else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(slot)
+        return
     lock_path = handoff_dir(state) / f".{session_id}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        os.close(slot)
+        raise
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        os.close(slot)  # free the waiting slot before reading the transcript
+        slot = -1
         for _ in range(3):  # the transcript may grow while we build; catch up a little
             if not force and is_current(transcript, state, session_id):
                 return
@@ -51,6 +90,8 @@ def run(transcript: Path, session_id: str, force: bool = False) -> None:
             force = False
     finally:
         os.close(fd)
+        if slot >= 0:
+            os.close(slot)
 
 
 def main(argv: list[str]) -> int:
