@@ -231,3 +231,19 @@ def test_restore_never_clobbers_files_the_safety_checkpoint_cannot_hold(
     proc = cli(repo, "restore", f"{SID}~0", "vendor", "--yes")
     assert "skip    vendor/lib.py" in proc.stdout, proc.stdout
     assert not (repo / "vendor" / "lib.py").exists()
+
+
+def test_restore_writes_files_as_git_checkout_would(repo: Path) -> None:
+    # The checkpoint holds the cleaned blob (LF); the work tree had CRLF (eol=crlf).
+    (repo / ".gitattributes").write_text("*.bat text eol=crlf\n")
+    (repo / "run.bat").write_bytes(b"@echo off\r\necho hi\r\n")
+    (repo / "plain.txt").write_bytes(b"keep\r\nas is\r\n")
+    first = take_checkpoint(repo, SID, "Stop")
+    assert first is not None
+    assert git(repo, "cat-file", "blob", f"{first}:run.bat") == "@echo off\necho hi\n"
+    (repo / "run.bat").write_bytes(b"changed\r\n")
+    (repo / "plain.txt").unlink()
+    proc = cli(repo, "restore", first[:10], "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (repo / "run.bat").read_bytes() == b"@echo off\r\necho hi\r\n"
+    assert (repo / "plain.txt").read_bytes() == b"keep\r\nas is\r\n"

@@ -169,7 +169,7 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
         paths.append_private(_journal(repo), json.dumps(record))
-    blobs = _read_blobs(git, [want[p].sha for p in plan.written])
+    contents = _read_contents(git, want, plan.written)
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
     for path in plan.deleted:
@@ -179,7 +179,7 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         _remove_empty_parents(repo.toplevel, path, keep=set(want))
     for path in plan.written:
         _no_symlink_parents(repo.toplevel, path)
-        _write_file(repo.toplevel / path, want[path], blobs[want[path].sha])
+        _write_file(repo.toplevel / path, want[path], contents[path])
     plan.applied = True
     return plan
 
@@ -280,6 +280,48 @@ def _tree(git: Git, rev: str) -> dict[str, _Entry]:
         mode, _type, sha = meta.split()
         entries[path] = _Entry(mode, sha)
     return entries
+
+
+def _read_contents(git: Git, want: dict[str, _Entry], paths_: list[str]) -> dict[str, bytes]:
+    """What each file must hold in the work tree, as ``git checkout`` would write it.
+
+    Checkpoints store the cleaned form (update-index ran the clean filters), so
+    files with a smudge filter (git-crypt, ...), ``eol=crlf``, ``ident`` or a
+    working-tree encoding go through ``git cat-file --filters``, one process each;
+    every other file comes raw from one ``cat-file --batch``.
+    """
+    blobs = _read_blobs(git, [want[p].sha for p in paths_])
+    out = {p: blobs[want[p].sha] for p in paths_}
+    for path in _smudged(git, [p for p in paths_ if want[p].mode != "120000"]):
+        out[path] = git.run("cat-file", "--filters", f"--path={path}", want[path].sha).stdout
+    return out
+
+
+def _smudged(git: Git, paths_: list[str]) -> list[str]:
+    """The paths whose work-tree form can differ from the blob (a superset is fine)."""
+    if not paths_:
+        return []
+
+    def config(key: str) -> str:
+        proc = git.run("config", "--get", key, check=False)
+        return proc.stdout.decode("utf-8", "replace").strip().lower()
+
+    crlf = config("core.autocrlf") == "true" or config("core.eol") == "crlf"
+    data = "\0".join(paths_).encode("utf-8", "surrogateescape") + b"\0"
+    attrs = ("filter", "eol", "text", "ident", "working-tree-encoding")
+    out = git.run("check-attr", "-z", "--stdin", *attrs, input=data).stdout
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    found: dict[str, bool] = {}
+    for i in range(0, len(fields) - 2, 3):
+        path, attr, value = fields[i], fields[i + 1], fields[i + 2]
+        if attr == "text":
+            converts = crlf and value != "unset"
+        elif attr == "eol":
+            converts = value == "crlf"
+        else:
+            converts = value not in ("unspecified", "unset")
+        found[path] = found.get(path, False) or converts
+    return [p for p in paths_ if found.get(p)]
 
 
 def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
