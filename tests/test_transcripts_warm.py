@@ -321,17 +321,25 @@ PHASES = [
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("pending", [None, "Bash"])
 @pytest.mark.parametrize("pid", [None, os.getpid(), 2**22 + 12345])
+@pytest.mark.parametrize("hook", [None, "SessionEnd", "StopFailure"])
 def test_valid_until_never_outlives_the_state_judgement(
-    phase: str, pending: str | None, pid: int | None
+    phase: str, pending: str | None, pid: int | None, hook: str | None
 ) -> None:
     """Sweep the clock: until ``valid_until`` the judgement (state and reason) stays the same."""
     mtime = OLD
-    brief = Brief(phase=phase, last_pending_tool=pending, last_ts="2023-11-14T22:13:20.000Z")
-    events = SessionEvents(claude_pid=pid) if pid is not None else None
+    last = "2023-11-14T22:13:20.000Z"  # = OLD
+    brief = Brief(phase=phase, last_pending_tool=pending, last_ts=last, phase_ts=last)
+    events = None
+    if pid is not None or hook is not None:
+        events = SessionEvents(claude_pid=pid)
+        if hook == "SessionEnd":
+            events.ended_at, events.end_reason = last, "other"
+        elif hook == "StopFailure":
+            events.stop_failure_at, events.stop_failure_error = last, "overloaded"
     for start in [mtime - 5, *(mtime + s for s in range(0, 1500, 23))]:
         until, watched = judgement_valid_until(brief, mtime, start, events)
         assert until > start
-        if phase in (Phase.PROMPT, Phase.TOOL_USE, Phase.TOOL_RESULT):
+        if phase in (Phase.PROMPT, Phase.TOOL_USE, Phase.TOOL_RESULT) and events is not None:
             assert watched == pid
         first = judge_state(brief, mtime, start, events)
         # The judgement is piecewise constant: probe every 10 s and just before expiry.
