@@ -278,3 +278,33 @@ def test_restore_files_without_a_checkpoint_refuses_before_writing_a_seed(
     assert code == 1 and "has no checkpoint to restore" in err
     seeds = isolated_env["state"] / "handoff" / "seeds"
     assert not seeds.exists() or not list(seeds.glob("*.json"))
+
+
+def test_refuses_a_session_whose_claude_waits_at_its_prompt(
+    isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    """The last turn ended cleanly, but its Claude Code process is still open."""
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"], project=str(tmp_path))
+    proc = fake_claude_process(tmp_path)
+    try:
+        isolated_env["state"].mkdir(parents=True, exist_ok=True)
+        (isolated_env["state"] / "events.jsonl").write_text(
+            json.dumps(
+                {
+                    "time": "2026-03-01T10:02:35Z",
+                    "event": "Stop",
+                    "session_id": TODO_SID,
+                    "claude_pid": proc.pid,
+                }
+            )
+            + "\n"
+        )
+        for mode in ("continue", "fresh"):
+            code, _, err = _resume(TODO_SID, "--mode", mode, "--print")
+            assert code == 1, mode
+            assert f"is still running (pid {proc.pid} ({tmp_path}/claude 300))" in err
+    finally:
+        proc.kill()
+        proc.wait()
+    code, _, err = _resume(TODO_SID, "--mode", "continue", "--print")
+    assert code == 0, err  # the process is gone: the session can be resumed

@@ -237,8 +237,13 @@ def resume(
     written = store.write_handoff(transcript, force=True)
     h = written.handoff
     assert h is not None
-    if h.health.state == "running":
-        what = h.health.process or "a Claude Code process"
+    # Mid-turn or waiting at its prompt, a live process still owns the session: a second
+    # `claude --resume` on it would write the same transcript.
+    from cc_guard.handoff import health
+
+    alive, process = health.live_process(health.session_events(paths.state_dir(), h.session_id))
+    if h.health.state == "running" or alive:
+        what = h.health.process or process or "a Claude Code process"
         raise UserError(
             f"session {h.session_id} is still running ({what}); stop it before resuming."
         )
