@@ -247,3 +247,32 @@ def test_restore_writes_files_as_git_checkout_would(repo: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (repo / "run.bat").read_bytes() == b"@echo off\r\necho hi\r\n"
     assert (repo / "plain.txt").read_bytes() == b"keep\r\nas is\r\n"
+
+
+def test_prune_waits_for_a_running_hook_of_the_session(repo: Path) -> None:
+    import subprocess
+
+    from cc_guard.checkpoints.gitcmd import find_repo
+    from cc_guard.checkpoints.snapshot import index_path, lock_session, unlock_session
+    from tests.test_checkpoint_support import CC_GUARD
+
+    assert take_checkpoint(repo, SID, "Stop") is not None
+    found = find_repo(repo, time.monotonic() + 60)
+    assert found is not None
+    index = index_path(found, SID)
+    fd = lock_session(found, SID, time.monotonic() + 60)  # a hook mid-snapshot
+    try:
+        proc = subprocess.Popen(
+            [str(CC_GUARD), "prune", "--session", SID],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.0)
+        assert index.exists() and ref_sha(repo, SID) is not None
+    finally:
+        unlock_session(fd)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Dropped 1 session ref(s)" in out, out
+    assert not index.exists() and ref_sha(repo, SID) is None
+    assert Path(str(index.parent / f"{SID}.lock")).exists()

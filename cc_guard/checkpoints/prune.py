@@ -8,9 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cc_guard.checkpoints.history import list_checkpoints, list_sessions, user_git
-from cc_guard.checkpoints.snapshot import REF_PREFIX, repo_state_dir
+from cc_guard.checkpoints.snapshot import (
+    REF_PREFIX,
+    CheckpointBusy,
+    lock_session,
+    repo_state_dir,
+    unlock_session,
+)
 
 _ORPHAN_INDEX_AGE = 24 * 3600  # an index without a ref this old belongs to no session
+_LOCK_WAIT = 10.0  # a checkpoint holds the session lock for its budget (2 s) at most
 
 
 @dataclass
@@ -56,13 +63,32 @@ def prune(
     result = PruneResult(kept_sessions=len(sessions) - len(drop))
     state = repo_state_dir(repo)
     for ref in drop:
+        count = len(list_checkpoints(cwd, ref.session_id))
+        if dry_run:
+            result.sessions.append(ref.session_id)
+            result.checkpoints += count
+            for extra in state.glob(f"{ref.session_id}.*"):
+                if extra.suffix != ".lock":
+                    _drop_file(extra, result, dry_run)
+            continue
+        # Under the session's lock, so a hook of a session still running never has its
+        # index deleted mid-snapshot. The lock file itself stays: a hook waiting on it
+        # must not end up locking a different file than the next one.
+        try:
+            fd = lock_session(repo, ref.session_id, time.monotonic() + _LOCK_WAIT)
+        except CheckpointBusy:
+            result.kept_sessions += 1  # busy right now: the next prune
+            continue
         result.sessions.append(ref.session_id)
-        result.checkpoints += len(list_checkpoints(cwd, ref.session_id))
-        if not dry_run:
+        result.checkpoints += count
+        try:
             # Checked delete: a hook that just moved the ref keeps its checkpoint.
             git.run("update-ref", "-d", REF_PREFIX + ref.session_id, ref.sha, check=False)
-        for extra in state.glob(f"{ref.session_id}.*"):
-            _drop_file(extra, result, dry_run)
+            for extra in state.glob(f"{ref.session_id}.*"):
+                if extra.suffix != ".lock":
+                    _drop_file(extra, result, dry_run)
+        finally:
+            unlock_session(fd)
     live = {s.session_id for s in sessions} - set(result.sessions)
     now = time.time()
     for index in state.glob("*.index"):
