@@ -308,3 +308,19 @@ def test_refuses_a_session_whose_claude_waits_at_its_prompt(
         proc.wait()
     code, _, err = _resume(TODO_SID, "--mode", "continue", "--print")
     assert code == 0, err  # the process is gone: the session can be resumed
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\xff not json\n{broken\n"])
+def test_a_transcript_with_no_readable_record_is_a_clear_error(
+    isolated_env: dict[str, Path], content: bytes
+) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    path.write_bytes(content)
+    for command in (["resume", TODO_SID, "--print"], ["handoff", TODO_SID]):
+        result = CliRunner().invoke(cli_main, command)
+        assert result.exit_code == 1, command
+        assert (
+            result.stderr
+            == f"cc-guard: {path} holds no readable Claude Code record. Is it damaged?\n"
+        )
+    assert not (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").exists()

@@ -54,6 +54,16 @@ def find_transcript(session: str | None, cwd: Path | None = None) -> Path:
     return max(candidates, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
+def _write(transcript: Path) -> tuple[Handoff, store.Written]:
+    """Rebuild the handoff now (never trust one a hook may still be writing)."""
+    try:
+        written = store.write_handoff(transcript, force=True, require_records=True)
+    except store.NoRecords as exc:
+        raise UserError(f"{exc} Is it damaged?") from exc
+    assert written.handoff is not None
+    return written.handoff, written
+
+
 def _glob_safe(text: str) -> str:
     if not all(c.isalnum() or c in "-_" for c in text):
         raise UserError(f"{text!r} is not a session id.")
@@ -97,11 +107,10 @@ def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None
             err=True,
         )
     transcript = find_transcript(session)
-    written = store.write_handoff(transcript, force=True)
-    assert written.handoff is not None
-    _checkpoint_if_interrupted(written.handoff)
+    h, written = _write(transcript)
+    _checkpoint_if_interrupted(h)
     fmt = "json" if as_json else fmt
-    click.echo(render.render(written.handoff, fmt), nl=False)
+    click.echo(render.render(h, fmt), nl=False)
     click.echo(f"cc-guard: wrote {written.md_path} and {written.json_path}", err=True)
     return 0
 
@@ -234,9 +243,7 @@ def resume(
     if session and session.startswith("-"):  # `resume -- -p ...`: no SESSION, all for claude
         claude_args, session = (session, *claude_args), None
     transcript = find_transcript(session)
-    written = store.write_handoff(transcript, force=True)
-    h = written.handoff
-    assert h is not None
+    h, _ = _write(transcript)
     # Mid-turn or waiting at its prompt, a live process still owns the session: a second
     # `claude --resume` on it would write the same transcript.
     from cc_guard.handoff import health

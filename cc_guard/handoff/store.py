@@ -170,6 +170,10 @@ def make_handoff(
     return handoff
 
 
+class NoRecords(ValueError):
+    """The transcript holds no readable Claude Code record: nothing to hand off."""
+
+
 @dataclass
 class Written:
     session_id: str
@@ -185,8 +189,13 @@ def write_handoff(
     force: bool = False,
     session_id: str | None = None,
     use_engine: bool = True,
+    require_records: bool = False,
 ) -> Written:
-    """Write ``<id>.md`` and ``<id>.json`` unless they were built from the same transcript bytes."""
+    """Write ``<id>.md`` and ``<id>.json`` unless they were built from the same transcript bytes.
+
+    ``require_records``: raise :class:`NoRecords` (and write nothing) for a transcript
+    with no readable record, which the commands report instead of an empty handoff.
+    """
     state_dir = state_dir or paths.state_dir()
     folder = handoff_dir(state_dir)
     sid = session_id or transcript.stem
@@ -199,6 +208,8 @@ def write_handoff(
         return Written(sid, md_path, json_path, False, None)
     key = source_key(transcript, state_dir, sid)
     handoff = make_handoff(transcript, state_dir, use_engine=use_engine)
+    if require_records and handoff.first_activity is None and handoff.project is None:
+        raise NoRecords(f"{transcript} holds no readable Claude Code record.")
     paths.write_private(md_path, render.to_markdown(handoff))
     paths.write_private(json_path, render.to_json(handoff))
     paths.write_private(
