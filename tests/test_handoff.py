@@ -7,6 +7,7 @@ import os
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -649,3 +650,42 @@ def test_a_burst_of_stop_hooks_leaves_at_most_one_worker_waiting(
     assert "Latest request: Burst request number 7." in md
     leftovers = [p.name for p in (isolated_env["state"] / "handoff").iterdir() if ".tmp" in p.name]
     assert leftovers == []  # no half-written file
+
+
+def test_handoff_command_waits_for_a_running_worker_and_its_build_stays(
+    isolated_env: dict[str, Path],
+) -> None:
+    """A worker that read the transcript before the command must not land its build after it."""
+    import fcntl
+    import threading
+
+    from cc_guard.handoff.freshness import handoff_dir
+
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    md_path = isolated_env["state"] / "handoff" / f"{TODO_SID}.md"
+    lock = os.open(
+        handoff_dir(isolated_env["state"]) / f".{TODO_SID}.lock", os.O_RDWR | os.O_CREAT, 0o600
+    )
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a worker is building from the transcript as it was
+    stale = render.to_markdown(store.make_handoff(path, isolated_env["state"]))
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "timestamp": "2026-03-01T12:00:00.000Z",
+            "message": {"role": "user", "content": "The newest request, after the failure."},
+        },
+    )
+    results: list[Any] = []
+    command = threading.Thread(
+        target=lambda: results.append(CliRunner().invoke(cli_main, ["handoff", TODO_SID]))
+    )
+    command.start()
+    command.join(timeout=2)  # it waits for the lock (without the lock: done by now)
+    md_path.write_text(stale)  # the worker lands its older build
+    os.close(lock)
+    command.join(timeout=60)
+    assert results and results[0].exit_code == 0, results
+    assert "The newest request, after the failure." in results[0].stdout
+    assert md_path.read_text() == results[0].stdout  # what the user saw is what is on disk

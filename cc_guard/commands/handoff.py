@@ -56,8 +56,11 @@ def find_transcript(session: str | None, cwd: Path | None = None) -> Path:
 
 def _write(transcript: Path) -> tuple[Handoff, store.Written]:
     """Rebuild the handoff now (never trust one a hook may still be writing)."""
+    from cc_guard.handoff.worker import build_lock
+
     try:
-        written = store.write_handoff(transcript, force=True, require_records=True)
+        with build_lock(transcript.stem):  # a worker's older build cannot land after ours
+            written = store.write_handoff(transcript, force=True, require_records=True)
     except store.NoRecords as exc:
         raise UserError(f"{exc} Is it damaged?") from exc
     assert written.handoff is not None

@@ -21,6 +21,8 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cc_guard import paths
@@ -59,6 +61,21 @@ def _slot_taken(session_id: str) -> bool:
     finally:
         os.close(fd)  # also releases the lock when we got it
     return False
+
+
+@contextmanager
+def build_lock(session_id: str, state: Path | None = None) -> Iterator[None]:
+    """Hold the session's build lock: no worker writes its handoff meanwhile.
+
+    The commands build under it, so a worker that started before them cannot
+    overwrite their fresh handoff with one built from an older transcript.
+    """
+    fd = os.open(handoff_dir(state) / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def run(transcript: Path, session_id: str, force: bool = False) -> None:
