@@ -172,11 +172,13 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
     contents = _read_contents(git, want, plan.written)
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
+    # Computed once: per deletion it cost O(files in the checkpoint).
+    keep_dirs = {p.rsplit("/", i)[0] for p in want for i in range(1, p.count("/") + 1)}
     for path in plan.deleted:
         _no_symlink_parents(repo.toplevel, path)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(repo.toplevel / path)
-        _remove_empty_parents(repo.toplevel, path, keep=set(want))
+        _remove_empty_parents(repo.toplevel, path, keep_dirs)
     for path in plan.written:
         _no_symlink_parents(repo.toplevel, path)
         _write_file(repo.toplevel / path, want[path], contents[path])
@@ -339,12 +341,11 @@ def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
     return blobs
 
 
-def _remove_empty_parents(top: Path, path: str, keep: set[str]) -> None:
+def _remove_empty_parents(top: Path, path: str, keep_dirs: set[str]) -> None:
     """Remove directories left empty by a deletion, unless the checkpoint has files there.
 
     Only empty ones (rmdir fails otherwise), so nothing of the user's goes with them.
     """
-    keep_dirs = {p.rsplit("/", i)[0] for p in keep for i in range(1, p.count("/") + 1)}
     parent = Path(path).parent
     while str(parent) not in (".", "") and str(parent) not in keep_dirs:
         try:
