@@ -689,3 +689,29 @@ def test_handoff_command_waits_for_a_running_worker_and_its_build_stays(
     assert results and results[0].exit_code == 0, results
     assert "The newest request, after the failure." in results[0].stdout
     assert md_path.read_text() == results[0].stdout  # what the user saw is what is on disk
+
+
+@pytest.mark.parametrize("summarizer", ["offline", "auto", "api"])
+def test_offline_handoff_opens_no_network_connection(
+    isolated_env: dict[str, Path], summarizer: str
+) -> None:
+    import subprocess
+    import sys
+
+    install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    code = (
+        "import runpy, sys\n"
+        "seen = []\n"
+        "sys.addaudithook(lambda e, a: seen.append(e) if e.split('.')[0] in "
+        "('socket', 'urllib', 'http', 'ssl') else None)\n"
+        f"sys.argv = ['cc-guard', 'handoff', {CUT_SID!r}, '--summarizer', {summarizer!r}]\n"
+        "try:\n"
+        "    runpy.run_module('cc_guard', run_name='__main__')\n"
+        "finally:\n"
+        "    print('NETWORK', sorted(set(seen)), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ
+    )
+    assert "[cc-guard handoff]" not in proc.stderr and "# Handoff:" in proc.stdout
+    assert "NETWORK []" in proc.stderr, proc.stderr
