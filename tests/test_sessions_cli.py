@@ -164,3 +164,33 @@ def test_real_process_exit_code_and_empty_listing(isolated_env: dict[str, Path])
     assert bad.returncode == 1
     assert bad.stderr == "cc-guard: no session matches 'zzz'\n"
     assert "Traceback" not in bad.stderr
+
+
+def test_status_notes_a_project_that_is_not_a_git_repo(
+    two_sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 4: a non-git project gets no checkpoints and one clear note in status."""
+    assert run(["status", "11111111", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["checkpoints"]["repo"] is False
+    assert data["checkpoints"]["count"] == 0
+    assert run(["status", "11111111"]) == 0
+    assert "not a git repository: no checkpoints" in capsys.readouterr().out
+
+
+def test_status_shows_the_sessions_checkpoints(
+    two_sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cc_guard.checkpoints import take_checkpoint
+
+    here = two_sessions["here"]
+    subprocess.run(["git", "init", "-q"], cwd=here, check=True)
+    (here / "a.txt").write_text("one\n")
+    sha = take_checkpoint(here, "11111111-aaaa-4000-8000-000000000001", "Stop")
+    assert sha
+    assert run(["status", "11111111", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["checkpoints"]["count"] == 1
+    assert data["checkpoints"]["latest"] == sha
+    assert run(["status", "11111111"]) == 0
+    assert f"newest {sha[:10]}" in capsys.readouterr().out

@@ -90,15 +90,34 @@ def status(session: str | None, as_json: bool) -> int:
         if not here:
             raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
         found = engine.find(here[0].session_id)
+    checkpoints = _checkpoints(found)
     if as_json:
         data = found.to_json()
+        data["checkpoints"] = checkpoints
         click.echo(json.dumps(data, indent=2))
         return 0
-    click.echo(_render(found))
+    click.echo(_render(found, checkpoints))
     return 0
 
 
-def _render(s: SessionModel) -> str:
+def _checkpoints(s: SessionModel) -> dict[str, object]:
+    """The session's checkpoint chain in its project (a note when there can be none)."""
+    project = Path(s.project_dir) if s.project_dir else None
+    if project is None or not project.is_dir():
+        return {
+            "repo": False,
+            "ref": None,
+            "count": 0,
+            "latest": None,
+            "latest_time": None,
+            "note": "project directory not found: no checkpoints",
+        }
+    from cc_guard.checkpoints.history import checkpoint_summary
+
+    return checkpoint_summary(project, s.session_id)
+
+
+def _render(s: SessionModel, checkpoints: dict[str, object]) -> str:
     now = time.time()
     t = s.tokens
     lines = [
@@ -113,6 +132,8 @@ def _render(s: SessionModel) -> str:
         f"tokens    in {t.input_tokens}, out {t.output_tokens}, "
         f"cache write {t.cache_creation_input_tokens}, cache read {t.cache_read_input_tokens}",
         f"file      {s.transcript_path}",
+        f"git       {checkpoints['note']}"
+        + (f" (newest {str(checkpoints['latest'])[:10]})" if checkpoints.get("latest") else ""),
     ]
     if s.compactions:
         lines.append(f"\ncompactions ({len(s.compactions)})")
