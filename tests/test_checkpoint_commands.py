@@ -276,3 +276,22 @@ def test_prune_waits_for_a_running_hook_of_the_session(repo: Path) -> None:
     assert proc.returncode == 0 and "Dropped 1 session ref(s)" in out, out
     assert not index.exists() and ref_sha(repo, SID) is None
     assert Path(str(index.parent / f"{SID}.lock")).exists()
+
+
+def test_an_unusable_state_dir_is_one_clear_error(repo: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.test_checkpoint_support import CC_GUARD
+
+    shas = _session(repo)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = dict(os.environ, CC_GUARD_HOME=str(blocker / "state"))  # cannot be created
+    before = user_state(repo)
+    for args in (["restore", shas[0][:10], "--yes"], ["diff", shas[0][:10]], ["prune"]):
+        proc = subprocess.run(
+            [str(CC_GUARD), *args], cwd=repo, capture_output=True, text=True, env=env
+        )
+        assert proc.returncode == 1, args
+        assert "state dir" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert user_state(repo) == before

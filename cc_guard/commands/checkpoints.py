@@ -90,6 +90,8 @@ def diff(checkpoint: str, paths: tuple[str, ...], stat: bool) -> int:
         _, git = user_git(cwd)
     except LookupError as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:  # the state dir holds the scratch index
+        raise UserError(f"cannot use cc-guard's state dir: {exc}") from None
     argv = ["git", "diff", "--no-ext-diff"]
     argv.append("--color=always" if sys.stdout.isatty() else "--no-color")
     if stat:
@@ -131,6 +133,8 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
             record = {}
     except LookupError as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:  # the safety checkpoint needs the state dir
+        raise UserError(f"cannot use cc-guard's state dir, nothing was restored: {exc}") from None
     what = "undo the restore" if undo else f"restore {plan.target[:10]}"
     if not plan.changes:
         click.echo(f"Nothing to {what}: the work tree already matches.")
@@ -200,6 +204,8 @@ def prune(
         result = do_prune(Path.cwd(), older_than, keep_last, session, dry_run)
     except LookupError as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot use cc-guard's state dir: {exc}") from None
     if as_json:
         click.echo(json.dumps(result.__dict__ | {"dry_run": dry_run}, indent=2))
         return 0
