@@ -715,3 +715,23 @@ def test_offline_handoff_opens_no_network_connection(
     )
     assert "[cc-guard handoff]" not in proc.stderr and "# Handoff:" in proc.stdout
     assert "NETWORK []" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["handmade-tasks-cut.jsonl", "stream-cut-2.1.328.jsonl", "api-529-2.1.328.jsonl"]
+)
+def test_hook_built_handoff_names_the_recorded_kind_of_an_unknown_stop_failure(
+    isolated_env: dict[str, Path], name: str
+) -> None:
+    """Interactive Claude Code sends StopFailure error "unknown"; the transcript says more."""
+    from cc_guard.handoff.freshness import save_failure
+
+    path = install_fixture(name, isolated_env["claude"])
+    sid = path.stem
+    payload = {"error": "unknown", "last_assistant_message": "API Error: ..."}
+    save_failure(sid, payload, "2099-01-01T00:00:00.000Z", isolated_env["state"])
+    hook_built = store.make_handoff(path, isolated_env["state"], use_engine=False)
+    command_built = store.make_handoff(path, isolated_env["state"])
+    assert hook_built.health.interrupted
+    assert hook_built.health.kind == command_built.health.kind
+    assert hook_built.health.kind == ("overloaded" if "529" in name else "stream_truncated")

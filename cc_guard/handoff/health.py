@@ -171,6 +171,8 @@ def assess(
         failure = stop_failures[-1]
     if failure is not None and _after(failure.get("time"), facts.last_time):
         kind = _ERROR_KINDS.get(str(failure.get("error")), "unknown")
+        if kind == "unknown":  # interactive 2.1.328 says "unknown" for a cut stream
+            kind = _recorded_kind(facts)
         return Health(
             "interrupted",
             "interrupted",
@@ -220,6 +222,16 @@ def _mid_turn_kind(facts: Facts) -> tuple[str, str]:
     if pending:
         return "unknown", f"tool call {pending[-1].name} never got a result and Claude Code is gone"
     return "unknown", "Claude Code stopped mid-turn (process gone)"
+
+
+def _recorded_kind(facts: Facts) -> str:
+    """Kind of the failure from what the transcript recorded about it."""
+    err = facts.final_error
+    if err is not None:
+        kind = kind_from_status(err.get("status"), err.get("type"))
+        if kind != "unknown":
+            return kind
+    return _transport_kind(facts)
 
 
 def _transport_kind(facts: Facts) -> str:
