@@ -243,3 +243,19 @@ def test_a_seed_cut_short_leaves_no_index_holding_tracked_secrets(
     assert leftovers == []
     sha = take_checkpoint(repo, SID, "Stop")
     assert sha is not None and ".env" not in tree_of(repo, sha)
+
+
+def test_an_index_naming_objects_gc_pruned_is_rebuilt(repo: Path) -> None:
+    assert take_checkpoint(repo, SID, "UserPromptSubmit") is not None
+    found = find_repo(repo, time.monotonic() + 60)
+    assert found is not None
+    # A snapshot abandoned after update-index, before its commit: the blob is named
+    # only by the private index, which git gc does not know about.
+    (repo / "notes.txt").write_text("written, never committed\n")
+    env = dict(os.environ, GIT_INDEX_FILE=str(index_path(found, SID)))
+    git(repo, "update-index", "--add", "notes.txt", env=env)
+    git(repo, "gc", "-q", "--prune=now")
+    sha = take_checkpoint(repo, SID, "Stop")
+    assert sha is not None
+    assert tree_of(repo, sha) == expected_tree(repo)
+    fsck_clean(repo)

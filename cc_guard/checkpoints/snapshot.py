@@ -208,7 +208,14 @@ def _checkpoint_locked(
     # The index is exactly as we left it after the last checkpoint: if this snapshot
     # updates nothing, its tree is that checkpoint's tree (no write-tree needed).
     known = tip[1] if tip is not None and tip[2] == _index_stamp(index) else None
-    snap = snapshot_tree(repo, git, index, settings, known)
+    try:
+        snap = snapshot_tree(repo, git, index, settings, known)
+    except GitError:
+        # git gc does not know the private index exists, so it can prune objects only
+        # the index names (added by a snapshot abandoned before its commit); write-tree
+        # then fails on every call. Start the index again from the user's, once.
+        index.unlink(missing_ok=True)
+        snap = snapshot_tree(repo, git, index, settings)
     if tip is not None:
         if tip[1] == snap.tree:
             if known is None or snap.changed:  # the index was rewritten: new stamp
