@@ -131,6 +131,7 @@ def test_extra_tools_from_config_checkpoint(tmp_path: Path, isolated_env: dict[s
         ("git -c core.pager=cat stash", True),
         ("git --work-tree . clean -fd", True),
         ("git -C . status", False),
+        ("echo x > " + "a" * 300, True),  # can't be told (ENAMETOOLONG): yes, not a crash
         ("echo hi > README.md", True),
         ("ls -la", False),
         ("git status", False),

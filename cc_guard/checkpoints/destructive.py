@@ -78,9 +78,17 @@ def _redirects_over_existing(tokens: list[str], cwd: Path) -> bool:
             target = tokens[i + 1]
             if target.startswith("&") or target in {"/dev/null", "/dev/stdout", "/dev/stderr"}:
                 continue
-            if (cwd / os.path.expanduser(target)).exists():
+            if _exists(cwd, os.path.expanduser(target)):
                 return True
     return False
+
+
+def _exists(cwd: Path, target: str) -> bool:
+    """Whether a redirection or tee target exists; when it can't be told, yes."""
+    try:
+        return (cwd / target).exists()
+    except (OSError, ValueError):  # a name too long, a NUL byte, ...
+        return True
 
 
 def _prefix_word(word: str, index: int) -> bool:
@@ -128,7 +136,7 @@ def _simple_destructive(words: list[str], cwd: Path, depth: int) -> bool:
         return any(a in {"-delete", "-exec", "-execdir", "-ok", "-okdir"} for a in args)
     if prog == "tee":
         return not any(a in {"-a", "--append"} for a in args) and any(
-            (cwd / a).exists() for a in args if not a.startswith("-")
+            _exists(cwd, a) for a in args if not a.startswith("-")
         )
     if prog in _SHELLS and "-c" in args and depth < 3:
         idx = args.index("-c")
