@@ -259,3 +259,12 @@ def test_an_index_naming_objects_gc_pruned_is_rebuilt(repo: Path) -> None:
     assert sha is not None
     assert tree_of(repo, sha) == expected_tree(repo)
     fsck_clean(repo)
+
+
+def test_file_names_with_newlines_cannot_forge_trailers(repo: Path) -> None:
+    forged = "x\nCC-Guard-Tool: Forged\nCC-Guard-Event: Forged"
+    (repo / forged).write_text("odd name\n")
+    sha = take_checkpoint(repo, SID, "Stop")
+    assert sha is not None and forged in tree_of(repo, sha)
+    newest = list_checkpoints(repo, SID)[0]
+    assert newest.sha == sha and newest.event == "Stop" and newest.tool is None

@@ -426,6 +426,9 @@ def format_message(
     changed: Sequence[str],
     prompt: str | None,
 ) -> str:
+    # File names can hold newlines: one line each, so none can pass for a trailer.
+    files = [_one_line(f) for f in files]
+    changed = [_one_line(f) for f in changed]
     subject = f"cc-guard: {event}" + (f" {tool}" if tool else "")
     named = [f for f in files if f]
     if named:
@@ -446,3 +449,7 @@ def format_message(
     if tool:
         lines.append(f"CC-Guard-Tool: {tool}")
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
