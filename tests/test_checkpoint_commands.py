@@ -295,3 +295,20 @@ def test_an_unusable_state_dir_is_one_clear_error(repo: Path, tmp_path: Path) ->
         assert proc.returncode == 1, args
         assert "state dir" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert user_state(repo) == before
+
+
+def test_undo_never_crosses_into_another_worktree(repo: Path, tmp_path: Path) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(linked))
+    linked = linked.resolve()
+    first = take_checkpoint(repo, SID, "UserPromptSubmit")
+    assert first is not None
+    (repo / "README.md").write_text("edited in the main tree\n")
+    assert cli(repo, "restore", first[:10], "--yes").returncode == 0
+    # The linked tree has the same README.md the restore wrote in the main tree.
+    assert (linked / "README.md").read_text() == (repo / "README.md").read_text()
+    undo = cli(linked, "restore", "--undo", "--yes")
+    assert undo.returncode == 1 and "no restore to undo" in undo.stderr
+    assert (linked / "README.md").read_text() == "# demo\n"
+    assert cli(repo, "restore", "--undo", "--yes").returncode == 0
+    assert (repo / "README.md").read_text() == "edited in the main tree\n"

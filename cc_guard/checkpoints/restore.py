@@ -166,6 +166,7 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
     if journal:
         record = asdict(plan)
         record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
+        record["toplevel"] = str(repo.toplevel)
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
         paths.append_private(_journal(repo), json.dumps(record))
@@ -197,7 +198,11 @@ def restore_checkpoint(cwd: Path, sha: str, paths: list[str] | None = None) -> R
 
 
 def last_restore(cwd: Path) -> dict[str, object] | None:
-    """The newest restore in this repository that has not been undone."""
+    """The newest restore in this work tree that has not been undone.
+
+    The journal is shared by the repository's linked worktrees (it lives with the
+    common git dir): a restore in one must never be undone into another.
+    """
     repo, _ = user_git(cwd)
     try:
         lines = _journal(repo).read_text("utf-8").splitlines()
@@ -208,6 +213,8 @@ def last_restore(cwd: Path) -> dict[str, object] | None:
         try:
             record = json.loads(line)
         except ValueError:
+            continue
+        if record.get("toplevel", str(repo.toplevel)) != str(repo.toplevel):
             continue
         if "undo_of" in record:
             undone.add(str(record["undo_of"]))
@@ -239,7 +246,8 @@ def _list(value: object) -> list[object]:
 def apply_undo(cwd: Path, plan: RestoreResult, record: dict[str, object]) -> RestoreResult:
     repo, _ = user_git(cwd)
     apply_restore(cwd, plan, journal=False)
-    paths.append_private(_journal(repo), json.dumps({"undo_of": record["safety"]}))
+    undo = {"undo_of": record["safety"], "toplevel": str(repo.toplevel)}
+    paths.append_private(_journal(repo), json.dumps(undo))
     return plan
 
 
