@@ -312,3 +312,18 @@ def test_undo_never_crosses_into_another_worktree(repo: Path, tmp_path: Path) ->
     assert (linked / "README.md").read_text() == "# demo\n"
     assert cli(repo, "restore", "--undo", "--yes").returncode == 0
     assert (repo / "README.md").read_text() == "edited in the main tree\n"
+
+
+def test_a_failing_smudge_filter_stops_the_restore_with_one_line(repo: Path) -> None:
+    (repo / ".gitattributes").write_text("*.sec filter=vault\n")
+    git(repo, "config", "filter.vault.clean", "cat")
+    git(repo, "config", "filter.vault.smudge", "false")
+    git(repo, "config", "filter.vault.required", "true")
+    (repo / "a.sec").write_text("v1\n")
+    first = take_checkpoint(repo, SID, "Stop")
+    assert first is not None
+    (repo / "a.sec").write_text("v2\n")
+    proc = cli(repo, "restore", first[:10], "--yes")
+    assert proc.returncode == 1 and "restore stopped" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (repo / "a.sec").read_text() == "v2\n"

@@ -117,6 +117,7 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
     Files the checkpoint lacks are removed only if the session created them.
     """
     from cc_guard.checkpoints import restore as r
+    from cc_guard.checkpoints.gitcmd import GitError
 
     cwd = Path.cwd()
     try:
@@ -131,7 +132,7 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
                 )
             plan = r.plan_restore(cwd, checkpoint, _toplevel_relative(paths) or None)
             record = {}
-    except LookupError as exc:
+    except (LookupError, GitError) as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:  # the safety checkpoint needs the state dir
         raise UserError(f"cannot use cc-guard's state dir, nothing was restored: {exc}") from None
@@ -154,8 +155,9 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
             r.apply_undo(cwd, plan, record)
         else:
             r.apply_restore(cwd, plan)
-    except OSError as exc:
-        raise UserError(f"restore stopped: {exc}") from None
+    except (OSError, GitError) as exc:
+        hint = "" if undo else "; `cc-guard restore --undo` puts back what it changed"
+        raise UserError(f"restore stopped: {exc}{hint}") from None
     click.echo(
         f"Done: {len(plan.written)} written, {len(plan.deleted)} deleted. "
         f"The state before is checkpoint {plan.safety[:10]}"
