@@ -327,3 +327,27 @@ def test_a_failing_smudge_filter_stops_the_restore_with_one_line(repo: Path) -> 
     assert proc.returncode == 1 and "restore stopped" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
     assert (repo / "a.sec").read_text() == "v2\n"
+
+
+def test_restore_never_writes_into_dot_git(repo: Path) -> None:
+    import subprocess
+
+    def git_in(*args: str, input_: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, input=input_, capture_output=True, text=True, check=True
+        ).stdout
+
+    # A crafted "checkpoint" (any commit with the trailers) whose tree has .git/config.
+    blob = git_in("hash-object", "-w", "--stdin", input_="[core]\n\tfsmonitor = evil\n")
+    inner = git_in("mktree", input_=f"100644 blob {blob.strip()}\tnew-config\n").strip()
+    top = git_in(
+        "mktree",
+        input_=f"040000 tree {inner}\t.git\n040000 tree {inner}\tsafe\n",
+    ).strip()
+    message = f"x\n\nCC-Guard-Session: {SID}\nCC-Guard-Event: Stop\n"
+    crafted = git(repo, "commit-tree", top, "-m", message).strip()
+    proc = cli(repo, "restore", crafted[:12], "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skip    .git/new-config" in proc.stdout
+    assert not (repo / ".git" / "new-config").exists()
+    assert (repo / "safe" / "new-config").exists()

@@ -96,13 +96,22 @@ def plan_restore(
             continue
         if undo_left is not None and current is not None and undo_left.get(path) != current.sha:
             result.kept.append(path)  # changed since the restore being undone
-        elif _unprotected(repo.toplevel, path, have, going):
+        elif not _safe_path(path) or _unprotected(repo.toplevel, path, have, going):
             result.skipped.append(path)
         else:
             result.written.append(path)
             if current is None:
                 result.created.append(path)
     return result
+
+
+def _safe_path(path: str) -> bool:
+    """No ``.git``, ``..`` or empty component: git's own checks, for trees cc-guard
+    did not write (any commit with the trailers passes for a checkpoint)."""
+    return all(
+        part not in ("", ".", "..") and part.lower().rstrip(". ") != ".git"
+        for part in path.split("/")
+    )
 
 
 def _unprotected(top: Path, path: str, have: dict[str, _Entry], going: set[str]) -> bool:
