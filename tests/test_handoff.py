@@ -735,3 +735,13 @@ def test_hook_built_handoff_names_the_recorded_kind_of_an_unknown_stop_failure(
     assert hook_built.health.interrupted
     assert hook_built.health.kind == command_built.health.kind
     assert hook_built.health.kind == ("overloaded" if "529" in name else "stream_truncated")
+
+
+def test_a_seed_never_used_is_deleted_after_a_week(isolated_env: dict[str, Path]) -> None:
+    forgotten = store.write_seed(store.new_nonce(), "printed, never run", "s1")
+    recent = store.write_seed(store.new_nonce(), "printed an hour ago", "s2")
+    week = store.SEED_MAX_AGE
+    os.utime(forgotten, (time.time() - week - 60, time.time() - week - 60))
+    os.utime(recent, (time.time() - 3600, time.time() - 3600))
+    fresh = store.write_seed(store.new_nonce(), "now", "s3")
+    assert not forgotten.exists() and recent.exists() and fresh.exists()

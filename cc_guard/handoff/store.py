@@ -235,11 +235,26 @@ def seed_path(nonce: str, state_dir: Path | None = None) -> Path:
     return folder / f"{nonce}.json"
 
 
+#: A seed nobody launched with (``resume --print`` never run) is deleted after this long.
+SEED_MAX_AGE = 7 * 24 * 3600.0
+
+
 def write_seed(nonce: str, text: str, source_session: str, state_dir: Path | None = None) -> Path:
     path = seed_path(nonce, state_dir)
+    _prune_seeds(path.parent)
     body = {"source_session": source_session, "text": render_seed(text)}
     paths.write_private(path, json.dumps(body, sort_keys=True))
     return path
+
+
+def _prune_seeds(folder: Path) -> None:
+    import time
+
+    cutoff = time.time() - SEED_MAX_AGE
+    for old in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def render_seed(text: str) -> str:
