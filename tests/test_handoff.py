@@ -745,3 +745,32 @@ def test_a_seed_never_used_is_deleted_after_a_week(isolated_env: dict[str, Path]
     os.utime(recent, (time.time() - 3600, time.time() - 3600))
     fresh = store.write_seed(store.new_nonce(), "now", "s3")
     assert not forgotten.exists() and recent.exists() and fresh.exists()
+
+
+def test_handoff_command_names_the_checkpoint_it_takes_for_a_dead_session(
+    isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    """Claude Code died mid-turn (no hook saw it): the command keeps the tree and says where."""
+    import subprocess
+
+    from cc_guard.checkpoints import list_checkpoints, take_checkpoint
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "app.py").write_text("v1\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=repo, check=True)
+    install_fixture("handmade-pending.jsonl", isolated_env["claude"], project=str(repo))
+    (repo / "app.py").write_text("v2\n")
+    older = take_checkpoint(repo, PENDING_SID, "PostToolUse", "Edit", ["app.py"])
+    (repo / "app.py").write_text("v3, written just before Claude Code died\n")
+    result = CliRunner().invoke(cli_main, ["handoff", PENDING_SID, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["health"]["interrupted"] is True
+    newest = list_checkpoints(repo, PENDING_SID)[0]
+    assert newest.sha != older and newest.event == "Interrupted"
+    assert data["checkpoint"]["sha"] == newest.sha
+    on_disk = json.loads((isolated_env["state"] / "handoff" / f"{PENDING_SID}.json").read_text())
+    assert on_disk["checkpoint"]["sha"] == newest.sha

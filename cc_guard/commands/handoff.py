@@ -111,23 +111,28 @@ def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None
         )
     transcript = find_transcript(session)
     h, written = _write(transcript)
-    _checkpoint_if_interrupted(h)
+    if _checkpoint_if_interrupted(h):
+        h, written = _write(transcript)  # name the checkpoint just taken
     fmt = "json" if as_json else fmt
     click.echo(render.render(h, fmt), nl=False)
     click.echo(f"cc-guard: wrote {written.md_path} and {written.json_path}", err=True)
     return 0
 
 
-def _checkpoint_if_interrupted(h: Handoff) -> None:
-    """An interruption no hook saw (the process died): keep the working tree now."""
+def _checkpoint_if_interrupted(h: Handoff) -> bool:
+    """An interruption no hook saw (the process died): keep the working tree now.
+
+    True when a new checkpoint was taken.
+    """
     if not h.health.interrupted or not h.project:
-        return
+        return False
     try:
         from cc_guard.checkpoints import take_checkpoint
 
-        take_checkpoint(Path(h.project), h.session_id, "Interrupted")
+        return take_checkpoint(Path(h.project), h.session_id, "Interrupted") is not None
     except Exception as exc:  # a project that is not a repo, or git trouble: the handoff stands
         click.echo(f"cc-guard: no checkpoint taken ({type(exc).__name__}: {exc}).", err=True)
+        return False
 
 
 # ----------------------------------------------------------------------------- resume
