@@ -1,5 +1,9 @@
 """Property test: random work-tree changes interleaved with checkpoints.
 
+A checkpoint step either calls the snapshot API in-process or runs the real
+``cc-guard hook PostToolUse`` process with Claude Code's payload on stdin, so the
+whole hook path (stdin, dispatch, handler, git) is under the property too.
+
 After each checkpoint the newest checkpoint's tree is the work tree minus ignored
 and excluded files, and HEAD, the index bytes, refs, stash and untracked files are
 exactly as the user left them.
@@ -7,8 +11,11 @@ exactly as the user left them.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,7 +44,7 @@ OPS = st.one_of(
     st.tuples(st.just("chmod"), st.integers(0, 50)),
     st.tuples(st.just("mkdir"), DIRS, NAMES),
     st.tuples(st.just("symlink"), DIRS, NAMES, st.integers(0, 50)),
-    st.tuples(st.just("checkpoint")),
+    st.tuples(st.just("checkpoint"), st.booleans()),
 )
 EXCLUDED_NAMES = {".env", "key.pem"}
 
@@ -98,6 +105,31 @@ def _excluded(repo: Path) -> set[str]:
     return found
 
 
+def _hook_process(repo: Path, sid: str) -> str | None:
+    """Run ``cc-guard hook PostToolUse`` as Claude Code does; the new checkpoint, if any."""
+    before = ref_sha(repo, sid)
+    payload = {
+        "session_id": sid,
+        "transcript_path": str(repo / ".no-transcript.jsonl"),
+        "cwd": str(repo),
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "true"},
+        "tool_use_id": "toolu_prop",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "hook", "PostToolUse"],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stderr
+    after = ref_sha(repo, sid)
+    return after if after != before else None
+
+
 @settings(
     max_examples=30,
     deadline=None,
@@ -117,13 +149,16 @@ def test_newest_checkpoint_is_the_work_tree_and_user_state_is_untouched(
         (repo / "staged.txt").write_text("staged by the user\n")
         git(repo, "add", "staged.txt")
         sid = "prop-session"
-        for op in [*ops, ("checkpoint",)]:
+        for op in [*ops, ("checkpoint", True)]:
             if op[0] != "checkpoint":
                 _apply(repo, op)
                 continue
             before = user_state(repo)
             previous = ref_sha(repo, sid)
-            sha = take_checkpoint(repo, sid, "PostToolUse", "Bash")
+            if op[1]:
+                sha = _hook_process(repo, sid)
+            else:
+                sha = take_checkpoint(repo, sid, "PostToolUse", "Bash")
             newest = ref_sha(repo, sid)
             assert newest is not None
             assert sha is None or sha == newest
