@@ -774,3 +774,50 @@ def test_handoff_command_names_the_checkpoint_it_takes_for_a_dead_session(
     assert data["checkpoint"]["sha"] == newest.sha
     on_disk = json.loads((isolated_env["state"] / "handoff" / f"{PENDING_SID}.json").read_text())
     assert on_disk["checkpoint"]["sha"] == newest.sha
+
+
+def test_files_a_shell_command_removed_or_moved_are_listed(isolated_env: dict[str, Path]) -> None:
+    """Files changed through Bash (rm, mv, redirections) are touched files too, without +/-."""
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    cwd = "/work/shop"
+    append_record(
+        path,
+        {
+            "type": "assistant",
+            "sessionId": TODO_SID,
+            "cwd": cwd,
+            "timestamp": "2026-03-01T12:00:09.000Z",
+            "message": {
+                "id": "msg_rm",
+                "model": "claude-sonnet-4-5",
+                "stop_reason": "tool_use",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_rm",
+                        "name": "Bash",
+                        "input": {"command": "rm old_notes.md && mv a.txt b.txt"},
+                    }
+                ],
+            },
+        },
+    )
+    append_record(
+        path,
+        {
+            "type": "user",
+            "sessionId": TODO_SID,
+            "cwd": cwd,
+            "timestamp": "2026-03-01T12:00:10.000Z",
+            "message": {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "toolu_rm", "content": ""}],
+            },
+        },
+    )
+    h = store.make_handoff(path, isolated_env["state"])
+    by_path = {f.path: f for f in h.files}
+    for name in ("old_notes.md", "a.txt", "b.txt"):
+        assert by_path[f"{cwd}/{name}"].tools == ["Bash"]
+    md = render.render(h, "md")
+    assert f"- `{cwd}/old_notes.md` (Bash)" in md

@@ -439,6 +439,9 @@ def file_stats(facts: Facts) -> list[FileStat]:
     """Files the session wrote or edited, in order of first touch, with +/- lines."""
     stats: dict[str, FileStat] = {}
     for use in facts.tools:
+        if use.name == "Bash":
+            _bash_stats(use, facts, stats)
+            continue
         if use.name not in FILE_TOOLS:
             continue
         path = file_path_of(use)
@@ -455,6 +458,21 @@ def file_stats(facts: Facts) -> list[FileStat]:
             stat.tools.append(use.name)
         stat.last_time = use.time
     return [s for s in stats.values() if s.tools]
+
+
+def _bash_stats(use: ToolUse, facts: Facts, stats: dict[str, FileStat]) -> None:
+    """Files a Bash command names as written, moved or removed (best effort; no +/-)."""
+    from cc_guard.transcripts.classify import bash_touched
+
+    command = use.input.get("command")
+    if not isinstance(command, str) or (use.has_result and use.is_error):
+        return
+    for path in bash_touched(command, facts.cwd):
+        stat = stats.setdefault(path, FileStat(path, subagent=use.sidechain))
+        stat.subagent = stat.subagent and use.sidechain
+        if "Bash" not in stat.tools:
+            stat.tools.append("Bash")
+        stat.last_time = use.time
 
 
 def command_kind(command: str) -> str:

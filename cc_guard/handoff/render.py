@@ -55,7 +55,10 @@ def _session_lines(h: Handoff) -> list[str]:
 def _files_lines(h: Handoff, limit: int | None = None) -> list[str]:
     files = h.files if limit is None else h.files[-limit:]
     lines = [
-        f"- `{f.path}` +{f.added} -{f.removed} ({', '.join(f.tools)}"
+        f"- `{f.path}`"
+        # Line counts come from Write/Edit inputs; a file only a shell command touched has none.
+        + (f" +{f.added} -{f.removed}" if set(f.tools) - {"Bash"} else "")
+        + f" ({', '.join(f.tools)}"
         + (", subagent" if f.subagent else "")
         + ")"
         for f in files
