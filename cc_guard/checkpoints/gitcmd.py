@@ -117,6 +117,26 @@ class Git:
             raise GitError(f"git {args[0]} failed ({proc.returncode}): {err[-1] if err else ''}")
         return proc
 
+    def run_all(self, *commands: tuple[str, ...]) -> list[spawn.Result]:
+        """Run read-only git commands at the same time (no stdin); all must succeed."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded(f"no time left before git {commands[0][0]}")
+        argvs: list[tuple[list[str], dict[str, str], bytes | None]] = [
+            (["git", "-C", str(self.cwd), *_CONFIG_ARGS, *c], self.env, None) for c in commands
+        ]
+        try:
+            procs = spawn.run_all(argvs, remaining)
+        except spawn.Timeout as exc:
+            raise DeadlineExceeded(f"git {commands[0][0]} ran past the time budget") from exc
+        for args, proc in zip(commands, procs, strict=True):
+            if proc.returncode != 0:
+                err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+                raise GitError(
+                    f"git {args[0]} failed ({proc.returncode}): {err[-1] if err else ''}"
+                )
+        return procs
+
     def out(self, *args: str, input: bytes | None = None) -> str:
         return self.run(*args, input=input).stdout.decode("utf-8", "surrogateescape").strip()
 

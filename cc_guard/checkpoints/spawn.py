@@ -5,6 +5,8 @@ every hook that may change files. This is the part of ``subprocess.run`` the
 checkpoints need: argv list (never a shell), environment, bytes on stdin, stdout
 and stderr captured, a hard timeout that kills the child. posix_spawn has no
 "change directory" action before Python 3.13, so callers pass ``git -C DIR``.
+:func:`run_all` runs several read-only commands at once (the snapshot's two
+``ls-files`` scans), which is the same runner with more than one child.
 """
 
 from __future__ import annotations
@@ -31,46 +33,80 @@ class Timeout(Exception):
 
 
 def run(argv: list[str], env: dict[str, str], input: bytes | None, timeout: float) -> Result:
+    return run_all([(argv, env, input)], timeout)[0]
+
+
+def run_all(
+    commands: list[tuple[list[str], dict[str, str], bytes | None]], timeout: float
+) -> list[Result]:
+    """Run the commands at the same time; their results in the same order.
+
+    One deadline for all: on a timeout (or any exception, e.g. the hook's alarm)
+    every child still running is killed and reaped before this returns or raises.
+    """
     end = time.monotonic() + timeout
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    if input is None:
-        in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
-    else:
-        in_r, in_w = os.pipe()
-    fds = {out_r, out_w, err_r, err_w, in_r} | ({in_w} if in_w >= 0 else set())
-    if min(fds) < 3:
-        # Our own stdin/stdout/stderr were closed, so a pipe landed on 0-2, where
-        # dup2 semantics get subtle: leave it to subprocess.
+    fds: set[int] = set()
+    # Per command: (stdin read end, stdin write end or -1, stdout pipe, stderr pipe).
+    plumbing: list[tuple[int, int, tuple[int, int], tuple[int, int]]] = []
+    try:
+        for _argv, _env, data in commands:
+            out = os.pipe()
+            fds.update(out)
+            err = os.pipe()
+            fds.update(err)
+            if data is None:
+                in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
+                fds.add(in_r)
+            else:
+                in_r, in_w = os.pipe()
+                fds.update((in_r, in_w))
+            plumbing.append((in_r, in_w, out, err))
+    except BaseException:
         for fd in fds:
             os.close(fd)
-        return _run_subprocess(argv, env, input, timeout)
-    pid = -1
-    try:
-        pid = os.posix_spawnp(
-            argv[0],
-            argv,
-            env,
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, in_r, 0),
-                (os.POSIX_SPAWN_DUP2, out_w, 1),
-                (os.POSIX_SPAWN_DUP2, err_w, 2),
-            ],
-            setsigdef=(signal.SIGPIPE, signal.SIGALRM),
-        )
-        for fd in (in_r, out_w, err_w):
+        raise
+    if min(fds) < 3:
+        # Our own stdin/stdout/stderr were closed, so a pipe landed on 0-2, where
+        # dup2 semantics get subtle: leave it to subprocess (one at a time).
+        for fd in fds:
             os.close(fd)
-            fds.discard(fd)
-        stdout, stderr = _communicate(out_r, err_r, in_w, input or b"", end, fds)
-        _, status = os.waitpid(pid, 0)
-        pid = -1
-        return Result(os.waitstatus_to_exitcode(status), stdout, stderr)
+        return [_run_subprocess(a, e, d, max(0.0, end - time.monotonic())) for a, e, d in commands]
+    pids: list[int] = []
+    try:
+        for (argv, env, _data), (in_r, _in_w, out, err) in zip(commands, plumbing, strict=True):
+            pids.append(
+                os.posix_spawnp(
+                    argv[0],
+                    argv,
+                    env,
+                    file_actions=[
+                        (os.POSIX_SPAWN_DUP2, in_r, 0),
+                        (os.POSIX_SPAWN_DUP2, out[1], 1),
+                        (os.POSIX_SPAWN_DUP2, err[1], 2),
+                    ],
+                    setsigdef=(signal.SIGPIPE, signal.SIGALRM),
+                )
+            )
+        # The children have their ends (pipes are close-on-exec, so no child holds
+        # another's): close ours, or EOF never comes.
+        for in_r, _in_w, out, err in plumbing:
+            for fd in (in_r, out[1], err[1]):
+                os.close(fd)
+                fds.discard(fd)
+        outputs = _communicate(plumbing, [d for _a, _e, d in commands], end, fds)
+        results = []
+        for i, pid in enumerate(pids):
+            _, status = os.waitpid(pid, 0)
+            pids[i] = -1
+            results.append(Result(os.waitstatus_to_exitcode(status), *outputs[i]))
+        return results
     except BaseException:
-        if pid > 0:
-            # Timeout or a signal (the hook's deadline): never leave git running. The
-            # child is not reaped yet, so the pid is still ours to kill.
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        # Timeout or a signal (the hook's deadline): never leave git running. The
+        # children are not reaped yet, so the pids are still ours to kill.
+        for pid in pids:
+            if pid > 0:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         raise
     finally:
         for fd in fds:
@@ -78,42 +114,48 @@ def run(argv: list[str], env: dict[str, str], input: bytes | None, timeout: floa
 
 
 def _communicate(
-    out_r: int, err_r: int, in_w: int, data: bytes, end: float, fds: set[int]
-) -> tuple[bytes, bytes]:
-    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    plumbing: list[tuple[int, int, tuple[int, int], tuple[int, int]]],
+    inputs: list[bytes | None],
+    end: float,
+    fds: set[int],
+) -> list[tuple[bytes, bytes]]:
+    chunks: dict[int, list[bytes]] = {}
+    writing: dict[int, tuple[memoryview, list[int]]] = {}  # fd -> (data, [position])
     poller = select.poll()
-    poller.register(out_r, select.POLLIN)
-    poller.register(err_r, select.POLLIN)
-    reading = {out_r, err_r}
-    view = memoryview(data)
-    pos = 0
-    if in_w >= 0:
+    for (_in_r, in_w, out, err), data in zip(plumbing, inputs, strict=True):
+        for fd in (out[0], err[0]):
+            chunks[fd] = []
+            poller.register(fd, select.POLLIN)
+        if in_w < 0:
+            continue
         if data:
             os.set_blocking(in_w, False)
             poller.register(in_w, select.POLLOUT)
+            writing[in_w] = (memoryview(data), [0])
         else:
             os.close(in_w)
             fds.discard(in_w)
-            in_w = -1
-    while reading or in_w >= 0:
+    reading = set(chunks)
+    while reading or writing:
         remaining = end - time.monotonic()
         if remaining <= 0:
             raise Timeout()
         for fd, events in poller.poll(max(1, int(remaining * 1000))):
-            if fd == in_w:
+            if fd in writing:
+                view, pos = writing[fd]
                 done = bool(events & (select.POLLERR | select.POLLHUP))
                 if not done:
                     try:
-                        pos += os.write(in_w, view[pos : pos + _CHUNK])
+                        pos[0] += os.write(fd, view[pos[0] : pos[0] + _CHUNK])
                     except BlockingIOError:
                         continue
                     except BrokenPipeError:
                         done = True
-                if done or pos >= len(view):
-                    poller.unregister(in_w)
-                    os.close(in_w)
-                    fds.discard(in_w)
-                    in_w = -1
+                if done or pos[0] >= len(view):
+                    poller.unregister(fd)
+                    os.close(fd)
+                    fds.discard(fd)
+                    del writing[fd]
             else:
                 chunk = os.read(fd, _CHUNK)
                 if chunk:
@@ -121,7 +163,7 @@ def _communicate(
                 else:
                     poller.unregister(fd)
                     reading.discard(fd)
-    return b"".join(chunks[out_r]), b"".join(chunks[err_r])
+    return [(b"".join(chunks[out[0]]), b"".join(chunks[err[0]])) for _r, _w, out, err in plumbing]
 
 
 def _run_subprocess(
