@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cc_guard.transcripts.fold import MID_TURN, Brief, Fold, Phase
 from cc_guard.transcripts.model import (
@@ -18,6 +17,12 @@ from cc_guard.transcripts.model import (
     TokenTotals,
 )
 from cc_guard.transcripts.signals import SessionEvents, epoch, pid_alive, table_window
+
+# typing stays unimported at run time: it costs more than the rest of a
+# cached listing's refresh (see splice.py); mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A transcript written to this recently belongs to a session that is running.
 RECENT_SECONDS = 60.0

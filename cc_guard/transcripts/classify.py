@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Any
 
 from cc_guard.transcripts.model import IncidentKind
+
+# typing stays unimported at run time: it costs more than the rest of a
+# cached listing's refresh (see splice.py); mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _CONNECTION_CODES = frozenset(
     {

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cc_guard import paths
 from cc_guard.transcripts.build import (
     brief_model,
     finish,
@@ -38,7 +37,7 @@ from cc_guard.transcripts.fanout import (
 )
 from cc_guard.transcripts.fanout import fork_reader as _fork_reader
 from cc_guard.transcripts.fold import Brief, Fold
-from cc_guard.transcripts.index import Index
+from cc_guard.transcripts.index import Index, ensure_private_dir
 from cc_guard.transcripts.model import ParseStats, SessionModel
 from cc_guard.transcripts.reader import EVERY_LINE, Cursor, iter_new, open_at
 from cc_guard.transcripts.signals import (
@@ -119,6 +118,19 @@ def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
     return kept
 
 
+def discover_some(keys: list[str]) -> list[_Discovered]:
+    """As :func:`discover`, for these main transcripts only (missing ones are left out)."""
+    found: list[_Discovered] = []
+    for key in keys:
+        try:
+            st = os.stat(key)
+        except OSError:
+            continue
+        path = Path(key)
+        found.append(_Discovered(path, st, _subagent_files(path)))
+    return found
+
+
 def _subagent_files(path: Path) -> list[tuple[Path, os.stat_result]]:
     directory = path.with_suffix("") / "subagents"
     out = []
@@ -143,6 +155,8 @@ def load_session(
     exists) for the window; hook events are not read (callers on the hook path
     already know the event).
     """
+    from cc_guard import paths
+
     path = Path(path)
     fold = read_into(path, Cursor(), Fold())
     subs = [(p, read_into(p, Cursor(), Fold())) for p, _ in _subagent_files(path)]
@@ -186,7 +200,12 @@ class Engine:
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.claude_dir = Path(claude_dir) if claude_dir is not None else paths.claude_dir()
+        # cc_guard.paths only when needed: it imports tempfile (the result cache passes both).
+        if claude_dir is None:
+            from cc_guard import paths
+
+            claude_dir = paths.claude_dir()
+        self.claude_dir = Path(claude_dir)
         self._state_dir = Path(state_dir) if state_dir is not None else None
         self._clock = clock
         #: What the last refresh read (``bytes_read``: new transcript and event-log bytes).
@@ -201,6 +220,9 @@ class Engine:
         #: they also depend on, with that liveness (taken before judging).
         self.valid_until = float("inf")
         self.watched_pids: dict[int, bool] = {}
+        #: The same per session (transcript path -> (valid until, pid or None)),
+        #: so the result cache can redo only the sessions whose judgement expired.
+        self.judgements: dict[str, tuple[float, int | None]] = {}
         self._entries: dict[str, _Entry] | None = None
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
@@ -213,29 +235,46 @@ class Engine:
     @property
     def state_dir(self) -> Path:
         if self._state_dir is not None:
-            paths.ensure_private_dir(self._state_dir)
+            ensure_private_dir(self._state_dir)
             return self._state_dir
+        from cc_guard import paths
+
         return paths.state_dir()
 
-    def refresh(self, brief: bool = False) -> list[SessionModel]:
+    def refresh(self, brief: bool = False, only: list[str] | None = None) -> list[SessionModel]:
         """All sessions, newest first, reading only bytes appended since the last refresh.
 
         ``brief=True`` returns summary models (ids, project, model, context,
         state, activity, counts; lists left empty): what a session list needs,
         without decoding every session's full fold from the index.
+
+        ``only`` (main transcript paths; a fresh Engine, brief models) limits
+        the refresh to those sessions: the result cache (``warm.py``) redoes
+        just the sessions that changed and keeps the rest of its stored list.
+        Index rows of other files are neither read nor dropped.
         """
         run = ParseStats()
         self.files_read = 0
         state_dir = self.state_dir
         index = Index(state_dir / "index")
         try:
+            if only is not None:
+                if self._entries is not None or not brief:
+                    raise ValueError("a partial refresh needs a fresh Engine and brief=True")
+                found = discover_some(only)
+                keys = [str(i.path) for i in found]
+                keys += [str(p) for i in found for p, _ in i.subagents]
+                loaded = index.load_files(with_folds=False, paths=keys)
+            elif self._entries is None:
+                loaded = index.load_files(with_folds=not brief)
             if self._entries is None:
                 self._entries = {
                     key: _Entry(Cursor.from_json(loads(c)), Brief.from_json(loads(b)), None, f)
-                    for key, (c, b, f) in index.load_files(with_folds=not brief).items()
+                    for key, (c, b, f) in loaded.items()
                 }
             entries = self._entries
-            found = discover(self.claude_dir / "projects")
+            if only is None:
+                found = discover(self.claude_dir / "projects")
             jobs: list[tuple[str, _Entry]] = []
             seen: set[str] = set()
 
@@ -258,7 +297,8 @@ class Engine:
                 for item in found
             ]
             updates = self._read_changed(jobs, index, run)
-            groups = _attach_project_level_agents(groups)
+            if only is None:
+                groups = _attach_project_level_agents(groups)
             removed = [key for key in entries if key not in seen]
             for key in removed:
                 del entries[key]
@@ -278,6 +318,7 @@ class Engine:
         sessions: list[SessionModel] = []
         valid_until = float("inf")
         watched: dict[int, bool] = {}
+        judgements: dict[str, tuple[float, int | None]] = {}
         for item, main, subs in groups:
             key = str(item.path)
             mtime = max([item.stat.st_mtime, *(st.st_mtime for _, st in item.subagents)])
@@ -298,14 +339,19 @@ class Engine:
             sid = item.path.stem
             session_events = events.get(sid)
             until, pid = judgement_valid_until(merged, mtime, now, session_events)
+            judgements[key] = (until, pid)
             valid_until = min(valid_until, until)
             if pid is not None and pid not in watched:
                 watched[pid] = pid_alive(pid)
             sessions.append(
                 finish(model, merged, mtime, now, session_events, feeds.get(sid), windows)
             )
+        # Ties (same last activity) by path, not by directory listing order: the
+        # result cache merges a partial refresh into its stored order (warm.py).
+        sessions.sort(key=lambda s: s.transcript_path, reverse=True)
         sessions.sort(key=sort_key, reverse=True)
         self.valid_until, self.watched_pids = valid_until, watched
+        self.judgements = judgements
         self.last_refresh = run
         self.sessions = sessions
         return sessions

@@ -8,7 +8,6 @@ import json
 import marshal
 import os
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -25,6 +24,12 @@ from cc_guard.transcripts.reader import (
     open_at,
     parse_line,
 )
+
+# typing stays unimported at run time: it costs more than the rest of a
+# cached listing's refresh (see splice.py); mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | None = None) -> Fold:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from cc_guard.transcripts.classify import (
     USER_INTERRUPT,
@@ -31,6 +30,12 @@ from cc_guard.transcripts.model import (
     ToolCall,
 )
 from cc_guard.transcripts.shapes import KNOWN_FIELDS
+
+# typing stays unimported at run time: it costs more than the rest of a
+# cached listing's refresh (see splice.py); mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SYNTHETIC_MODEL = "<synthetic>"
 #: Bounds that keep the index small for long-lived sessions (texts are for

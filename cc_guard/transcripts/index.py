@@ -17,13 +17,25 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-from cc_guard.paths import ensure_private_dir
+# typing stays unimported at run time: it costs more than the rest of a
+# cached listing's refresh (see splice.py); mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
 SCHEMA_VERSION = 8
 INDEX_NAME = "transcripts.sqlite"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """As :func:`cc_guard.paths.ensure_private_dir` (0700, tightened if looser),
+    without importing that module: it loads tempfile, a few ms on every listing."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
 
 
 class Index:
@@ -72,11 +84,23 @@ class Index:
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
 
-    def load_files(self, with_folds: bool) -> dict[str, tuple[str, str, str | None]]:
+    def load_files(
+        self, with_folds: bool, paths: list[str] | None = None
+    ) -> dict[str, tuple[str, str, str | None]]:
         """path -> (cursor JSON, brief JSON, fold JSON or None); decoded by the caller.
 
         Folds are the bulk of the index; a session listing needs only briefs.
+        ``paths`` limits the rows to those files (briefs only).
         """
+        if paths is not None:
+            out: dict[str, tuple[str, str, str | None]] = {}
+            for path in paths:
+                row = self.conn.execute(
+                    "SELECT cursor, brief FROM files WHERE path = ?", (path,)
+                ).fetchone()
+                if row is not None:
+                    out[path] = (row[0], row[1], None)
+            return out
         if with_folds:
             query = "SELECT path, cursor, brief, fold FROM files"
             return {r[0]: (r[1], r[2], r[3]) for r in self.conn.execute(query)}

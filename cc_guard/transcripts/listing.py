@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import TYPE_CHECKING, Any
 
 from cc_guard.transcripts import warm
 
+TYPE_CHECKING = False  # typing stays unimported at run time (see splice.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from cc_guard.transcripts.engine import Engine
     from cc_guard.transcripts.model import SessionModel
 
@@ -75,10 +77,32 @@ def list_json(
         taken = (time.time(), warm.fingerprint(warm.claude_dir(), state))
     started, fp = taken
     found = engine.refresh(brief=True)
-    # No indent: json's C encoder only runs without it, and this can be thousands of rows.
-    text = json.dumps({"sessions": [summary(s) for s in found]})
-    warm.store(state, (text + "\n").encode(), fp, started, engine.valid_until, engine.watched_pids)
+    from cc_guard.transcripts.splice import encode_records
+
+    rows = [row_text(s) for s in found]
+    text = join_rows(rows)
+    records = encode_records(found, rows, engine.judgements)
+    warm.store(
+        state,
+        (text + "\n").encode(),
+        fp,
+        started,
+        engine.valid_until,
+        engine.watched_pids,
+        records,
+    )
     return found, text
+
+
+def row_text(session: SessionModel) -> str:
+    # No indent: json's C encoder only runs without it, and this can be thousands of rows.
+    return json.dumps(summary(session))
+
+
+def join_rows(rows: list[str]) -> str:
+    """``json.dumps({"sessions": rows})`` for rows already encoded one by one
+    (so the result cache can replace single rows, see :mod:`.splice`)."""
+    return '{"sessions": [' + ", ".join(rows) + "]}"
 
 
 # --- the table ------------------------------------------------------------------

@@ -22,10 +22,10 @@ import json
 import os
 import re
 import zlib
+from collections import namedtuple
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
 
 import orjson
 
@@ -167,17 +167,24 @@ class Cursor:
         )
 
 
-class Line(NamedTuple):
-    """One complete line: ``data`` is the raw line, or None when it was skipped unread.
+TYPE_CHECKING = False  # typing stays unimported at run time (see splice.py)
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
 
-    A NamedTuple rather than a dataclass: one is made per line, and tuples are
-    several times cheaper to build.
-    """
+    class Line(NamedTuple):
+        """One complete line: ``data`` is the raw line, or None when it was skipped unread.
 
-    data: bytes | None
-    end: int  # file offset just after the newline
-    type_hint: str | None
-    oversized_head: bytes | None = None
+        A named tuple rather than a dataclass: one is made per line, and tuples are
+        several times cheaper to build.
+        """
+
+        data: bytes | None
+        end: int  # file offset just after the newline
+        type_hint: str | None
+        oversized_head: bytes | None = None
+
+else:
+    Line = namedtuple("Line", "data end type_hint oversized_head", defaults=(None,))
 
 
 def _fingerprint(fh: Any, length: int) -> str:

@@ -17,7 +17,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+# typing stays unimported at run time: it costs more than the rest of a
+# cached listing's refresh (see splice.py); mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_WINDOW = 200_000
 ONE_MILLION = 1_000_000
@@ -61,7 +66,8 @@ def config_windows() -> dict[str, int]:
     Imported by name and read defensively: a broken config file must not stop
     ``cc-guard sessions`` (``cc-guard config`` is where it gets reported).
     """
-    from cc_guard.paths import config_file
+    # warm's copy of cc_guard.paths.config_file: that module imports tempfile.
+    from cc_guard.transcripts.warm import config_file
 
     try:
         if not os.path.lexists(config_file()):

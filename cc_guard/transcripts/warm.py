@@ -34,7 +34,7 @@ import time
 
 CACHE_NAME = "sessions-cache"
 #: Bump when the cache layout or the ``sessions --json`` output changes.
-FORMAT = b"cc-guard sessions cache 1"
+FORMAT = b"cc-guard sessions cache 2"
 _SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -55,7 +55,8 @@ def state_dir() -> str:
     return str(platformdirs.user_state_dir("cc-guard", appauthor=False))
 
 
-def _config_file() -> str:
+def config_file() -> str:
+    """As :func:`cc_guard.paths.config_file`, as a string, without importing pathlib."""
     env = os.environ.get("CC_GUARD_CONFIG")
     if env:
         return os.path.expanduser(env)
@@ -118,7 +119,7 @@ def fingerprint(claude: str, state: str) -> bytes:
     for feed in _entries(os.path.join(state_b, b"statusline")):
         if feed.name.endswith(b".json"):
             _entry_line(out, feed)
-    _stat_line(out, os.fsencode(_config_file()))
+    _stat_line(out, os.fsencode(config_file()))
     for source in _entries(os.fsencode(_SOURCE_DIR)):
         if source.name.endswith(b".py"):
             _entry_line(out, source)
@@ -142,42 +143,57 @@ def pid_alive(pid: int) -> bool:
 
 
 def encode(
-    print_: bytes, fp: bytes, computed_at: float, valid_until: float, pids: dict[int, bool]
+    print_: bytes,
+    fp: bytes,
+    computed_at: float,
+    valid_until: float,
+    pids: dict[int, bool],
+    sessions: bytes = b"",
 ) -> bytes:
-    """The cache file: a header, the fingerprint, then the output to print."""
+    """The cache file: a header, the fingerprint, the per-session records
+    (:mod:`.splice`; empty: none kept), then the output to print."""
     pid_text = b",".join(b"%d:%d" % (pid, alive) for pid, alive in sorted(pids.items()))
-    header = b"%s\n%s\n%s\n%s\n%d\n" % (
+    header = b"%s\n%s\n%s\n%s\n%d\n%d\n" % (
         FORMAT,
         repr(computed_at).encode(),
         repr(valid_until).encode(),
         pid_text,
         len(fp),
+        len(sessions),
     )
-    return header + fp + print_
+    return header + fp + sessions + print_
 
 
-def decode(data: bytes) -> tuple[bytes, bytes, float, float, dict[int, bool]] | None:
-    """(output, fingerprint, computed_at, valid_until, pids), or None if unreadable."""
+Entry = tuple[bytes, bytes, float, float, dict[int, bool], bytes]
+
+
+def decode_all(data: bytes) -> Entry | None:
+    """(output, fingerprint, computed_at, valid_until, pids, session records),
+    or None if unreadable."""
     try:
-        fmt, computed, until, pid_text, fp_len, rest = data.split(b"\n", 5)
+        fmt, computed, until, pid_text, fp_len, sessions_len, rest = data.split(b"\n", 6)
         if fmt != FORMAT:
             return None
-        n = int(fp_len)
+        n, m = int(fp_len), int(sessions_len)
         pids: dict[int, bool] = {}
         for item in pid_text.split(b",") if pid_text else ():
             pid, alive = item.split(b":")
             pids[int(pid)] = alive == b"1"
-        if len(rest) < n:
+        if n < 0 or m < 0 or len(rest) < n + m:
             return None
-        return rest[n:], rest[:n], float(computed), float(until), pids
+        return rest[n + m :], rest[:n], float(computed), float(until), pids, rest[n : n + m]
     except ValueError:
         return None
 
 
-def still_valid(
-    entry: tuple[bytes, bytes, float, float, dict[int, bool]], fp: bytes, now: float
-) -> bool:
-    _, stored_fp, computed_at, valid_until, pids = entry
+def decode(data: bytes) -> tuple[bytes, bytes, float, float, dict[int, bool]] | None:
+    """(output, fingerprint, computed_at, valid_until, pids), or None if unreadable."""
+    entry = decode_all(data)
+    return None if entry is None else entry[:5]
+
+
+def still_valid(entry: Entry, fp: bytes, now: float) -> bool:
+    _, stored_fp, computed_at, valid_until, pids, _ = entry
     if stored_fp != fp or not computed_at <= now < valid_until:
         return False  # something changed, a state may have flipped, or the clock went back
     return all(pid_alive(pid) == alive for pid, alive in pids.items())
@@ -194,7 +210,12 @@ def main(as_json: bool = True) -> int | None:
     if not os.path.isdir(claude_dir()):
         return None
     started = time.time()
-    output, fp = lookup(started)
+    output, fp, stale = lookup(started)
+    if output is None and stale is not None:
+        # Redo only the sessions that changed, keep the other stored rows (splice.py).
+        from cc_guard.transcripts.splice import refresh
+
+        output = refresh(stale, fp, started)
     if output is None:
         from cc_guard.transcripts.engine import Engine
         from cc_guard.transcripts.listing import list_json
@@ -213,20 +234,22 @@ def main(as_json: bool = True) -> int | None:
     return 0
 
 
-def lookup(now: float | None = None) -> tuple[bytes | None, bytes]:
-    """The stored ``sessions --json`` output if it still holds (else None), and
-    the current fingerprint."""
+def lookup(now: float | None = None) -> tuple[bytes | None, bytes, Entry | None]:
+    """The stored ``sessions --json`` output if it still holds (else None), the
+    current fingerprint, and the stored entry when it no longer holds."""
     state = state_dir()
     fp = fingerprint(claude_dir(), state)
     try:
         with open(cache_path(state), "rb") as fh:
             data = fh.read()
     except OSError:
-        return None, fp
-    entry = decode(data)
-    if entry is None or not still_valid(entry, fp, time.time() if now is None else now):
-        return None, fp
-    return entry[0], fp
+        return None, fp, None
+    entry = decode_all(data)
+    if entry is None:
+        return None, fp, None
+    if not still_valid(entry, fp, time.time() if now is None else now):
+        return None, fp, entry
+    return entry[0], fp, None
 
 
 def _write(data: bytes) -> None:
@@ -244,7 +267,7 @@ def serve(now: float | None = None) -> bool:
     """Print the cached ``sessions --json`` output if it still holds; False if not."""
     if not os.path.isdir(claude_dir()):
         return False
-    output, _ = lookup(now)
+    output, _, _ = lookup(now)
     if output is None:
         return False
     _write(output)
@@ -258,6 +281,7 @@ def store(
     computed_at: float,
     valid_until: float,
     pids: dict[int, bool],
+    sessions: bytes = b"",
 ) -> None:
     """Write the cache (0600, atomically: temp file + rename; no fsync, as a
     lost cache only costs one slow run). Failures are ignored for the same reason."""
@@ -267,7 +291,7 @@ def store(
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.fchmod(fd, 0o600)
-            view = memoryview(encode(output, fp, computed_at, valid_until, pids))
+            view = memoryview(encode(output, fp, computed_at, valid_until, pids, sessions))
             while view:
                 view = view[os.write(fd, view) :]
         finally:
