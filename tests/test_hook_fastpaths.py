@@ -77,6 +77,37 @@ def test_checkpoint_path_never_imports_click_or_gitpython() -> None:
     )
 
 
+def test_a_checkpoint_taken_by_the_hook_never_imports_pathlib(tmp_path: Path) -> None:
+    # pathlib pulls in urllib.parse (~6 ms per hook call at the time of writing).
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "a.txt").write_text("a\n")
+    subprocess.run(["git", "add", "a.txt"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=repo, check=True)
+    for n in range(2):  # the first seeds the private index, the second is the usual case
+        (repo / "b.txt").write_text(f"{n}\n")
+        loaded = _modules_after(
+            "import cc_guard.checkpoints.handlers as h\n"
+            "from cc_guard.hooks.types import HookEvent\n"
+            "h.on_post_tool_use(HookEvent('PostToolUse', {'tool_name': 'Write'}, 'sid', "
+            f"{str(repo)!r}))"
+        )
+        assert "pathlib" not in loaded
+        tree = subprocess.run(
+            ["git", "ls-tree", "--name-only", "refs/cc-guard/sid"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert tree == ["a.txt", "b.txt"]
+        shown = subprocess.run(
+            ["git", "show", "refs/cc-guard/sid:b.txt"], cwd=repo, capture_output=True, text=True
+        ).stdout
+        assert shown == f"{n}\n"
+
+
 def test_write_small_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path) -> None:
     # RLIMIT_FSIZE=0 makes every write fail (EFBIG) as a full disk would (ENOSPC).
     target = tmp_path / "state"

@@ -10,11 +10,14 @@ import fnmatch
 import os
 import re
 import sys
-from pathlib import Path
 
-TYPE_CHECKING = False  # not typing's: the hook path avoids importing typing
+# Neither typing nor pathlib (~6 ms with urllib.parse) at import time: the hook path
+# loads this module.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    StrPath = str | os.PathLike[str]
 
 DEFAULT_EXCLUDE = (
     ".env*",
@@ -70,7 +73,7 @@ class Settings:
         return frozenset(DEFAULT_EDIT_TOOLS) | frozenset(self.extra_tools)
 
 
-def load_settings(project_dir: Path | None, toplevel: Path | None = None) -> Settings:
+def load_settings(project_dir: StrPath | None, toplevel: StrPath | None = None) -> Settings:
     """Read ``[checkpoints]`` from cc-guard's config; defaults when it is missing or broken.
 
     A broken config must not stop checkpoints (the hook would then silently protect
@@ -80,9 +83,13 @@ def load_settings(project_dir: Path | None, toplevel: Path | None = None) -> Set
     if project_dir is not None and not _any_config_file(project_dir, toplevel):
         return Settings()
     try:
+        from pathlib import Path
+
         from cc_guard.config import load_config_safe
 
-        section: Any = load_config_safe(project_dir).checkpoints
+        section: Any = load_config_safe(
+            None if project_dir is None else Path(project_dir)
+        ).checkpoints
     except Exception:
         return Settings()
     base = Settings()
@@ -97,7 +104,7 @@ def load_settings(project_dir: Path | None, toplevel: Path | None = None) -> Set
     )
 
 
-def _any_config_file(project_dir: Path, toplevel: Path | None) -> bool:
+def _any_config_file(project_dir: StrPath, toplevel: StrPath | None) -> bool:
     """Whether a user or project config file might apply (a superset of cc_guard.config's search).
 
     User file: ``$CC_GUARD_CONFIG``, else platformdirs' Linux config dir. Project
@@ -115,7 +122,7 @@ def _any_config_file(project_dir: Path, toplevel: Path | None) -> bool:
         if os.path.exists(os.path.join(xdg, "cc-guard", "config.toml")):
             return True
     current = os.path.abspath(project_dir)
-    stop = str(toplevel) if toplevel is not None else None
+    stop = os.fspath(toplevel) if toplevel is not None else None
     while True:
         if os.path.exists(os.path.join(current, ".cc-guard.toml")):
             return True
@@ -130,7 +137,7 @@ def _any_config_file(project_dir: Path, toplevel: Path | None) -> bool:
 class Excluder:
     """Decides path by path; built once per checkpoint."""
 
-    def __init__(self, toplevel: Path, settings: Settings) -> None:
+    def __init__(self, toplevel: StrPath, settings: Settings) -> None:
         self.toplevel = toplevel
         self.settings = settings
         self._lfs_files: dict[str, bool] = {}
@@ -179,13 +186,16 @@ class Excluder:
         return cached
 
 
-def nested_repo_ok(path: Path) -> bool:
+def nested_repo_ok(path: StrPath) -> bool:
     """Whether a nested repository at ``path`` has a commit checked out.
 
     git records a nested repository by its HEAD commit; one without a commit cannot
     be recorded and would make ``update-index`` fail for every other path too. Read
     from the files (no git process, never writing anything inside it).
     """
+    from pathlib import Path  # rare (an untracked nested repository): pay for it here
+
+    path = Path(path)
     dotgit = path / ".git"
     try:
         if dotgit.is_file():

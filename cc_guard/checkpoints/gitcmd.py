@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from cc_guard.checkpoints import spawn
+
+TYPE_CHECKING = False  # not typing's (import cost on the hook path)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Variables a user's shell or an enclosing git process (hooks, rebase -x) may set that
 # would point our commands at another repository, index or object store. Like
@@ -90,7 +93,7 @@ class Git:
     # A plain class, not a dataclass: see cc_guard.hooks.types (import cost on the hook path).
     __slots__ = ("cwd", "deadline", "env")
 
-    def __init__(self, cwd: Path, deadline: float, env: dict[str, str]) -> None:
+    def __init__(self, cwd: str | os.PathLike[str], deadline: float, env: dict[str, str]) -> None:
         self.cwd = cwd
         self.deadline = deadline
         self.env = env
@@ -142,33 +145,58 @@ class Git:
 
 
 class Repo:
-    """A work tree and where its git data lives."""
+    """A work tree and where its git data lives.
 
-    __slots__ = ("common_dir", "git_dir", "toplevel")
+    Kept as strings (``top``, ``gitdir``, ``common``) for the hook path, which does
+    not import pathlib (~6 ms with the urllib.parse it pulls in); the Path
+    properties are for everything else.
+    """
 
-    def __init__(self, toplevel: Path, git_dir: Path, common_dir: Path) -> None:
-        self.toplevel = toplevel
-        self.git_dir = git_dir  # this worktree's dir (.git, or .git/worktrees/<name>)
-        self.common_dir = common_dir  # shared objects and refs
+    __slots__ = ("common", "gitdir", "top")
+
+    def __init__(
+        self,
+        toplevel: str | os.PathLike[str],
+        git_dir: str | os.PathLike[str],
+        common_dir: str | os.PathLike[str],
+    ) -> None:
+        self.top = os.fspath(toplevel)
+        self.gitdir = os.fspath(git_dir)  # this worktree's dir (.git, or .git/worktrees/<name>)
+        self.common = os.fspath(common_dir)  # shared objects and refs
+
+    @property
+    def toplevel(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.top)
+
+    @property
+    def git_dir(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.gitdir)
+
+    @property
+    def common_dir(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.common)
 
     def __repr__(self) -> str:
-        return f"Repo({self.toplevel}, git_dir={self.git_dir}, common_dir={self.common_dir})"
+        return f"Repo({self.top}, git_dir={self.gitdir}, common_dir={self.common})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Repo):
             return NotImplemented
-        return (self.toplevel, self.git_dir, self.common_dir) == (
-            other.toplevel,
-            other.git_dir,
-            other.common_dir,
-        )
+        return (self.top, self.gitdir, self.common) == (other.top, other.gitdir, other.common)
 
     __hash__ = None  # type: ignore[assignment]
 
 
-def find_repo(cwd: Path, deadline: float) -> Repo | None:
+def find_repo(cwd: str | os.PathLike[str], deadline: float) -> Repo | None:
     """The repository containing ``cwd``, or None when it is not in a work tree."""
-    if not cwd.is_dir():
+    cwd = os.fspath(cwd)
+    if not os.path.isdir(cwd):
         return None
     found = _find_repo_fast(cwd)
     if found is not None:
@@ -182,53 +210,53 @@ def find_repo(cwd: Path, deadline: float) -> Repo | None:
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) != 3 or not lines[0]:
         return None  # bare repository or inside .git: nothing to snapshot
-    git_dir = Path(lines[1])
-    common = Path(lines[2])
-    if not common.is_absolute():
-        common = (cwd / common).resolve()
-    return Repo(Path(lines[0]), git_dir, common)
+    common = lines[2]
+    if not os.path.isabs(common):
+        common = os.path.realpath(os.path.join(cwd, common))
+    return Repo(lines[0], lines[1], common)
 
 
-def _find_repo_fast(cwd: Path) -> Repo | None:
+def _find_repo_fast(cwd: str) -> Repo | None:
     """Find the repository by looking for ``.git`` upwards, as git does, without a process.
 
     Only the plain layouts are handled here (a ``.git`` directory, or a ``.git`` file
     pointing at a worktree or submodule git dir, no ``core.worktree``); anything else
     returns None and ``git rev-parse`` decides. Saves one git process per hook.
     """
-    current = Path(os.path.abspath(cwd))
-    if current.name == ".git" or ".git" in current.parts:
+    directory = os.path.abspath(cwd)
+    if ".git" in directory.split(os.sep):
         return None  # inside a git dir: let git answer
-    for directory in (current, *current.parents):
-        dotgit = directory / ".git"
+    while True:
+        dotgit = os.path.join(directory, ".git")
         try:
-            if dotgit.is_dir():
+            if os.path.isdir(dotgit):
                 git_dir = dotgit
-            elif dotgit.is_file():
-                text = dotgit.read_text("utf-8").strip()
+            elif os.path.isfile(dotgit):
+                with open(dotgit, encoding="utf-8") as fh:
+                    text = fh.read().strip()
                 if not text.startswith("gitdir:"):
                     return None
-                git_dir = Path(text[7:].strip())
-                if not git_dir.is_absolute():
-                    git_dir = directory / git_dir
-                git_dir = Path(os.path.normpath(git_dir))
+                git_dir = os.path.normpath(os.path.join(directory, text[7:].strip()))
             else:
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    return None
+                directory = parent
                 continue
-            if not (git_dir / "HEAD").is_file():
+            if not os.path.isfile(os.path.join(git_dir, "HEAD")):
                 return None
             common = git_dir
-            commondir = git_dir / "commondir"
-            if commondir.is_file():
-                common = Path(os.path.normpath(git_dir / commondir.read_text("utf-8").strip()))
-            config = (common / "config").read_bytes()
+            commondir = os.path.join(git_dir, "commondir")
+            if os.path.isfile(commondir):
+                with open(commondir, encoding="utf-8") as fh:
+                    common = os.path.normpath(os.path.join(git_dir, fh.read().strip()))
+            with open(os.path.join(common, "config"), "rb") as fh:
+                config = fh.read()
         except (OSError, UnicodeDecodeError):
             return None
         # A worktree configured elsewhere, or a bare repository: git knows best.
         if b"worktree" in config or b"bare = true" in config:
             return None
         return Repo(
-            Path(os.path.realpath(directory)),
-            Path(os.path.realpath(git_dir)),
-            Path(os.path.realpath(common)),
+            os.path.realpath(directory), os.path.realpath(git_dir), os.path.realpath(common)
         )
-    return None

@@ -46,11 +46,9 @@ def on_post_tool_use(event: HookEvent) -> HookOutput | None:
     if tool in _READ_ONLY:
         return None
     if tool not in EDIT_TOOLS:
-        from pathlib import Path
-
         from cc_guard.checkpoints.exclude import load_settings
 
-        settings = load_settings(Path(event.cwd))
+        settings = load_settings(event.cwd)
         if tool not in settings.tools:
             return None
     _checkpoint(event, tool, _tool_files(event.payload.get("tool_input")))
@@ -88,14 +86,12 @@ def on_lifecycle(event: HookEvent) -> HookOutput | None:
 def _checkpoint(
     event: HookEvent, tool: str | None, files: list[str], prompt: str | None = None
 ) -> str | None:
-    from pathlib import Path
-
     from cc_guard.checkpoints.snapshot import take_checkpoint, valid_session_id
 
     if not event.session_id or not valid_session_id(event.session_id) or not event.cwd:
         return None
     rel = [_relative(f, event.cwd) for f in files]
-    return take_checkpoint(Path(event.cwd), event.session_id, event.name, tool, rel, prompt)
+    return take_checkpoint(event.cwd, event.session_id, event.name, tool, rel, prompt)
 
 
 def _tool_files(tool_input: Any) -> list[str]:

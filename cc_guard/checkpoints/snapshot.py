@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import re
 import time
-from pathlib import Path
 
 from cc_guard.checkpoints.exclude import Excluder, Settings, load_settings, nested_repo_ok
 from cc_guard.checkpoints.gitcmd import (
@@ -32,9 +30,14 @@ from cc_guard.hooks.fastpaths import append_line, state_dir, state_subdir, write
 
 # Imports stay light (no dataclasses, datetime, shutil, contextlib, typing at import
 # time): this module loads on every hook that may change files.
+# Nor pathlib (~6 ms with urllib.parse): paths are strings here; the functions other
+# modules call still return Path.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
+
+    StrPath = str | os.PathLike[str]
 
 REF_PREFIX = "refs/cc-guard/"
 _SESSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -64,18 +67,29 @@ def _key(text: str, length: int) -> str:
 
 def repo_state_dir(repo: Repo) -> Path:
     """cc-guard's private files for one repository (keyed by its common git dir)."""
-    key = _key(str(repo.common_dir), 16)
-    directory = Path(state_subdir("checkpoints")) / key
-    if not directory.is_dir():
-        directory.mkdir(mode=0o700, exist_ok=True)
+    from pathlib import Path
+
+    return Path(_repo_state_dir(repo))
+
+
+def _repo_state_dir(repo: Repo) -> str:
+    directory = os.path.join(state_subdir("checkpoints"), _key(repo.common, 16))
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700, exist_ok=True)
         # Lets `prune` find the repository an index belongs to.
-        write_small(str(directory / "repo.txt"), str(repo.common_dir) + "\n")
+        write_small(os.path.join(directory, "repo.txt"), repo.common + "\n")
     return directory
 
 
 def index_path(repo: Repo, session_id: str) -> Path:
-    worktree = _key(str(repo.toplevel), 12)
-    return repo_state_dir(repo) / f"{session_id}.{worktree}.index"
+    from pathlib import Path
+
+    return Path(_index_file(repo, session_id))
+
+
+def _index_file(repo: Repo, session_id: str) -> str:
+    worktree = _key(repo.top, 12)
+    return os.path.join(_repo_state_dir(repo), f"{session_id}.{worktree}.index")
 
 
 def lock_session(repo: Repo, session_id: str, deadline: float) -> int:
@@ -85,7 +99,7 @@ def lock_session(repo: Repo, session_id: str, deadline: float) -> int:
     kernel when its holder dies, so a hook killed with SIGKILL never leaves a stale
     lock behind.
     """
-    lock_file = repo_state_dir(repo) / f"{session_id}.lock"
+    lock_file = os.path.join(_repo_state_dir(repo), f"{session_id}.lock")
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         while True:
@@ -116,7 +130,7 @@ class Snapshot:
 
 
 def take_checkpoint(
-    cwd: Path,
+    cwd: StrPath,
     session_id: str,
     event: str,
     tool: str | None = None,
@@ -133,7 +147,7 @@ def take_checkpoint(
     """
     if not valid_session_id(session_id):
         raise ValueError(f"unusable session id {session_id!r}")
-    cwd = Path(cwd)
+    cwd = os.fspath(cwd)
     settings = settings or load_settings(cwd)  # cheap when no config file exists
     if not settings.enabled:
         return None
@@ -146,7 +160,7 @@ def take_checkpoint(
 
 
 def checkpoint_or_tip(
-    cwd: Path,
+    cwd: StrPath,
     session_id: str,
     event: str,
     tool: str | None,
@@ -161,7 +175,7 @@ def checkpoint_or_tip(
     callers (restore) that must not go on without a checkpoint of the current state.
     """
     deadline = time.monotonic() + settings.time_budget_seconds
-    repo = find_repo(Path(cwd), deadline)
+    repo = find_repo(cwd, deadline)
     if repo is None:
         return None, None
     fd = lock_session(repo, session_id, deadline)
@@ -173,7 +187,8 @@ def checkpoint_or_tip(
         unlock_session(fd)
 
 
-def record_incident(cwd: Path, session_id: str, event: str, reason: str, seconds: float) -> None:
+def record_incident(cwd: StrPath, session_id: str, event: str, reason: str, seconds: float) -> None:
+    import json
     from datetime import UTC, datetime
 
     line = json.dumps(
@@ -181,7 +196,7 @@ def record_incident(cwd: Path, session_id: str, event: str, reason: str, seconds
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "session_id": session_id,
             "event": event,
-            "cwd": str(cwd),
+            "cwd": os.fspath(cwd),
             "reason": reason,
             "seconds": round(seconds, 3),
         }
@@ -200,9 +215,9 @@ def _checkpoint_locked(
     deadline: float,
 ) -> tuple[str | None, str | None]:
     ref = REF_PREFIX + session_id
-    index = index_path(repo, session_id)
+    index = _index_file(repo, session_id)
     _clear_stale_locks(repo, ref, index)
-    git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": str(index), **IDENTITY}))
+    git = Git(repo.top, deadline, clean_env({"GIT_INDEX_FILE": index, **IDENTITY}))
     tip = _read_tip(repo, git, ref, index)
     old = tip[0] if tip else None
     # The index is exactly as we left it after the last checkpoint: if this snapshot
@@ -214,7 +229,7 @@ def _checkpoint_locked(
         # git gc does not know the private index exists, so it can prune objects only
         # the index names (added by a snapshot abandoned before its commit); write-tree
         # then fails on every call. Start the index again from the user's, once.
-        index.unlink(missing_ok=True)
+        _unlink(index)
         snap = snapshot_tree(repo, git, index, settings)
     if tip is not None:
         if tip[1] == snap.tree:
@@ -248,7 +263,7 @@ def _checkpoint_locked(
     raise GitError(f"{ref} kept changing under us")
 
 
-def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str, str] | None:
+def _read_tip(repo: Repo, git: Git, ref: str, index: str) -> tuple[str, str, str] | None:
     """The session ref's commit and tree (and the index stamp saved with them), or None
     when the ref does not exist yet.
 
@@ -256,9 +271,9 @@ def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str, st
     beside the index and trusted only while the loose ref still names that commit.
     """
     try:
-        with open(repo.common_dir / ref, "rb") as fh:
+        with open(os.path.join(repo.common, ref), "rb") as fh:
             loose = fh.read().decode().strip()
-        with open(str(index) + ".tip", "rb") as fh:
+        with open(index + ".tip", "rb") as fh:
             cached = fh.read().decode().split()
         if len(cached) == 3 and cached[0] == loose:
             return cached[0], cached[1], cached[2]
@@ -268,7 +283,7 @@ def _read_tip(repo: Repo, git: Git, ref: str, index: Path) -> tuple[str, str, st
     return (out[0], out[1], "") if len(out) == 2 else None
 
 
-def _index_stamp(index: Path) -> str:
+def _index_stamp(index: str) -> str:
     try:
         st = os.stat(index)
     except OSError:
@@ -276,11 +291,11 @@ def _index_stamp(index: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
-def _write_tip(index: Path, commit: str, tree: str) -> None:
+def _write_tip(index: str, commit: str, tree: str) -> None:
     # git rewrites the index through a lock file made with the umask (usually 0644);
     # state files are 0600 (chmod changes no field of the stamp).
     os.chmod(index, 0o600)
-    write_small(str(index) + ".tip", f"{commit} {tree} {_index_stamp(index)}\n")
+    write_small(index + ".tip", f"{commit} {tree} {_index_stamp(index)}\n")
 
 
 def _resolve(git: Git, rev: str) -> str | None:
@@ -289,27 +304,35 @@ def _resolve(git: Git, rev: str) -> str | None:
     return out if proc.returncode == 0 and out else None
 
 
-def _clear_stale_locks(repo: Repo, ref: str, index: Path) -> None:
+def _clear_stale_locks(repo: Repo, ref: str, index: str) -> None:
     """Remove lock files a killed git left behind for our own index and ref.
 
     Only called while holding the session lock: no live cc-guard process can be
     writing them, so any that exist are stale.
     """
-    for lock in (Path(str(index) + ".lock"), repo.common_dir / (ref + ".lock")):
-        lock.unlink(missing_ok=True)
+    for lock in (index + ".lock", os.path.join(repo.common, ref + ".lock")):
+        _unlink(lock)
+
+
+def _unlink(path: str) -> None:
+    try:  # noqa: SIM105 - contextlib is not imported on the hook path
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def snapshot_tree(
-    repo: Repo, git: Git, index: Path, settings: Settings, known_tree: str | None = None
+    repo: Repo, git: Git, index: StrPath, settings: Settings, known_tree: str | None = None
 ) -> Snapshot:
     """Bring the private index up to date with the work tree and write its tree.
 
     ``known_tree``: the index's tree when the caller knows it; used (skipping
     write-tree) only if nothing needed updating.
     """
-    if not index.exists():
+    index = os.fspath(index)
+    if not os.path.exists(index):
         _seed_index(repo, git, index, settings)
-    excluder = Excluder(repo.toplevel, settings)
+    excluder = Excluder(repo.top, settings)
     # The two halves of the scan `git add -A` does in one process, run at the same
     # time: stat every tracked file / read every directory. ~30% less wall time than
     # one `ls-files -m -d -o` when a second core is free, never more than that one.
@@ -329,7 +352,7 @@ def snapshot_tree(
         seen.add(path)
         if path.endswith("/"):
             # An untracked nested repository: record its HEAD commit as a gitlink.
-            if nested_repo_ok(repo.toplevel / path):
+            if nested_repo_ok(os.path.join(repo.top, path)):
                 update.append(path.rstrip("/"))
             continue
         if excluder.secret(path) or excluder.too_big(path):
@@ -341,7 +364,7 @@ def snapshot_tree(
             continue
         update.append(path)
     if maybe_lfs:
-        update += _drop_lfs(git, maybe_lfs, repo.toplevel)
+        update += _drop_lfs(git, maybe_lfs, repo.top)
     if update:
         _update_index(git, ["--add", "--remove", "--replace"], update)
     if force_remove:
@@ -352,7 +375,7 @@ def snapshot_tree(
     return Snapshot(tree, sorted(set(update) | set(force_remove)))
 
 
-def _drop_lfs(git: Git, candidates: list[tuple[str, bool]], toplevel: Path) -> list[str]:
+def _drop_lfs(git: Git, candidates: list[tuple[str, bool]], toplevel: str) -> list[str]:
     """Keep Git LFS files out: their pointers stay as the seed index had them.
 
     Hashing LFS content on every snapshot is slow and bloats the object store; a
@@ -366,7 +389,7 @@ def _drop_lfs(git: Git, candidates: list[tuple[str, bool]], toplevel: Path) -> l
     lfs = {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}
     keep = []
     for path, _tracked in candidates:
-        if path in lfs and (toplevel / path).exists():
+        if path in lfs and os.path.exists(os.path.join(toplevel, path)):
             continue
         keep.append(path)
     return keep
@@ -383,7 +406,7 @@ def _update_index(git: Git, flags: list[str], paths_: list[str]) -> None:
         git.run("update-index", *flags, "--", path, check=False)
 
 
-def _seed_index(repo: Repo, git: Git, index: Path, settings: Settings) -> None:
+def _seed_index(repo: Repo, git: Git, index: str, settings: Settings) -> None:
     """Start the private index from the user's index, without re-hashing.
 
     The user's index has valid stat data for every tracked file, so copying it (with
@@ -392,22 +415,22 @@ def _seed_index(repo: Repo, git: Git, index: Path, settings: Settings) -> None:
     """
     import shutil
 
-    user_index = repo.git_dir / "index"
-    tmp = index.with_name(index.name + f".seed.{os.getpid()}")
+    user_index = os.path.join(repo.gitdir, "index")
+    tmp = f"{index}.seed.{os.getpid()}"
     # Finished in the temp file and renamed last: a hook killed half way must not
     # leave an index that still holds the user's tracked secrets.
-    seed = Git(git.cwd, git.deadline, dict(git.env, GIT_INDEX_FILE=str(tmp)))
+    seed = Git(git.cwd, git.deadline, dict(git.env, GIT_INDEX_FILE=tmp))
     try:
         try:
             shutil.copy2(user_index, tmp)
         except FileNotFoundError:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
             if _resolve(git, "HEAD") is None:
                 return  # unborn branch, no index: start empty
             seed.run("read-tree", "HEAD")
         os.chmod(tmp, 0o600)
         # Drop what the user tracks but checkpoints must not hold (secrets, big files).
-        excluder = Excluder(repo.toplevel, settings)
+        excluder = Excluder(repo.top, settings)
         listing = seed.run("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
         drop = [
             p
@@ -418,8 +441,8 @@ def _seed_index(repo: Repo, git: Git, index: Path, settings: Settings) -> None:
             _update_index(seed, ["--force-remove"], drop)
         os.replace(tmp, index)
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".lock").unlink(missing_ok=True)
+        _unlink(tmp)
+        _unlink(tmp + ".lock")
 
 
 def format_message(
