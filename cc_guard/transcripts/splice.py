@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 #: Above this many changed sessions, listing everything is about as fast.
 MAX_SESSIONS = 64
 
-#: key -> (sort key, valid until, watched pid or None, rendered row)
-Records = dict[str, tuple[float, float, int | None, bytes]]
+#: (key, sort key, valid until, watched pid or None, the stored record line), newest first
+Record = tuple[str, float, float, int | None, bytes]
 
 
 def encode_records(
@@ -63,15 +63,22 @@ def _record(key: bytes, sort: float, until: float, pid: int | None, row: bytes) 
     return b"%s\0%s\0%s\0%s\0%s\n" % (key, repr(sort).encode(), repr(until).encode(), pid_text, row)
 
 
-def decode_records(blob: bytes) -> Records | None:
-    records: Records = {}
+def decode_records(blob: bytes) -> list[Record] | None:
+    records: list[Record] = []
     try:
-        for line in blob.split(b"\n")[:-1]:
-            key, sort, until, pid, row = line.split(b"\0")
-            records[os.fsdecode(key)] = (float(sort), float(until), int(pid) if pid else None, row)
+        for line in blob.splitlines(keepends=True):
+            key, sort, until, pid, _ = line.split(b"\0", 4)
+            records.append(
+                (os.fsdecode(key), float(sort), float(until), int(pid) if pid else None, line)
+            )
     except ValueError:
         return None
     return records
+
+
+def _row(line: bytes) -> bytes:
+    """The rendered ``--json`` row of a record line (JSON text holds no NUL)."""
+    return line[line.rindex(b"\0") + 1 : -1]
 
 
 def _lines(fp: bytes) -> tuple[list[bytes], set[bytes]]:
@@ -173,59 +180,53 @@ def _new_event_sessions(path: bytes, old: bytes | None, new: bytes | None) -> se
 
 
 def _redo(
-    records: Records,
+    records: list[Record],
     changed_files: set[tuple[bytes, ...]],
     sids: set[str],
     pids: dict[int, bool],
     now: float,
     fp: bytes,
 ) -> bytes | None:
-    from pathlib import Path
-
-    from cc_guard.transcripts.engine import Engine
-
-    engine = Engine(Path(warm.claude_dir()), Path(warm.state_dir()))
-    base = str(engine.claude_dir / "projects")
     redo: set[str] = set()
-    for parts in changed_files:
-        project = os.fsdecode(parts[0])
-        name = os.fsdecode(parts[1]) if len(parts) == 2 else os.fsdecode(parts[1]) + ".jsonl"
-        if not name.endswith(".jsonl"):
-            return None
-        redo.add(os.path.join(base, project, name))
     alive = {pid: warm.pid_alive(pid) for pid in pids}
-    for key, (_, until, pid, _) in records.items():
-        if (
-            not now < until
-            or (pid is not None and alive.get(pid) != pids.get(pid))
-            or os.path.basename(key)[: -len(".jsonl")] in sids
-        ):
+    for key, _, until, pid, _ in records:
+        expired = not now < until or (pid is not None and alive.get(pid) != pids.get(pid))
+        if expired or (sids and os.path.basename(key)[: -len(".jsonl")] in sids):
             redo.add(key)
-    if len(redo) > MAX_SESSIONS:
+    if len(redo) + len(changed_files) > MAX_SESSIONS:
         return None
-    from cc_guard.transcripts.build import sort_key
-    from cc_guard.transcripts.listing import join_rows, row_text
-
-    kept = {key: value for key, value in records.items() if key not in redo}
-    for session in engine.refresh(brief=True, only=sorted(redo)) if redo else []:
-        judged = engine.judgements[session.transcript_path]
-        kept[session.transcript_path] = (
-            sort_key(session),
-            judged[0],
-            judged[1],
-            row_text(session).encode(),
-        )
-    # The engine's order: newest first, ties by path (descending, as it sorts).
-    order = sorted(kept, key=lambda k: (kept[k][0], k), reverse=True)
-    output = (join_rows([kept[k][3].decode() for k in order]) + "\n").encode()
-    # Kept rows' pids were just checked unchanged; redone rows' pids the engine judged by.
+    kept = records
     watched: dict[int, bool] = {}
-    for _, _, pid, _ in kept.values():
-        if pid is not None:
-            watched[pid] = engine.watched_pids.get(pid, alive.get(pid, False))
-    blob = b"".join(
-        _record(os.fsencode(k), kept[k][0], kept[k][1], kept[k][2], kept[k][3]) for k in order
-    )
-    valid_until = min((kept[k][1] for k in kept), default=float("inf"))
+    if redo or changed_files:
+        from pathlib import Path
+
+        from cc_guard.transcripts.build import sort_key
+        from cc_guard.transcripts.engine import Engine
+        from cc_guard.transcripts.listing import row_text
+
+        engine = Engine(Path(warm.claude_dir()), Path(warm.state_dir()))
+        # Named as the engine names them (discover() joins onto this path).
+        base = engine.claude_dir / "projects"
+        for parts in changed_files:
+            name = parts[1] if len(parts) == 2 else parts[1] + b".jsonl"
+            redo.add(str(base / os.fsdecode(parts[0]) / os.fsdecode(name)))
+        kept = [record for record in records if record[0] not in redo]
+        for session in engine.refresh(brief=True, only=sorted(redo)):
+            key = session.transcript_path
+            until, pid = engine.judgements[key]
+            sort = sort_key(session)
+            line = _record(os.fsencode(key), sort, until, pid, row_text(session).encode())
+            kept.append((key, sort, until, pid, line))
+        watched.update(engine.watched_pids)
+        # The engine's order: newest first, ties by path (descending, as it sorts).
+        kept.sort(key=lambda record: (record[1], record[0]), reverse=True)
+    # Kept rows' pids were just checked unchanged; redone rows' pids the engine judged by.
+    for _, _, _, pid, _ in kept:
+        if pid is not None and pid not in watched:
+            watched[pid] = alive.get(pid, False)
+    watched = {pid: watched[pid] for pid in {record[3] for record in kept} if pid is not None}
+    output = b'{"sessions": [' + b", ".join(_row(record[4]) for record in kept) + b"]}\n"
+    valid_until = min((record[2] for record in kept), default=float("inf"))
+    blob = b"".join(record[4] for record in kept)
     warm.store(warm.state_dir(), output, fp, now, valid_until, watched, blob)
     return output
