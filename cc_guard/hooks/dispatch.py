@@ -9,19 +9,20 @@ stdin, an unknown event, a crashing handler, a deadline) is logged to
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
 import sys
 import time
 
+from cc_guard.hooks import fastjson
 from cc_guard.hooks.fastpaths import append_line, state_dir
 from cc_guard.hooks.types import HookEvent, HookOutput
 
 # Imports are kept to the few modules above (measured with ``python -X importtime``):
-# typing, datetime, contextlib, dataclasses, pathlib and tempfile would each add
-# milliseconds to every hook call, so they are avoided or deferred.
+# typing, datetime, contextlib, dataclasses, pathlib, tempfile and even json (its
+# regexes; fastjson calls the same C code) would each add milliseconds to every
+# hook call, so they are avoided or deferred.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
@@ -98,7 +99,7 @@ def _run(event_name: str) -> None:
         log_error(event_name, "empty stdin")
         return
     try:
-        payload = json.loads(raw)
+        payload = fastjson.loads(raw)
     except ValueError as exc:  # JSONDecodeError or undecodable bytes
         log_error(event_name, f"stdin is not JSON ({str(exc)[:80]})")
         return
@@ -148,7 +149,7 @@ def _print_output(name: str, outputs: list[HookOutput]) -> None:
     if message:
         doc["systemMessage"] = message
     if doc:
-        sys.stdout.write(json.dumps(doc) + "\n")
+        sys.stdout.write(fastjson.dumps(doc) + "\n")
         sys.stdout.flush()
 
 
@@ -191,7 +192,7 @@ def log_event(event: HookEvent) -> None:
         value = event.payload.get(key)
         if isinstance(value, str | int | float | bool):
             record[key] = value
-    append_line(os.path.join(state_dir(), "events.jsonl"), json.dumps(record))
+    append_line(os.path.join(state_dir(), "events.jsonl"), fastjson.dumps(record))
 
 
 def log_error(event_name: str, message: str) -> None:
