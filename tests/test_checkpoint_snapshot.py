@@ -125,6 +125,45 @@ def test_nested_repositories_are_gitlinks_and_never_entered(repo: Path) -> None:
     assert user_state(nested) == nested_state
 
 
+def test_a_tracked_submodule_is_recorded_by_its_head_and_never_entered(repo: Path) -> None:
+    sub = repo / "sub"
+    sub.mkdir()
+    git(sub, "init", "-q", "-b", "main")
+    (sub / "x.py").write_text("x = 1\n")
+    git(sub, "add", "x.py")
+    git(sub, "commit", "-q", "-m", "one")
+    # A gitlink in the user's index; .gitmodules asks diffs to ignore it entirely.
+    (repo / ".gitmodules").write_text(
+        '[submodule "sub"]\n\tpath = sub\n\turl = ./sub\n\tignore = all\n'
+    )
+    git(repo, "add", ".gitmodules", "sub")
+    git(repo, "commit", "-q", "-m", "add sub")
+    take_checkpoint(repo, SID, "UserPromptSubmit")
+    (sub / "x.py").write_text("x = 2\n")
+    git(sub, "commit", "-q", "-am", "two")
+    (sub / "dirty.txt").write_text("not committed\n")
+    sub_state = user_state(sub)
+    sha = take_checkpoint(repo, SID, "PostToolUse", "Bash")
+    assert sha is not None
+    tree = tree_of(repo, sha)
+    assert tree["sub"] == ("160000", git(sub, "rev-parse", "HEAD").strip())
+    assert not any(p.startswith("sub/") for p in tree)
+    assert user_state(sub) == sub_state
+
+
+def test_a_file_touched_but_unchanged_makes_no_checkpoint(repo: Path) -> None:
+    first = take_checkpoint(repo, SID, "UserPromptSubmit")
+    assert first is not None
+    path = repo / "README.md"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    assert take_checkpoint(repo, SID, "PostToolUse", "Bash") is None
+    path.write_text(path.read_text() + "more\n")
+    second = take_checkpoint(repo, SID, "PostToolUse", "Edit")
+    assert second is not None and tree_of(repo, second) == expected_tree(repo)
+    assert "README.md" in git(repo, "show", "-s", "--format=%B", second)
+
+
 def test_type_changes_and_directory_swaps(repo: Path) -> None:
     take_checkpoint(repo, SID, "UserPromptSubmit")
     (repo / "README.md").unlink()
