@@ -223,6 +223,8 @@ class Engine:
         #: The same per session (transcript path -> (valid until, pid or None)),
         #: so the result cache can redo only the sessions whose judgement expired.
         self.judgements: dict[str, tuple[float, int | None]] = {}
+        #: transcript path -> the newest-first sort key (last activity, epoch seconds).
+        self.sort_keys: dict[str, float] = {}
         self._entries: dict[str, _Entry] | None = None
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
@@ -348,10 +350,11 @@ class Engine:
             )
         # Ties (same last activity) by path, not by directory listing order: the
         # result cache merges a partial refresh into its stored order (warm.py).
+        newest = {s.transcript_path: sort_key(s) for s in sessions}
         sessions.sort(key=lambda s: s.transcript_path, reverse=True)
-        sessions.sort(key=sort_key, reverse=True)
+        sessions.sort(key=lambda s: newest[s.transcript_path], reverse=True)
         self.valid_until, self.watched_pids = valid_until, watched
-        self.judgements = judgements
+        self.judgements, self.sort_keys = judgements, newest
         self.last_refresh = run
         self.sessions = sessions
         return sessions

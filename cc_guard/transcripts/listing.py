@@ -81,7 +81,7 @@ def list_json(
 
     rows = [row_text(s) for s in found]
     text = join_rows(rows)
-    records = encode_records(found, rows, engine.judgements)
+    records = encode_records(found, rows, engine.judgements, engine.sort_keys)
     warm.store(
         state,
         (text + "\n").encode(),

@@ -43,18 +43,20 @@ Record = tuple[str, float, float, int | None, bytes]
 
 
 def encode_records(
-    sessions: list[SessionModel], rows: list[str], judgements: dict[str, tuple[float, int | None]]
+    sessions: list[SessionModel],
+    rows: list[str],
+    judgements: dict[str, tuple[float, int | None]],
+    sort_keys: dict[str, float],
 ) -> bytes:
     """The per-session part of the cache for a full listing (empty if it cannot be kept)."""
-    from cc_guard.transcripts.build import sort_key
-
     out: list[bytes] = []
     for session, row in zip(sessions, rows, strict=True):
         judged = judgements.get(session.transcript_path)
+        sort = sort_keys.get(session.transcript_path)
         key = os.fsencode(session.transcript_path)
-        if judged is None or b"\n" in key or b"\0" in key:
+        if judged is None or sort is None or b"\n" in key or b"\0" in key:
             return b""  # a session the records could not describe: no partial refresh
-        out.append(_record(key, sort_key(session), judged[0], judged[1], row.encode()))
+        out.append(_record(key, sort, judged[0], judged[1], row.encode()))
     return b"".join(out)
 
 
@@ -200,7 +202,6 @@ def _redo(
     if redo or changed_files:
         from pathlib import Path
 
-        from cc_guard.transcripts.build import sort_key
         from cc_guard.transcripts.engine import Engine
         from cc_guard.transcripts.listing import row_text
 
@@ -214,7 +215,7 @@ def _redo(
         for session in engine.refresh(brief=True, only=sorted(redo)):
             key = session.transcript_path
             until, pid = engine.judgements[key]
-            sort = sort_key(session)
+            sort = engine.sort_keys[key]
             line = _record(os.fsencode(key), sort, until, pid, row_text(session).encode())
             kept.append((key, sort, until, pid, line))
         watched.update(engine.watched_pids)
