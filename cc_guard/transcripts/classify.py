@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 
 from cc_guard.transcripts.model import IncidentKind
 
@@ -165,6 +164,8 @@ def bash_touched(command: str, cwd: str | None) -> list[str]:
 
 def lexed_bash_touched(command: str, cwd: str | None) -> list[str]:
     """:func:`bash_touched` without the pre-check: always lexes the command."""
+    import shlex  # here, not at the top: a session list that folds no Bash call never needs it
+
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +140,12 @@ def _subagent_files(path: Path) -> list[tuple[Path, os.stat_result]]:
             except OSError:
                 continue
     return sorted(out, key=lambda item: str(item[0]))
+
+
+def _threaded() -> bool:
+    import threading  # only asked before a big first read: a refresh never loads it
+
+    return threading.active_count() > 1
 
 
 # --- public API -------------------------------------------------------------------
@@ -400,7 +405,7 @@ class Engine:
             workers < 2
             or sum(todo.values()) < self.parallel_min_bytes
             or not hasattr(os, "fork")
-            or threading.active_count() > 1  # forking a threaded process can deadlock the child
+            or _threaded()  # forking a threaded process can deadlock the child
         ):
             self.processes_used = 1
             return [self._read_one(key, entry, index, run) for key, entry in jobs]
