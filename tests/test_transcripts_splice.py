@@ -176,7 +176,10 @@ def test_event_log_lines_for_one_session(
     claude: Path, isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     state = isolated_env["state"]
-    _event(state, "SessionEnd", A, reason="other")  # the log is new
+    _event(state, "Stop", B)  # the log is new: a full listing (the engine may start over)
+    assert _spliced() is None
+    _full(state, capsys)
+    _event(state, "SessionEnd", A, reason="other")  # the log grew by a line naming A
     rows = _check(state, capsys)
     assert _row(rows, A)["state"] == "ended"
     path = session_path(claude, C, "-p3")
@@ -202,6 +205,7 @@ def test_an_event_log_that_was_rewritten_falls_back(
 ) -> None:
     state = isolated_env["state"]
     _event(state, "SessionEnd", A)
+    _full(state, capsys)
     _event(state, "SessionEnd", B)
     _check(state, capsys)
     log = state / "events.jsonl"
@@ -250,6 +254,8 @@ def test_a_watched_pid_that_dies(
     path = session_path(claude, C, "-p3")
     append(path, prompt("again", ts="2026-01-01T10:20:00.000Z"))
     os.utime(path, (OLD + 5, OLD + 5))
+    _event(isolated_env["state"], "Stop", A)  # the log exists (its creation is a full listing)
+    _full(isolated_env["state"], capsys)
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         _event(isolated_env["state"], "UserPromptSubmit", C, claude_pid=sleeper.pid)
@@ -314,11 +320,20 @@ def test_changes_it_cannot_judge_fall_back(
     assert main(["sessions", "--json"]) == 0
     assert capsys.readouterr().out.encode() == _full(isolated_env["state"], capsys)
     # An old-style subagent file beside the sessions belongs to whichever session it names.
+    agent = claude / "projects" / "-p1" / "agent-old.jsonl"
     write(
-        claude / "projects" / "-p1" / "agent-old.jsonl",
+        agent,
         assistant("sub", ts="2026-01-01T10:07:00.000Z", msg_id="msg_o", request="req_o"),
         mtime=OLD,
     )
+    assert _spliced() is None
+    assert main(["sessions", "--json"]) == 0
+    assert capsys.readouterr().out.encode() == _full(isolated_env["state"], capsys)
+    # ... and while it is there, its session's row depends on it: no splice either.
+    path = session_path(claude, A, "-p1")
+    append(path, prompt("more", ts="2026-01-01T10:09:00.000Z"))
+    assert _spliced() is None
+    agent.unlink()  # gone again: the session it was attached to changes
     assert _spliced() is None
     assert main(["sessions", "--json"]) == 0
     assert capsys.readouterr().out.encode() == _full(isolated_env["state"], capsys)

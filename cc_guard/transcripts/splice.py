@@ -18,7 +18,8 @@ affect:
 Only those sessions go through the engine (:meth:`Engine.refresh` with
 ``only``); their rows replace the stored ones and the list is re-sorted the
 engine's way (newest first, ties by path). Anything else that changed (the
-config, cc-guard's source, the Claude dir, an event log that was rewritten,
+config, cc-guard's source, the Claude dir, an event log that was created or
+rewritten,
 an old-style project-level ``agent-*.jsonl``), an unreadable record, or many
 changed sessions at once return None: the caller then lists everything.
 
@@ -103,8 +104,9 @@ def refresh(entry: warm.Entry, fp: bytes, now: float) -> bytes | None:
     projects = os.fsencode(os.path.join(claude, "projects")) + b"/"
     feeds = os.fsencode(os.path.join(state, "statusline")) + b"/"
     events = os.fsencode(os.path.join(state, "events.jsonl"))
-    for line in new_lines:
-        # An old-style subagent transcript beside the sessions belongs to another session.
+    for line in old_lines | new_lines:
+        # An old-style subagent transcript beside the sessions belongs to another
+        # session (whose row then depends on it even while it is unchanged).
         rel = line[len(projects) :].split(b"\0")[0] if line.startswith(projects) else b""
         if rel.count(b"/") == 1 and rel.split(b"/")[1].startswith(b"agent-"):
             return None
@@ -146,12 +148,13 @@ def _new_event_sessions(path: bytes, old: bytes | None, new: bytes | None) -> se
     if new is None or new.endswith(b"\0-"):
         return set()  # the log is gone: the engine keeps what it had read
     if old is None or old.endswith(b"\0-"):
-        start = 0
-    else:
-        _, old_size, _, old_ino, old_dev = old.split(b"\0")
-        start = int(old_size)
+        # A log that (re)appeared: the engine's cursor may point into a former
+        # one, and it then forgets every session's events, not only these.
+        return None
+    _, old_size, _, old_ino, old_dev = old.split(b"\0")
+    start = int(old_size)
     _, new_size, _, new_ino, new_dev = new.split(b"\0")
-    if start and (old_ino, old_dev) != (new_ino, new_dev):
+    if (old_ino, old_dev) != (new_ino, new_dev):
         return None
     if int(new_size) <= start:
         return None
