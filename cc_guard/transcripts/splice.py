@@ -19,11 +19,11 @@ Only those sessions go through the engine (:meth:`Engine.refresh` with
 ``only``); their rows replace the stored ones and the list is re-sorted the
 engine's way (newest first, ties by path). Anything else that changed (the
 config, cc-guard's source, the Claude dir, an event log that was created or
-rewritten,
-an old-style project-level ``agent-*.jsonl``), an unreadable record, or many
-changed sessions at once return None: the caller then lists everything.
+rewritten, an old-style project-level ``agent-*.jsonl``), an unreadable
+record, or many changed sessions at once return None: the caller then lists
+everything.
 
-Import-light until a session has to be redone (os, time; json for new event lines).
+Import-light until a session has to be redone (os; json for new event lines).
 """
 
 from __future__ import annotations
