@@ -13,8 +13,19 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import time
+
+TYPE_CHECKING = False  # not typing's (import cost on the hook path)
+
+# signal.py wraps the C module's numbers in enums (it imports enum: ~1-3 ms when the
+# console script has not loaded re, which imports it too); the numbers are all we use.
+if TYPE_CHECKING:
+    import signal
+else:
+    try:
+        import _signal as signal
+    except ImportError:  # pragma: no cover - other Python implementations
+        import signal
 
 _CHUNK = 1 << 16
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import sys
 import time
 
@@ -27,6 +26,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
+
+# signal.py wraps the C module's numbers in enums (it imports enum: ~1-3 ms when the
+# console script has not loaded re, which imports it too); the numbers are all we use.
+if TYPE_CHECKING:
+    import signal
+else:
+    try:
+        import _signal as signal
+    except ImportError:  # pragma: no cover - other Python implementations
+        import signal
+
 
 # event name -> handlers as "module:function", run in order. Each is
 # ``handler(event: HookEvent) -> HookOutput | None``.
