@@ -6,6 +6,13 @@ with a persisted private index (git add -A, write-tree, commit-tree, update-ref)
 Also a hook for a tool that changes nothing (PostToolUse Read).
 
     /work/venv/bin/python benchmarks/checkpoint_bench.py [--files 10000] [--runs 20]
+        [--launcher pip|uv]
+
+``--launcher uv`` runs the hook through the console-script wrapper uv writes
+(``uv tool install``), which, unlike pip's, does not import ``re``.
+``--compare DIR`` also runs, interleaved in the same rounds, the hook of the
+``cc_guard`` package found in DIR (e.g. an older commit: ``git archive REV cc_guard
+| tar -x -C DIR``), with its own session and state: before/after under one load.
 """
 
 from __future__ import annotations
@@ -22,6 +29,19 @@ import time
 from pathlib import Path
 
 CC_GUARD = Path(sys.executable).parent / "cc-guard"
+
+# uv's entry-point wrapper (astral-sh/uv#10627), for the same entry point as pip's.
+UV_LAUNCHER = """#!{python}
+# -*- coding: utf-8 -*-
+import sys
+from cc_guard.entry import main
+if __name__ == "__main__":
+    if sys.argv[0].endswith("-script.pyw"):
+        sys.argv[0] = sys.argv[0][:-11]
+    elif sys.argv[0].endswith(".exe"):
+        sys.argv[0] = sys.argv[0][:-4]
+    sys.exit(main())
+"""
 
 BASELINE = r"""#!/bin/sh
 # The same plumbing as a checkpoint, with a persisted private index.
@@ -85,7 +105,10 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=5_000, help="bytes per file")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--launcher", choices=("pip", "uv"), default="pip")
+    parser.add_argument("--compare", type=Path, help="dir holding another cc_guard package")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
 
     root = Path(tempfile.mkdtemp(prefix="cc-guard-bench-"))
     try:
@@ -102,10 +125,10 @@ def main() -> int:
         shutil.copy2(repo / ".git" / "index", base_index)
         sid = "bench-session"
 
-        def payload(tool: str) -> bytes:
+        def payload(tool: str, session: str = sid) -> bytes:
             return json.dumps(
                 {
-                    "session_id": sid,
+                    "session_id": session,
                     "cwd": str(repo),
                     "hook_event_name": "PostToolUse",
                     "tool_name": tool,
@@ -113,19 +136,40 @@ def main() -> int:
                 }
             ).encode()
 
-        hook = [str(CC_GUARD), "hook", "PostToolUse"]
+        launcher = CC_GUARD
+        if args.launcher == "uv":
+            launcher = root / "cc-guard"
+            launcher.write_text(UV_LAUNCHER.format(python=sys.executable))
+            launcher.chmod(0o755)
+        hook = [str(launcher), "hook", "PostToolUse"]
+        other_env = None
+        if args.compare is not None:
+            other_env = dict(
+                env,
+                CC_GUARD_HOME=str(root / "state-compare"),
+                PYTHONPATH=str(args.compare.resolve()),
+                PYTHONPYCACHEPREFIX=str(root / "pycache-compare"),
+            )
         # Warm up: first checkpoint seeds the private index, both sides get a warm cache.
         timed(hook, payload("Write"), env, repo)
         timed(hook, payload("Read"), env, repo)
+        if other_env is not None:
+            timed(hook, payload("Write", "compare"), other_env, repo)
+            timed(hook, payload("Read", "compare"), other_env, repo)
         timed(["sh", str(script), str(repo), str(base_index)], None, env, repo)
         target = repo / "pkg0000" / "mod000000.py"
-        ours, theirs, noop = [], [], []
+        ours, theirs, noop, other, other_noop = [], [], [], [], []
         for run in range(args.runs):
             target.write_text(f"# run {run} ours\n")
             ours.append(timed(hook, payload("Write"), env, repo))
             target.write_text(f"# run {run} baseline\n")
             theirs.append(timed(["sh", str(script), str(repo), str(base_index)], None, env, repo))
             noop.append(timed(hook, payload("Read"), env, repo))
+            if other_env is not None:
+                target.write_text(f"# run {run} compare\n")
+                # Its own session (ref and private index), so neither moves the other's.
+                other.append(timed(hook, payload("Write", "compare"), other_env, repo))
+                other_noop.append(timed(hook, payload("Read", "compare"), other_env, repo))
         chain = subprocess.run(
             ["git", "rev-list", "--count", f"refs/cc-guard/{sid}"],
             cwd=repo,
@@ -133,6 +177,7 @@ def main() -> int:
             text=True,
         ).stdout.strip()
         result = {
+            "launcher": args.launcher,
             "files": args.files,
             "megabytes": round(args.files * args.size / 1e6, 1),
             "runs": args.runs,
@@ -148,7 +193,17 @@ def main() -> int:
             # Checkpoints abandoned at the time budget (each one is a run that made none).
             "incidents": _count_lines(state / "checkpoint-incidents.jsonl"),
             "hook_errors": _count_lines(state / "hook-errors.log"),
+            # Other agents share this machine: the 1-minute load before and after.
+            "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         }
+        if other:
+            result["compare_dir"] = str(args.compare)
+            result["compare_hook_median_ms"] = round(statistics.median(other) * 1000, 1)
+            result["compare_ratio"] = round(statistics.median(other) / statistics.median(theirs), 2)
+            result["compare_paired_ratio_median"] = round(
+                statistics.median(o / t for o, t in zip(other, theirs, strict=True)), 2
+            )
+            result["compare_noop_hook_median_ms"] = round(statistics.median(other_noop) * 1000, 1)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if args.json:
