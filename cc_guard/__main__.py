@@ -1,3 +1,3 @@
-from cc_guard.entry import main
+from cc_guard.entry import console
 
-raise SystemExit(main())
+console()
