@@ -18,23 +18,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-PROJECT_FILE = ".cc-guard.toml"
+# One default secret list for the config and the hook path (which may not load this module).
+from cc_guard.checkpoints.exclude import DEFAULT_EXCLUDE
 
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    ".env*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    ".netrc",
-    ".pgpass",
-)
+PROJECT_FILE = ".cc-guard.toml"
 
 #: Provenance labels (the file path follows after ": ").
 DEFAULT = "default"

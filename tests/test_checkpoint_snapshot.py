@@ -307,3 +307,24 @@ def test_file_names_with_newlines_cannot_forge_trailers(repo: Path) -> None:
     assert sha is not None and forged in tree_of(repo, sha)
     newest = list_checkpoints(repo, SID)[0]
     assert newest.sha == sha and newest.event == "Stop" and newest.tool is None
+
+
+def test_every_default_secret_stays_out_with_and_without_a_config_file(
+    repo: Path, isolated_env: dict[str, Path]
+) -> None:
+    """The hook path without a config file and the config's defaults are one list."""
+    secrets = {".pgpass", "credentials.json", ".netrc", "deploy.jks", "id_ed25519.pub"}
+    for name in secrets:
+        (repo / name).write_text("secret\n")
+    (repo / "ok.txt").write_text("fine\n")
+    sha = take_checkpoint(repo, SID, "Stop")  # no config file: the hook's own defaults
+    assert sha is not None
+    assert not secrets & set(tree_of(repo, sha))
+    assert "ok.txt" in tree_of(repo, sha)
+    config = isolated_env["config"]
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[checkpoints]\nmax_file_mb = 5\n")  # a config file, exclude unset
+    (repo / "ok.txt").write_text("changed\n")
+    sha2 = take_checkpoint(repo, "other-" + SID, "Stop")
+    assert sha2 is not None
+    assert not secrets & set(tree_of(repo, sha2))

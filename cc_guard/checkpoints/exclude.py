@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     StrPath = str | os.PathLike[str]
 
-DEFAULT_EXCLUDE = (
+DEFAULT_EXCLUDE = (  # the one default list; cc_guard.config takes it from here
     ".env*",
     "*.pem",
     "*.key",
@@ -28,9 +28,10 @@ DEFAULT_EXCLUDE = (
     "id_ed25519*",
     "*.p12",
     "*.pfx",
-    "*.keystore",
     "*.jks",
+    "*.keystore",
     ".netrc",
+    ".pgpass",
     "credentials.json",
 )
 DEFAULT_EDIT_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit", "Bash")
