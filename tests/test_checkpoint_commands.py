@@ -105,6 +105,19 @@ def test_restore_paths_only_and_confirmation(repo: Path) -> None:
     assert not (repo / "README.md").exists() and (repo / "feature.py").exists()
 
 
+def test_declined_restore_does_not_make_user_files_the_sessions(repo: Path) -> None:
+    # A restore checkpoints the current state before asking (PreRestore). That snapshot
+    # holds whatever is in the work tree, so it must not count as "the session made it".
+    shas = _session(repo)
+    (repo / "user-made.txt").write_text("the user wrote this outside the session\n")
+    declined = cli(repo, "restore", shas[0][:10], input="n\n")
+    assert declined.returncode == 1 and "keep    user-made.txt" in declined.stdout
+    proc = cli(repo, "restore", shas[0][:10], "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "user-made.txt").exists()
+    assert not (repo / "feature.py").exists()  # the session's own file still goes
+
+
 def test_restore_keeps_session_files_the_user_changed_since(repo: Path) -> None:
     shas = _session(repo)
     (repo / "feature.py").write_text("user improved it\n")

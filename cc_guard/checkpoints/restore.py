@@ -20,7 +20,7 @@ from pathlib import Path
 from cc_guard import paths
 from cc_guard.checkpoints.exclude import Settings, load_settings
 from cc_guard.checkpoints.gitcmd import Git, Repo
-from cc_guard.checkpoints.history import first_checkpoint, resolve_checkpoint, user_git
+from cc_guard.checkpoints.history import list_checkpoints, resolve_checkpoint, user_git
 from cc_guard.checkpoints.snapshot import REF_PREFIX, checkpoint_or_tip, repo_state_dir
 
 _GITLINK = "160000"
@@ -151,16 +151,22 @@ def _session_created(
     A file is the session's when its first checkpoint (and that one's parent, the
     user's HEAD) lacks it and its newest checkpoint before this restore has it. A
     file changed since, or made by the user after the last checkpoint, is kept.
+    PreRestore checkpoints are passed over: they snapshot whatever the work tree
+    held when a restore was asked for (even one declined), not the session's work.
     """
     if undo_of is not None:
         return dict(undo_of)
-    first = first_checkpoint(cwd, session)
-    if first is None or before is None:
+    if before is None:
+        return {}
+    chain = list_checkpoints(cwd, session)  # newest first; already has this restore's
+    first = chain[-1] if chain else None
+    last = next((cp.sha for cp in chain if cp.event != "PreRestore"), None)
+    if first is None or last is None:
         return {}
     baseline = set(_tree(git, first.sha))
     if first.parent is not None:
         baseline |= set(_tree(git, first.parent))
-    latest = _tree(git, before)
+    latest = _tree(git, last)
     return {p: e.sha for p, e in latest.items() if p not in baseline}
 
 
