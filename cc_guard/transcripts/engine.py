@@ -51,6 +51,8 @@ from cc_guard.transcripts.signals import (
 
 @dataclasses.dataclass
 class _Discovered:
+    """A main transcript found on disk, with its subagent transcripts."""
+
     path: Path
     stat: os.stat_result
     subagents: list[tuple[Path, os.stat_result]]

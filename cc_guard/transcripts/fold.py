@@ -152,6 +152,8 @@ class Brief:
 
 @dataclass
 class Fold:
+    """Everything read from one transcript so far (resumable: stored in the index)."""
+
     session_id: str | None = None
     cwd: str | None = None
     git_branch: str | None = None

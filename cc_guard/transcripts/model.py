@@ -62,6 +62,8 @@ class IncidentKind(StrEnum):
 
 @dataclass
 class Incident:
+    """An API failure the transcript (or a subagent's, or the hook log) shows."""
+
     kind: IncidentKind
     time: str | None  # ISO 8601 from the record
     status: int | None = None
@@ -77,6 +79,8 @@ class Incident:
 
 @dataclass
 class Compaction:
+    """One compaction of the conversation (``compact_boundary`` record)."""
+
     time: str | None
     trigger: str | None  # manual | auto
     pre_tokens: int | None
@@ -84,6 +88,8 @@ class Compaction:
 
 @dataclass
 class TokenTotals:
+    """Token counts summed over de-duplicated API responses."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
@@ -92,6 +98,8 @@ class TokenTotals:
 
 @dataclass
 class TodoItem:
+    """One entry of the latest todo (or task) list."""
+
     content: str
     status: str  # pending | in_progress | completed
     active_form: str | None = None
@@ -99,6 +107,8 @@ class TodoItem:
 
 @dataclass
 class ToolCall:
+    """A tool call (kept while it has no result)."""
+
     id: str
     name: str
     input: dict[str, Any]
@@ -108,6 +118,8 @@ class ToolCall:
 
 @dataclass
 class Prompt:
+    """One prompt the user typed (not tool results or meta records)."""
+
     text: str
     time: str | None
     uuid: str | None = None
@@ -115,6 +127,8 @@ class Prompt:
 
 @dataclass
 class FileTouch:
+    """A file a tool wrote or edited (best effort for Bash)."""
+
     path: str
     tools: list[str] = field(default_factory=list)  # tool names that touched it, in order
     count: int = 0
@@ -123,6 +137,8 @@ class FileTouch:
 
 @dataclass
 class ParseStats:
+    """What reading cost and what it had to skip."""
+
     lines: int = 0
     bytes_read: int = 0
     malformed_lines: int = 0
@@ -136,6 +152,8 @@ class ParseStats:
 
 @dataclass
 class SessionModel:
+    """One Claude Code session as cc-guard sees it."""
+
     session_id: str
     transcript_path: str
     project_dir: str | None = None  # the session's cwd
