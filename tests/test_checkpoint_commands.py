@@ -118,6 +118,21 @@ def test_declined_restore_does_not_make_user_files_the_sessions(repo: Path) -> N
     assert not (repo / "feature.py").exists()  # the session's own file still goes
 
 
+def test_user_commit_with_session_trailer_is_not_a_checkpoint(repo: Path) -> None:
+    # The prepare-commit-msg hook ([git] commit_trailer) gives the user's own commits a
+    # CC-Guard-Session trailer; when one is HEAD, the next session's chain starts on it.
+    (repo / "committed.txt").write_text("by the user\n")
+    git(repo, "add", "committed.txt")
+    trailer = "CC-Guard-Session: 11111111-2222-4333-8444-555555555555"
+    git(repo, "commit", "-q", "-m", f"user work\n\n{trailer}\nCC-Guard-Checkpoint: abc")
+    user_commit = git(repo, "rev-parse", "HEAD").strip()
+    shas = _session(repo)
+    doc = json.loads(cli(repo, "checkpoints", SID[:8], "--json").stdout)
+    assert [c["sha"] for c in doc["checkpoints"]] == list(reversed(shas))
+    proc = cli(repo, "restore", user_commit[:10], "--yes")
+    assert proc.returncode == 1 and "not a cc-guard checkpoint" in proc.stderr
+
+
 def test_restore_keeps_session_files_the_user_changed_since(repo: Path) -> None:
     shas = _session(repo)
     (repo / "feature.py").write_text("user improved it\n")

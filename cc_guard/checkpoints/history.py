@@ -128,12 +128,14 @@ def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | No
         if line.startswith("CC-Guard-") and ": " in line:
             key, value = line.split(": ", 1)
             trailers[key] = value.strip()
-    if "CC-Guard-Session" not in trailers:
+    # Both trailers: the user's own commits can carry CC-Guard-Session (the
+    # prepare-commit-msg hook adds it), and one of them is a first checkpoint's parent.
+    if "CC-Guard-Session" not in trailers or "CC-Guard-Event" not in trailers:
         return None
     return Checkpoint(
         sha=sha,
         time=datetime.fromtimestamp(int(stamp), UTC),
-        event=trailers.get("CC-Guard-Event", ""),
+        event=trailers["CC-Guard-Event"],
         tool=trailers.get("CC-Guard-Tool"),
         files=files or [],
         session_id=trailers["CC-Guard-Session"],
