@@ -177,3 +177,10 @@ def test_line_shows_the_sessions_newest_checkpoint(tmp_path: Path) -> None:
     # Another session's checkpoints are not this session's.
     other = json.dumps({**PAYLOAD, "session_id": "another-session", "cwd": str(repo)})
     assert "ckpt" not in statusline(other).stdout
+
+
+def test_statusline_help_documents_wrap() -> None:
+    proc = subprocess.run(
+        [CC_GUARD, "statusline", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and "--wrap COMMAND" in proc.stdout

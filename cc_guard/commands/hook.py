@@ -24,9 +24,16 @@ def hook(event: str | None) -> int:
 
 
 @click.command("statusline")
-def statusline() -> int:
+@click.option(
+    "--wrap",
+    "wrap",
+    metavar="COMMAND",
+    help="Record the data, then run COMMAND (your own statusLine) through the shell "
+    "with the same stdin and print its output instead of cc-guard's line.",
+)
+def statusline(wrap: str | None) -> int:
     """Claude Code statusLine command: reads the status JSON on stdin, prints one line."""
     from cc_guard.install.statusline import main
 
-    result: int = main([])
+    result: int = main(["--wrap", wrap] if wrap is not None else [])
     return result
