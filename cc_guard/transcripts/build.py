@@ -4,8 +4,8 @@ state, size the context window. Pure functions; the engine decides what to read.
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 from cc_guard.transcripts.fold import MID_TURN, Brief, Fold, Phase
 from cc_guard.transcripts.model import (
@@ -22,12 +22,23 @@ from cc_guard.transcripts.signals import SessionEvents, epoch, pid_alive, table_
 # cached listing's refresh (see splice.py); mypy reads the names below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
+
+    from _typeshed import StrPath
 
 #: A transcript written to this recently belongs to a session that is running.
 RECENT_SECONDS = 60.0
 #: Mid-turn but silent for this long: the process is gone (unless its pid lives).
 STALE_SECONDS = 600.0
+
+
+def stem(path: StrPath) -> str:
+    """``Path(path).stem`` (a transcript's session id) without importing pathlib,
+    which costs ~4 ms of a one-session refresh."""
+    name = os.path.basename(os.fspath(path))
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def iso(ts: float) -> str:
@@ -168,9 +179,9 @@ def merged_brief(main: Brief, subs: list[Brief]) -> Brief:
     return out
 
 
-def brief_model(path: Path, brief: Brief, subagents: list[str], mtime: float) -> SessionModel:
+def brief_model(path: StrPath, brief: Brief, subagents: list[str], mtime: float) -> SessionModel:
     """A SessionModel with the summary fields only (lists empty, counts set)."""
-    model = SessionModel(session_id=path.stem, transcript_path=str(path))
+    model = SessionModel(session_id=stem(path), transcript_path=os.fspath(path))
     model.project_dir = brief.cwd
     model.git_branch = brief.git_branch
     model.model = brief.model
@@ -186,11 +197,11 @@ def brief_model(path: Path, brief: Brief, subagents: list[str], mtime: float) ->
 
 
 def full_model(
-    path: Path, fold: Fold, subagents: list[tuple[Path, Fold]], mtime: float
+    path: StrPath, fold: Fold, subagents: Sequence[tuple[StrPath, Fold]], mtime: float
 ) -> SessionModel:
     """Merge a main transcript's fold and its subagents' folds into one SessionModel
     (everything but what :func:`finish` sets)."""
-    model = SessionModel(session_id=path.stem, transcript_path=str(path))
+    model = SessionModel(session_id=stem(path), transcript_path=os.fspath(path))
     model.project_dir = fold.cwd
     model.git_branch = fold.git_branch
     model.model = fold.model or fold.requested_model
@@ -204,7 +215,7 @@ def full_model(
     model.prompts = list(fold.prompts)
     model.last_assistant_text = fold.last_assistant_text
     model.pending_tool_calls = [c for c in fold.pending.values() if not c.is_sidechain]
-    model.subagents = [str(p) for p, _ in subagents]
+    model.subagents = [os.fspath(p) for p, _ in subagents]
     tokens = dataclasses.replace(fold.tokens)
     incidents: list[Incident] = list(fold.incidents)
     files: dict[str, FileTouch] = {

@@ -14,8 +14,6 @@ import dataclasses
 import gc
 import os
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 from cc_guard.transcripts.build import (
     brief_model,
@@ -24,6 +22,7 @@ from cc_guard.transcripts.build import (
     judgement_valid_until,
     merged_brief,
     sort_key,
+    stem,
 )
 from cc_guard.transcripts.fanout import (
     PARALLEL_MIN_BYTES,
@@ -48,14 +47,32 @@ from cc_guard.transcripts.signals import (
     statusline_feed,
 )
 
+# Neither typing nor pathlib at run time: a one-session refresh (splice.py) is
+# mostly imports, and pathlib alone is ~4 ms of it. Paths are plain strings here.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from _typeshed import StrPath
+
+
+def normal_path(path: StrPath) -> str:
+    """``str(Path(path))`` on POSIX: no empty or ``.`` parts; a leading ``//``
+    stays (as pathlib keeps it). Transcript paths are named the same however
+    the Claude directory was spelled."""
+    text = os.fspath(path)
+    root = "//" if text[:2] == "//" and text[:3] != "///" else "/" if text[:1] == "/" else ""
+    return root + "/".join(p for p in text.split("/") if p and p != ".") or "."
+
 
 @dataclasses.dataclass
 class _Discovered:
     """A main transcript found on disk, with its subagent transcripts."""
 
-    path: Path
+    path: str
     stat: os.stat_result
-    subagents: list[tuple[Path, os.stat_result]]
+    subagents: list[tuple[str, os.stat_result]]
 
 
 def _scan(path: str) -> list[os.DirEntry[str]]:
@@ -66,10 +83,10 @@ def _scan(path: str) -> list[os.DirEntry[str]]:
         return []
 
 
-def discover(projects: Path) -> list[_Discovered]:
+def discover(projects: str) -> list[_Discovered]:
     """Main transcripts ``<project>/<session>.jsonl`` and their ``<session>/subagents/agent-*.jsonl``."""
     found: list[_Discovered] = []
-    for project in _scan(str(projects)):
+    for project in _scan(projects):
         if not project.is_dir():
             continue
         entries = _scan(project.path)
@@ -81,35 +98,35 @@ def discover(projects: Path) -> list[_Discovered]:
                 st = entry.stat()
             except OSError:
                 continue
-            subs: list[tuple[Path, os.stat_result]] = []
-            stem = entry.name[: -len(".jsonl")]
-            if stem in subdirs:
-                for sub in _scan(os.path.join(project.path, stem, "subagents")):
+            subs: list[tuple[str, os.stat_result]] = []
+            name = entry.name[: -len(".jsonl")]
+            if name in subdirs:
+                for sub in _scan(os.path.join(project.path, name, "subagents")):
                     if sub.name.endswith(".jsonl") and sub.is_file():
                         try:
-                            subs.append((Path(sub.path), sub.stat()))
+                            subs.append((sub.path, sub.stat()))
                         except OSError:
                             continue
-                subs.sort(key=lambda item: str(item[0]))
-            found.append(_Discovered(Path(entry.path), st, subs))
+                subs.sort(key=lambda item: item[0])
+            found.append(_Discovered(entry.path, st, subs))
     return found
 
 
-_Group = tuple[_Discovered, "_Entry", list[tuple[Path, "_Entry"]]]
+_Group = tuple[_Discovered, "_Entry", list[tuple[str, "_Entry"]]]
 
 
 def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
     """Older Claude Code (2.0.x) wrote subagent transcripts beside the sessions as
     ``<project>/agent-*.jsonl``; attach each to the session its records name."""
-    by_id = {item.path.stem: subs_of for item, _, subs_of in groups}
-    by_item = {item.path.stem: item for item, _, _ in groups}
+    by_id = {stem(item.path): subs_of for item, _, subs_of in groups}
+    by_item = {stem(item.path): item for item, _, _ in groups}
     kept: list[_Group] = []
     for item, entry, subs in groups:
         parent = entry.brief.session_id
         if (
-            item.path.name.startswith("agent-")
+            os.path.basename(item.path).startswith("agent-")
             and parent
-            and parent != item.path.stem
+            and parent != stem(item.path)
             and parent in by_id
         ):
             by_id[parent].append((item.path, entry))
@@ -127,21 +144,22 @@ def discover_some(keys: list[str]) -> list[_Discovered]:
             st = os.stat(key)
         except OSError:
             continue
-        path = Path(key)
-        found.append(_Discovered(path, st, _subagent_files(path)))
+        key = normal_path(key)
+        found.append(_Discovered(key, st, _subagent_files(key)))
     return found
 
 
-def _subagent_files(path: Path) -> list[tuple[Path, os.stat_result]]:
-    directory = path.with_suffix("") / "subagents"
+def _subagent_files(path: str) -> list[tuple[str, os.stat_result]]:
+    """``<dir>/<session>/subagents/*.jsonl`` of the transcript ``<dir>/<session>.jsonl``."""
+    directory = os.path.join(os.path.dirname(path), stem(path), "subagents")
     out = []
-    for entry in _scan(str(directory)):
+    for entry in _scan(directory):
         if entry.name.endswith(".jsonl") and entry.is_file():
             try:
-                out.append((Path(entry.path), entry.stat()))
+                out.append((entry.path, entry.stat()))
             except OSError:
                 continue
-    return sorted(out, key=lambda item: str(item[0]))
+    return sorted(out, key=lambda item: item[0])
 
 
 def _threaded() -> bool:
@@ -162,11 +180,13 @@ def load_session(
     exists) for the window; hook events are not read (callers on the hook path
     already know the event).
     """
+    from pathlib import Path
+
     from cc_guard import paths
 
     path = Path(path)
     fold = read_into(path, Cursor(), Fold())
-    subs = [(p, read_into(p, Cursor(), Fold())) for p, _ in _subagent_files(path)]
+    subs = [(p, read_into(p, Cursor(), Fold())) for p, _ in _subagent_files(str(path))]
     try:
         mtime = path.stat().st_mtime
     except OSError:
@@ -202,8 +222,8 @@ class Engine:
 
     def __init__(
         self,
-        claude_dir: Path | None = None,
-        state_dir: Path | None = None,
+        claude_dir: StrPath | None = None,
+        state_dir: StrPath | None = None,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -212,8 +232,8 @@ class Engine:
             from cc_guard import paths
 
             claude_dir = paths.claude_dir()
-        self.claude_dir = Path(claude_dir)
-        self._state_dir = Path(state_dir) if state_dir is not None else None
+        self._claude_dir = normal_path(claude_dir)
+        self._state_dir = normal_path(state_dir) if state_dir is not None else None
         self._clock = clock
         #: What the last refresh read (``bytes_read``: new transcript and event-log bytes).
         self.last_refresh = ParseStats()
@@ -242,13 +262,25 @@ class Engine:
         self.max_workers = env_int("CC_GUARD_WORKERS", 2)
 
     @property
+    def claude_dir(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._claude_dir)
+
+    @property
     def state_dir(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._state())
+
+    def _state(self) -> str:
+        """The state directory (created 0700 if missing), as a string."""
         if self._state_dir is not None:
             ensure_private_dir(self._state_dir)
             return self._state_dir
         from cc_guard import paths
 
-        return paths.state_dir()
+        return str(paths.state_dir())
 
     def refresh(self, brief: bool = False, only: list[str] | None = None) -> list[SessionModel]:
         """All sessions, newest first, reading only bytes appended since the last refresh.
@@ -264,8 +296,8 @@ class Engine:
         """
         run = ParseStats()
         self.files_read = 0
-        state_dir = self.state_dir
-        index = Index(state_dir / "index")
+        state_dir = self._state()
+        index = Index(os.path.join(state_dir, "index"))
         try:
             if only is not None:
                 if self._entries is not None or not brief:
@@ -283,12 +315,11 @@ class Engine:
                 }
             entries = self._entries
             if only is None:
-                found = discover(self.claude_dir / "projects")
+                found = discover(normal_path(os.path.join(self._claude_dir, "projects")))
             jobs: list[tuple[str, _Entry]] = []
             seen: set[str] = set()
 
-            def current(path: Path, st: os.stat_result) -> _Entry:
-                key = str(path)
+            def current(key: str, st: os.stat_result) -> _Entry:
                 seen.add(key)
                 entry = entries.get(key)
                 if entry is None:
@@ -333,7 +364,7 @@ class Engine:
             mtime = max([item.stat.st_mtime, *(st.st_mtime for _, st in item.subagents)])
             merged = merged_brief(main.brief, [sub.brief for _, sub in subs])
             if brief:
-                model = brief_model(item.path, merged, [str(p) for p, _ in subs], mtime)
+                model = brief_model(item.path, merged, [p for p, _ in subs], mtime)
             else:
                 version = (main.version, *(sub.version for _, sub in subs), len(subs))
                 cached = self._models.get(key)
@@ -345,7 +376,7 @@ class Engine:
                         item.path, main.fold, [(p, s.fold or Fold()) for p, s in subs], mtime
                     )
                     self._models[key] = (version, model)
-            sid = item.path.stem
+            sid = stem(item.path)
             session_events = events.get(sid)
             until, pid = judgement_valid_until(merged, mtime, now, session_events)
             judgements[key] = (until, pid)
@@ -446,7 +477,7 @@ class Engine:
         self, key: str, entry: _Entry, index: Index | None, run: ParseStats
     ) -> tuple[str, str, str, str]:
         fold = entry.fold if index is None else self._fold(entry, key, index)
-        fold = read_into(Path(key), entry.cursor, fold or Fold(), run)
+        fold = read_into(key, entry.cursor, fold or Fold(), run)
         entry.fold, entry.fold_json, entry.brief = fold, None, fold.brief()
         entry.version += 1
         return (
@@ -457,7 +488,7 @@ class Engine:
         )
 
     def _read_events(
-        self, index: Index, state_dir: Path, run: ParseStats
+        self, index: Index, state_dir: str, run: ParseStats
     ) -> dict[str, SessionEvents]:
         """Fold new lines of the hook event log into the per-session event summary."""
         if self._events is None:
@@ -466,9 +497,9 @@ class Engine:
                 Cursor.from_json(raw_cursor) if isinstance(raw_cursor, dict) else Cursor()
             )
             self._events = events_from_json(index.get_meta("events"))
-        log = state_dir / "events.jsonl"
+        log = os.path.join(state_dir, "events.jsonl")
         try:
-            st = log.stat()
+            st = os.stat(log)
         except OSError:
             return self._events
         cursor = self._events_cursor
@@ -515,25 +546,25 @@ class Engine:
     def _full(self, summary: SessionModel) -> SessionModel:
         """The full model for a session the last refresh listed (briefly or not)."""
         assert self._entries is not None
-        index = Index(self.state_dir / "index")
+        index = Index(os.path.join(self._state(), "index"))
         try:
             main = self._fold(
                 self._entries[summary.transcript_path], summary.transcript_path, index
             )
             subs = [
-                (Path(p), self._fold(self._entries[p], p, index))
+                (p, self._fold(self._entries[p], p, index))
                 for p in summary.subagents
                 if p in self._entries
             ]
         finally:
             index.close()
-        path = Path(summary.transcript_path)
+        path = summary.transcript_path
         try:
-            mtime = max([path.stat().st_mtime, *(p.stat().st_mtime for p, _ in subs)])
+            mtime = max([os.stat(path).st_mtime, *(os.stat(p).st_mtime for p, _ in subs)])
         except OSError:
             mtime = self._clock()
         model = full_model(path, main, subs, mtime)
         merged = merged_brief(main.brief(), [sub.brief() for _, sub in subs])
-        events = (self._events or {}).get(path.stem)
-        feed = statusline_feed(self.state_dir).get(path.stem)
+        events = (self._events or {}).get(stem(path))
+        feed = statusline_feed(self._state()).get(stem(path))
         return finish(model, merged, mtime, self._clock(), events, feed, config_windows())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import marshal
 import os
-from pathlib import Path
 
 import orjson
 
@@ -31,8 +30,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from _typeshed import StrPath
 
-def read_into(path: Path, cursor: Cursor, fold: Fold, run_stats: ParseStats | None = None) -> Fold:
+
+def read_into(
+    path: StrPath, cursor: Cursor, fold: Fold, run_stats: ParseStats | None = None
+) -> Fold:
     """Fold what was appended to ``path`` since ``cursor`` (a fresh Fold if it was replaced)."""
     opened = open_at(path, cursor)
     if opened is None:
@@ -118,7 +121,7 @@ def fork_reader(share: list[tuple[str, Cursor, Fold | None]]) -> tuple[int, int]
         run = ParseStats()
         rows = []
         for key, cursor, fold in share:
-            fold = read_into(Path(key), cursor, fold or Fold(), run)
+            fold = read_into(key, cursor, fold or Fold(), run)
             rows.append(
                 (
                     key,

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import sqlite3
-from pathlib import Path
 
 # typing stays unimported at run time: it costs more than the rest of a
 # cached listing's refresh (see splice.py); mypy reads the names below.
@@ -24,28 +23,30 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from _typeshed import StrPath
+
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
 SCHEMA_VERSION = 8
 INDEX_NAME = "transcripts.sqlite"
 
 
-def ensure_private_dir(path: Path) -> None:
+def ensure_private_dir(path: StrPath) -> None:
     """As :func:`cc_guard.paths.ensure_private_dir` (0700, tightened if looser),
-    without importing that module: it loads tempfile, a few ms on every listing."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    without importing that module (tempfile) or pathlib: a few ms on every listing."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
     with contextlib.suppress(OSError):
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o700)
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o700)
 
 
 class Index:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: StrPath) -> None:
         ensure_private_dir(directory)
-        self.path = directory / INDEX_NAME
+        self.path = os.path.join(directory, INDEX_NAME)
         self.conn = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        fresh = not self.path.exists()
+        fresh = not os.path.exists(self.path)
         if fresh:
             # Create it 0600 before sqlite does (sqlite would use the umask).
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)

@@ -25,7 +25,6 @@ import zlib
 from collections import namedtuple
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import orjson
 
@@ -171,6 +170,8 @@ TYPE_CHECKING = False  # typing stays unimported at run time (see splice.py)
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
 
+    from _typeshed import StrPath
+
     class Line(NamedTuple):
         """One complete line: ``data`` is the raw line, or None when it was skipped unread.
 
@@ -192,7 +193,7 @@ def _fingerprint(fh: Any, length: int) -> str:
     return f"{zlib.crc32(os.pread(fh.fileno(), length, 0)):08x}"
 
 
-def open_at(path: Path, cursor: Cursor) -> tuple[Any, bool] | None:
+def open_at(path: StrPath, cursor: Cursor) -> tuple[Any, bool] | None:
     """Open ``path`` for reading from ``cursor``; None if it cannot be opened.
 
     Returns the file object (positioned at the offset to read from) and whether
@@ -442,7 +443,7 @@ def finish_scan(scan: Scan, cursor: Cursor, stats: ParseStats) -> int:
     return consumed
 
 
-def iter_records(path: Path, stats: ParseStats | None = None) -> Iterator[dict[str, Any]]:
+def iter_records(path: StrPath, stats: ParseStats | None = None) -> Iterator[dict[str, Any]]:
     """Every well-formed JSON object line of one transcript, in order.
 
     Bad lines are counted in ``stats`` (when given) and skipped; a half-written

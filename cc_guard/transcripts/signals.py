@@ -16,13 +16,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 
 # typing stays unimported at run time: it costs more than the rest of a
 # cached listing's refresh (see splice.py); mypy reads the names below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from _typeshed import StrPath
 
 DEFAULT_WINDOW = 200_000
 ONE_MILLION = 1_000_000
@@ -81,9 +82,9 @@ def config_windows() -> dict[str, int]:
     return {str(k): v for k, v in windows.items() if isinstance(v, int) and v > 0}
 
 
-def statusline_feed(state_dir: Path) -> dict[str, dict[str, Any]]:
+def statusline_feed(state_dir: StrPath) -> dict[str, dict[str, Any]]:
     """session id -> the last statusline payload cc-guard stored for it."""
-    directory = state_dir / "statusline"
+    directory = os.path.join(state_dir, "statusline")
     feeds: dict[str, dict[str, Any]] = {}
     try:
         entries = list(os.scandir(directory))

@@ -203,17 +203,16 @@ def _redo(
     kept = records
     watched: dict[int, bool] = {}
     if redo or changed_files:
-        from pathlib import Path
-
-        from cc_guard.transcripts.engine import Engine
+        from cc_guard.transcripts.engine import Engine, normal_path
         from cc_guard.transcripts.listing import row_text
 
-        engine = Engine(Path(warm.claude_dir()), Path(warm.state_dir()))
-        # Named as the engine names them (discover() joins onto this path).
-        base = engine.claude_dir / "projects"
+        claude = warm.claude_dir()
+        engine = Engine(claude, warm.state_dir())
         for parts in changed_files:
             name = parts[1] if len(parts) == 2 else parts[1] + b".jsonl"
-            redo.add(str(base / os.fsdecode(parts[0]) / os.fsdecode(name)))
+            # Named as the engine names them (discover() joins onto the normalised dir).
+            path = os.path.join(claude, "projects", os.fsdecode(parts[0]), os.fsdecode(name))
+            redo.add(normal_path(path))
         kept = [record for record in records if record[0] not in redo]
         for session in engine.refresh(brief=True, only=sorted(redo)):
             key = session.transcript_path
