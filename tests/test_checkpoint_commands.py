@@ -379,3 +379,10 @@ def test_restore_never_writes_into_dot_git(repo: Path) -> None:
     assert "skip    .git/new-config" in proc.stdout
     assert not (repo / ".git" / "new-config").exists()
     assert (repo / "safe" / "new-config").exists()
+
+
+def test_prune_help_describes_every_option(repo: Path) -> None:
+    proc = cli(repo, "prune", "--help")
+    text = " ".join(proc.stdout.split())
+    assert "--older-than DAYS Drop sessions whose newest checkpoint is older" in text
+    assert "--json Print JSON" in text

@@ -264,3 +264,12 @@ def test_dry_run_changes_no_git_hook_and_no_settings(repo: Path, tmp_path: Path)
     assert githooks.is_own(hook)
     assert sorted(p.name for p in hook.parent.iterdir()) == installed
     assert (repo / ".claude" / "settings.local.json").read_bytes() == settings
+
+
+def test_install_help_says_prepare_commit_msg_needs_commit_trailer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["install", "--help"]) == 0
+    assert "prepare-commit-msg when [git] commit_trailer is true" in " ".join(
+        capsys.readouterr().out.split()
+    )

@@ -183,13 +183,22 @@ def _show_kept(plan: object) -> None:
 
 
 @click.command("prune")
-@click.option("--older-than", "older_than", type=float, default=None, metavar="DAYS")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=float,
+    default=None,
+    metavar="DAYS",
+    help="Drop sessions whose newest checkpoint is older than DAYS days.",
+)
 @click.option(
     "--keep-last", type=int, default=None, metavar="N", help="Keep the N newest sessions."
 )
-@click.option("--session", default=None, metavar="ID", help="Drop exactly this session.")
+@click.option(
+    "--session", default=None, metavar="ID", help="Drop exactly this session (id or prefix)."
+)
 @click.option("--dry-run", is_flag=True, help="Report what would go, change nothing.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def prune(
     older_than: float | None,
     keep_last: int | None,

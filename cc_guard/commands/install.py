@@ -26,7 +26,8 @@ SCOPE_HELP = (
 @click.option(
     "--git-hooks/--no-git-hooks",
     default=False,
-    help="Also install git pre-push and prepare-commit-msg hooks in this repo.",
+    help="Also install git hooks in this repo: pre-push, and prepare-commit-msg when "
+    "[git] commit_trailer is true.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
 def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int:
