@@ -349,3 +349,20 @@ def test_valid_until_never_outlives_the_state_judgement(
         for t in probes:
             if t < until:
                 assert judge_state(brief, mtime, t, events) == first, (start, t, until)
+
+
+def test_the_console_script_exit_prints_everything(
+    one_session: Path, isolated_env: dict[str, Path]
+) -> None:
+    """``sessions [--json]`` skips the interpreter teardown (os._exit, entry.py):
+    its output, exit code and stored cache must be complete all the same."""
+    console = [sys.executable, "-m", "cc_guard", "sessions"]
+    listed = subprocess.run([*console, "--json"], capture_output=True, check=True)
+    assert json.loads(listed.stdout)["sessions"][0]["session_id"] == SID
+    assert warm.lookup()[0] == listed.stdout  # the cache was written before the exit
+    table = subprocess.run(console, capture_output=True, check=True)
+    assert SID[:8] in table.stdout.decode() and table.stdout.endswith(b"\n")
+    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(isolated_env["home"] / "missing"))
+    missing = subprocess.run(console, capture_output=True, env=env)
+    assert missing.returncode == 1
+    assert b"Claude Code directory not found" in missing.stderr
