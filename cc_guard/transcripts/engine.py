@@ -10,7 +10,6 @@ hooks and handoff, which must not contend for it).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import time
@@ -66,13 +65,19 @@ def normal_path(path: StrPath) -> str:
     return root + "/".join(p for p in text.split("/") if p and p != ".") or "."
 
 
-@dataclasses.dataclass
+# The engine's own records are plain classes: a dataclass costs ~0.5 ms to
+# create at import, and a one-session refresh is mostly imports (splice.py).
 class _Discovered:
     """A main transcript found on disk, with its subagent transcripts."""
 
-    path: str
-    stat: os.stat_result
-    subagents: list[tuple[str, os.stat_result]]
+    __slots__ = ("path", "stat", "subagents")
+
+    def __init__(
+        self, path: str, stat: os.stat_result, subagents: list[tuple[str, os.stat_result]]
+    ) -> None:
+        self.path = path
+        self.stat = stat
+        self.subagents = subagents
 
 
 def _scan(path: str) -> list[os.DirEntry[str]]:
@@ -200,15 +205,19 @@ def load_session(
     )
 
 
-@dataclasses.dataclass
 class _Entry:
     """One transcript file as the engine knows it between refreshes."""
 
-    cursor: Cursor
-    brief: Brief
-    fold: Fold | None = None
-    fold_json: str | None = None  # from the index, decoded on first need
-    version: int = 0  # bumped whenever new bytes were folded in (model cache key)
+    __slots__ = ("brief", "cursor", "fold", "fold_json", "version")
+
+    def __init__(
+        self, cursor: Cursor, brief: Brief, fold: Fold | None = None, fold_json: str | None = None
+    ) -> None:
+        self.cursor = cursor
+        self.brief = brief
+        self.fold = fold
+        self.fold_json = fold_json  # from the index, decoded on first need
+        self.version = 0  # bumped whenever new bytes were folded in (model cache key)
 
 
 class Engine:
