@@ -821,3 +821,10 @@ def test_files_a_shell_command_removed_or_moved_are_listed(isolated_env: dict[st
         assert by_path[f"{cwd}/{name}"].tools == ["Bash"]
     md = render.render(h, "md")
     assert f"- `{cwd}/old_notes.md` (Bash)" in md
+
+
+def test_short_form_says_when_no_file_changed(isolated_env: dict[str, Path]) -> None:
+    path = install_fixture("handmade-pending.jsonl", isolated_env["claude"])
+    h = store.make_handoff(path, isolated_env["state"])
+    assert h.files == []
+    assert "No file changes recorded in the transcript." in render.to_short(h)

@@ -244,7 +244,7 @@ def test_printed_output_pasted_into_a_shell_runs_the_command_and_nothing_else(
     assert ran["cwd"] == str(project)
     if mode == "continue":
         assert ran["argv"][:2] == ["--resume", TODO_SID] and ran["seed"] is None
-        assert ran["argv"][2].startswith("[cc-guard] This session was interrupted")
+        assert ran["argv"][2].startswith("[cc-guard] This session is being resumed.")
     else:
         assert "--resume" not in ran["argv"] and ran["seed"]
         assert (isolated_env["state"] / "handoff" / "seeds" / f"{ran['seed']}.json").exists()
@@ -324,3 +324,17 @@ def test_a_transcript_with_no_readable_record_is_a_clear_error(
             == f"cc-guard: {path} holds no readable Claude Code record. Is it damaged?\n"
         )
     assert not (isolated_env["state"] / "handoff" / f"{TODO_SID}.md").exists()
+
+
+def test_continue_prompt_says_interrupted_only_when_it_was(isolated_env: dict[str, Path]) -> None:
+    install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])  # ended normally
+    code, out, err = _resume(TODO_SID, "--mode", "continue", "--print")
+    assert code == 0, err
+    prompt = shlex.split(out.strip().split(" && ", 1)[1])[-1]
+    assert prompt.startswith("[cc-guard] This session is being resumed.")
+    assert "interrupted" not in prompt.splitlines()[0]
+    install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"])
+    code, out, err = _resume(CUT_SID, "--mode", "continue", "--print")
+    assert code == 0, err
+    prompt = shlex.split(out.strip().split(" && ", 1)[1])[-1]
+    assert prompt.startswith("[cc-guard] This session was interrupted and is being resumed.")

@@ -140,8 +140,12 @@ def _checkpoint_if_interrupted(h: Handoff) -> bool:
 
 def continuation_prompt(h: Handoff) -> str:
     """What ``resume --mode continue`` says to the resumed session."""
-    lines = ["[cc-guard] This session was interrupted and is being resumed."]
     health = h.health
+    lines = [
+        "[cc-guard] This session was interrupted and is being resumed."
+        if health.interrupted
+        else "[cc-guard] This session is being resumed."
+    ]
     if health.interrupted:
         lines.append(
             f"Your last turn failed: {health.kind}"

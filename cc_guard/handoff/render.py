@@ -154,7 +154,7 @@ def _short_files(h: Handoff, limit: int = 40) -> str:
     files = [] if lines == ["- (none)"] else lines[::-1]
     if len(files) > limit:
         files = [*files[:limit], f"- … and {len(files) - limit} older files"]
-    return "\n".join(checkpoint + (files or ["- (none)"]))
+    return "\n".join(checkpoint + (files or ["- No file changes recorded in the transcript."]))
 
 
 def to_short(h: Handoff, limit: int = SHORT_LIMIT) -> str:
