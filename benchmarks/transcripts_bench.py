@@ -7,9 +7,10 @@ measures, median of N runs each:
 
 - cold:  ``cc-guard sessions --json`` with an empty index and no result cache;
 - warm:  the same again, nothing changed (served from the result cache);
-- append: ``cc-guard sessions --json`` after appending one line to one file, and
-  ``Engine.refresh()`` after a one-line append in a long-lived process (what the
-  dashboard does);
+- append: ``cc-guard sessions --json`` after appending one line to one file
+  (run as ``python -m cc_guard``, and as the installed ``cc-guard`` console
+  script when it sits beside this Python), and ``Engine.refresh()`` after a
+  one-line append in a long-lived process (what the dashboard does);
 - ccusage: ``ccusage session --json --offline`` with CLAUDE_CONFIG_DIR at the corpus;
 
 plus the peak RSS of each process (from ``wait4``). Usage::
@@ -90,7 +91,8 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, bytes, float]
     """Wall seconds, peak RSS (KiB), stdout and CPU seconds (user+sys, children included) of one process."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE)
+        # cwd: not the checkout, whose cc_guard/ would shadow PYTHONPATH for `-m` (--compare).
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE, cwd=CORPUS)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -133,6 +135,52 @@ class Series:
         )
 
 
+def cc_guard_round(
+    n: int,
+    shift: int,
+    series: dict[str, Series],
+    env: dict[str, str],
+    state: Path,
+    files: list[Path],
+    assistant_line: bytes,
+    cc_guard: list[str],
+    console: list[str] | None,
+) -> None:
+    """Cold, warm, and the two one-line appends of round ``n`` for one cc_guard tree
+    (``shift`` picks other files to append to for a compared tree)."""
+    # Cold: no index and no stored `sessions --json` result.
+    shutil.rmtree(state / "index", ignore_errors=True)
+    (state / "sessions-cache").unlink(missing_ok=True)
+    wall, peak, cold_out, cpu = run(cc_guard, env)
+    assert len(json.loads(cold_out)["sessions"]) == len(files)
+    series["cold"].add(wall, peak, cpu)
+    wall, peak, out, cpu = run(cc_guard, env)
+    assert out == cold_out, "the warm run must print what the cold run printed"
+    series["warm"].add(wall, peak, cpu)
+    appended = files[(n * 7 + 11 * shift) % len(files)]
+    touched = [(appended, appended.stat().st_mtime)]
+    with open(appended, "ab") as fh:
+        fh.write(assistant_line)
+    wall, peak, out, cpu = run(cc_guard, env)
+    row = next(r for r in json.loads(out)["sessions"] if r["transcript_path"] == str(appended))
+    assert row["state"] == "running", "the append must be seen (not served stale)"
+    series["append_cli"].add(wall, peak, cpu)
+    if console is not None:
+        appended = files[(n * 7 + 3 + 11 * shift) % len(files)]
+        touched.append((appended, appended.stat().st_mtime))
+        with open(appended, "ab") as fh:
+            fh.write(assistant_line)
+        wall, peak, out, cpu = run(console, env)
+        rows = json.loads(out)["sessions"]
+        row = next(r for r in rows if r["transcript_path"] == str(appended))
+        assert row["state"] == "running", "the append must be seen (not served stale)"
+        series["append_script"].add(wall, peak, cpu)
+    # Back to a day old: a session "running" for 60 s after its append would
+    # otherwise flip to idle between a later round's cold and warm runs.
+    for path, mtime in touched:
+        os.utime(path, (mtime, mtime))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ccusage", required=True, help="path to the ccusage executable")
@@ -140,6 +188,12 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=600)
     parser.add_argument("--mb", type=int, default=520)
     parser.add_argument("--keep", action="store_true", help="keep the corpus afterwards")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another cc_guard tree (the directory holding its cc_guard/, e.g. `git archive`"
+        " unpacked): its cold/warm/append runs interleaved with these, own state dir",
+    )
     args = parser.parse_args()
 
     claude = CORPUS / "claude"
@@ -164,6 +218,9 @@ def main() -> int:
     # compile the edited modules from source.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cc_guard")], check=True)
     cc_guard = [sys.executable, "-m", "cc_guard", "sessions", "--json"]
+    # The console script pip installs (what a user types); None when not installed here.
+    script = Path(sys.executable).parent / "cc-guard"
+    console = [str(script), "sessions", "--json"] if script.is_file() else None
     ccusage = [args.ccusage, "session", "--json", "--offline"]
     # Warm the page cache for both tools alike.
     for p in files:
@@ -178,8 +235,26 @@ def main() -> int:
             ("cold", "cc-guard sessions --json, cold"),
             ("warm", "cc-guard sessions --json, warm"),
             ("append_cli", "cc-guard after 1-line append"),
+            ("append_script", "console script, 1-line append"),
+            ("python_start", "python -c pass (for scale)"),
         ]
     }
+    if console is None:
+        del series["append_script"]
+    compare: tuple[dict[str, Series], dict[str, str], Path] | None = None
+    if args.compare is not None:
+        compare_dir = args.compare.resolve()
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(compare_dir / "cc_guard")], check=True
+        )
+        compare_state = CORPUS / "state-compare"
+        compare_env = dict(env, PYTHONPATH=str(compare_dir), CC_GUARD_HOME=str(compare_state))
+        compare_series = {
+            name: Series(f"{compare_dir.name}: {s_.label}")
+            for name, s_ in series.items()
+            if name in ("cold", "warm", "append_cli", "append_script")
+        }
+        compare = (compare_series, compare_env, compare_state)
     load_before = os.getloadavg()
     loads = [load_before[0]]
     # Interleaved rounds: on a shared machine, each tool then sees the same load.
@@ -187,27 +262,26 @@ def main() -> int:
         wall, peak, out, cpu = run(ccusage, env)
         json.loads(out)
         series["ccusage"].add(wall, peak, cpu)
-        # Cold: no index and no stored `sessions --json` result.
-        shutil.rmtree(state / "index", ignore_errors=True)
-        (state / "sessions-cache").unlink(missing_ok=True)
-        wall, peak, cold_out, cpu = run(cc_guard, env)
-        assert len(json.loads(cold_out)["sessions"]) == len(files)
-        series["cold"].add(wall, peak, cpu)
-        wall, peak, out, cpu = run(cc_guard, env)
-        assert out == cold_out, "the warm run must print what the cold run printed"
-        series["warm"].add(wall, peak, cpu)
-        appended = files[(n * 7) % len(files)]
-        with open(appended, "ab") as fh:
-            fh.write(assistant_line)
-        wall, peak, out, cpu = run(cc_guard, env)
-        row = next(r for r in json.loads(out)["sessions"] if r["transcript_path"] == str(appended))
-        assert row["state"] == "running", "the append must be seen (not served stale)"
-        series["append_cli"].add(wall, peak, cpu)
+        variants = [(series, env, state, 0)]
+        if compare is not None:
+            variants.append((compare[0], compare[1], compare[2], 1))
+            if n % 2:
+                variants.reverse()  # neither goes first every round
+        for into, variant_env, variant_state, shift in variants:
+            cc_guard_round(
+                n, shift, into, variant_env, variant_state, files, assistant_line, cc_guard, console
+            )
+        wall, peak, _, cpu = run([sys.executable, "-c", "pass"], env)
+        series["python_start"].add(wall, peak, cpu)
         loads.append(os.getloadavg()[0])
         print(f"round {n + 1}/{args.runs} done (load average {loads[-1]:.2f})", flush=True)
     for s_ in series.values():
         s_.show()
     results = {name: s_.result() for name, s_ in series.items()}
+    if compare is not None:
+        for s_ in compare[0].values():
+            s_.show()
+        results["compare"] = {name: s_.result() for name, s_ in compare[0].items()}
     # In-process refresh after a one-line append (the dashboard's loop).
     refresh_env_code = (
         "import os,sys,time,json,statistics\n"
