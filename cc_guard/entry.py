@@ -24,7 +24,7 @@ def console() -> None:
     is flushed: everything they write goes through explicit, closed file
     descriptors (the sessions index is closed before the listing prints), and
     tearing the interpreter down (module dicts, a last GC pass) costs 2-3 ms per
-    hook call for nothing, 6-9 ms once the transcript engine was imported.
+    hook call for nothing, ~10 ms once the transcript engine was imported.
     Other commands exit normally so that atexit handlers and buffered files finish.
     """
     args = sys.argv[1:]
