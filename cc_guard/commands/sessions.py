@@ -54,8 +54,16 @@ def _context(session: SessionModel) -> str:
 @click.option(
     "--project", type=click.Path(path_type=Path), help="Only sessions whose project is PATH."
 )
-def sessions(as_json: bool, project: Path | None) -> int:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Stay running and print the list again whenever a session changes "
+    "(with --json: one JSON document per line). Ctrl-C stops.",
+)
+def sessions(as_json: bool, project: Path | None, watch: bool = False) -> int:
     """List Claude Code sessions, newest first."""
+    if watch:
+        return _watch(as_json, project)
     found, everything = list_json(_engine())
     if project is not None:
         found = [s for s in found if _same_dir(s.project_dir, project)]
@@ -66,6 +74,35 @@ def sessions(as_json: bool, project: Path | None) -> int:
             click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
         return 0
     click.echo(render_table([summary(s) for s in found], time.time()))
+    return 0
+
+
+def _watch(as_json: bool, project: Path | None) -> int:
+    """Re-print the list on every change the watcher reports (live, via watchdog)."""
+    import sys
+    import threading
+
+    from cc_guard.transcripts.watch import SessionWatcher
+
+    clear = not as_json and sys.stdout.isatty()
+
+    def show(models: list[SessionModel]) -> None:
+        if project is not None:
+            models = [s for s in models if _same_dir(s.project_dir, project)]
+        rows = [summary(s) for s in models]
+        if as_json:
+            click.echo(json.dumps({"sessions": rows}))
+        else:
+            if clear:
+                click.clear()
+            click.echo(render_table(rows, time.time()))
+            click.echo("")
+        sys.stdout.flush()
+
+    import contextlib
+
+    with SessionWatcher(_engine(), show), contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
     return 0
 
 
