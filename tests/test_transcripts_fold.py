@@ -184,6 +184,22 @@ def test_max_tokens_stop_is_a_final_incident() -> None:
     assert fold.phase == "failed"
 
 
+def test_max_tokens_response_split_over_records_is_one_incident() -> None:
+    # Claude Code 2.1.328 writes one record per content block, each repeating stop_reason.
+    first = assistant("part one", msg_id="m1", request="r1", stop="max_tokens")
+    second = assistant(
+        [tool_use("t1", "Bash", {"command": "ls"})], msg_id="m1", request="r1", stop="max_tokens"
+    )
+    fold = fold_of(prompt("go"), first)
+    fold = Fold.from_json(fold.to_json())  # the split can straddle two reads
+    fold.add(second)
+    fold.add(assistant("again", msg_id="m2", request="r2", stop="max_tokens"))
+    assert [(i.kind, i.final) for i in fold.incidents] == [
+        (IncidentKind.MAX_OUTPUT_TOKENS, True)
+    ] * 2
+    assert fold.phase == "failed"
+
+
 def test_retries_then_success_are_marked_retried_successfully() -> None:
     fold = fold_of(prompt("go"), api_error(attempt=1), api_error(attempt=2), assistant("finally"))
     assert [(i.retry_attempt, i.final) for i in fold.incidents] == [(1, False), (2, False)]

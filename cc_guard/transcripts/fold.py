@@ -114,6 +114,7 @@ _SCALAR_FIELDS = (
     "phase_ts",
     "stop_reason",
     "requested_model",
+    "max_tokens_key",
 )
 
 
@@ -183,6 +184,9 @@ class Fold:
     #: The model Claude Code asked for (``api-request`` records): names the model
     #: of a session whose every request failed, so it has no real response.
     requested_model: str | None = None
+    #: message.id + request id of the response the last max_tokens incident came
+    #: from: each record of a split response repeats its stop_reason.
+    max_tokens_key: str | None = None
     stats: ParseStats = field(default_factory=ParseStats)
 
     # --- serialisation (the persistent index) ---------------------------------
@@ -350,15 +354,20 @@ class Fold:
         if not side:
             self.stop_reason = stop
         if stop == "max_tokens":
-            self._add_incident(
-                Incident(
-                    kind=IncidentKind.MAX_OUTPUT_TOKENS,
-                    time=ts,
-                    final=True,
-                    message="response hit max_tokens",
-                    uuid=_str(record.get("uuid")),
+            msg_id = message.get("id")
+            request = record.get("requestId") or record.get("requestRef") or ""
+            key = f"{msg_id}:{request}" if msg_id else None
+            if key is None or key != self.max_tokens_key:
+                self.max_tokens_key = key
+                self._add_incident(
+                    Incident(
+                        kind=IncidentKind.MAX_OUTPUT_TOKENS,
+                        time=ts,
+                        final=True,
+                        message="response hit max_tokens",
+                        uuid=_str(record.get("uuid")),
+                    )
                 )
-            )
             self._set_phase(Phase.FAILED, ts, side)
         elif stop == "tool_use":
             self._set_phase(Phase.TOOL_USE, ts, side)
