@@ -499,3 +499,15 @@ def test_recorded_fields_are_all_known() -> None:
 
     for path in RECORDED:
         assert load_session(path).stats.unknown_fields == {}, path.name
+
+
+@pytest.mark.parametrize("abandon", ["[Request interrupted by user]", "try something else"])
+def test_retries_the_user_abandoned_are_final_not_retried_successfully(abandon: str) -> None:
+    fold = fold_of(
+        prompt("go"),
+        api_error(attempt=1),
+        api_error(attempt=2),
+        prompt(abandon, ts="2026-01-01T10:05:00.000Z"),
+        assistant("an answer to a later turn", ts="2026-01-01T10:06:00.000Z"),
+    )
+    assert [(i.retry_attempt, i.final) for i in fold.incidents] == [(1, True), (2, True)]

@@ -499,6 +499,11 @@ class Fold:
         text = prompt_text(content)
         if text is None:
             return
+        # The user gave up on a turn still retrying (Esc, or a new prompt after
+        # a restart): those retries failed. Left undecided, the next turn's
+        # response would count them as retried successfully.
+        for incident in self._open_incidents():
+            incident.final = True
         if text.lstrip().startswith(USER_INTERRUPT):
             self._set_phase(Phase.USER_INTERRUPT, ts, side)
             return
