@@ -194,3 +194,22 @@ def test_status_shows_the_sessions_checkpoints(
     assert data["checkpoints"]["latest"] == sha
     assert run(["status", "11111111"]) == 0
     assert f"newest {sha[:10]}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [["sessions"], ["sessions", "--json"], ["status", "1111"]])
+def test_unusable_state_dir_is_one_line_not_a_traceback(
+    two_sessions: dict[str, Path], tmp_path: Path, args: list[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {**os.environ, "CC_GUARD_HOME": str(blocker / "state")}
+    done = subprocess.run(
+        [sys.executable, "-m", "cc_guard", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("cc-guard: cannot use cc-guard's state directory")
+    assert done.stderr.count("\n") == 1 and "CC_GUARD_HOME" in done.stderr

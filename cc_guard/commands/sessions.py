@@ -34,6 +34,13 @@ def _engine() -> Engine:
             f"Claude Code directory not found: {engine.claude_dir} "
             "(run Claude Code once, or set CLAUDE_CONFIG_DIR)"
         )
+    try:
+        engine.state_dir  # noqa: B018 - creates it: fail here in one line, not mid-listing
+    except OSError as exc:
+        raise UserError(
+            f"cannot use cc-guard's state directory {exc.filename or ''}: "
+            f"{exc.strerror or exc} (check CC_GUARD_HOME)"
+        ) from None
     return engine
 
 

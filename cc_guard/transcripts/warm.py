@@ -229,7 +229,10 @@ def main(as_json: bool = True) -> int | None:
         from cc_guard.transcripts.listing import list_json
 
         # The fingerprint just taken predates the engine's reads: store it as is.
-        _, text = list_json(Engine(), (started, fp))
+        try:
+            _, text = list_json(Engine(), (started, fp))
+        except OSError:
+            return None  # e.g. an unusable state dir: the CLI says so in one line
         output = (text + "\n").encode()
     if not as_json:
         import json
