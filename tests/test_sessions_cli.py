@@ -213,3 +213,21 @@ def test_unusable_state_dir_is_one_line_not_a_traceback(
     assert done.returncode == 1
     assert done.stderr.startswith("cc-guard: cannot use cc-guard's state directory")
     assert done.stderr.count("\n") == 1 and "CC_GUARD_HOME" in done.stderr
+
+
+def test_status_prints_texts_with_lone_surrogates(isolated_env: dict[str, Path]) -> None:
+    # JSON.stringify keeps a string cut mid-emoji as a lone surrogate escape.
+    path = session_path(isolated_env["claude"], "33333333-dddd-4000-8000-000000000003")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        b'{"type":"user","timestamp":"2026-01-01T10:00:00.000Z","message":'
+        b'{"role":"user","content":"cut \\ud83d here, kept \\ud83d\\ude00"}}\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "cc_guard", "status", "3333"],
+        env=dict(os.environ),
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cut \ufffd here, kept \U0001f600".encode() in done.stdout

@@ -140,7 +140,10 @@ def status(session: str | None, as_json: bool) -> int:
         data["checkpoints"] = checkpoints
         click.echo(json.dumps(data, indent=2))
         return 0
-    click.echo(_render(found, checkpoints))
+    # Lone surrogates (JavaScript cut a string mid-emoji; JSON escapes keep them)
+    # cannot be written as UTF-8: print U+FFFD in their place (pairs are joined).
+    text = _render(found, checkpoints)
+    click.echo(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return 0
 
 
