@@ -89,6 +89,29 @@ def test_corrupt_index_is_rebuilt(isolated_env: dict[str, Path]) -> None:
     assert model.turns == 1
 
 
+@pytest.mark.parametrize("column", ["cursor", "brief", "fold"])
+@pytest.mark.parametrize("lookup", [False, True])
+def test_index_row_that_does_not_decode_is_rebuilt(
+    isolated_env: dict[str, Path], column: str, lookup: bool
+) -> None:
+    import sqlite3
+
+    finished_session(isolated_env["claude"])
+    [before] = engine(isolated_env).refresh()
+    conn = sqlite3.connect(isolated_env["state"] / "index" / "transcripts.sqlite")
+    with conn:
+        conn.execute(f"UPDATE files SET {column} = '{{not json'")
+    conn.close()
+    fresh = engine(isolated_env)
+    model = fresh.find("aaaa") if lookup else fresh.refresh()[0]
+    assert (model.turns, model.tokens, model.prompts) == (
+        before.turns,
+        before.tokens,
+        before.prompts,
+    )
+    assert engine(isolated_env).refresh()[0].tokens == before.tokens  # and it was stored again
+
+
 def test_rewritten_transcript_is_rebuilt_not_double_counted(isolated_env: dict[str, Path]) -> None:
     path = finished_session(isolated_env["claude"])
     engine(isolated_env).refresh()

@@ -10,6 +10,7 @@ hooks and handoff, which must not contend for it).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import time
@@ -34,7 +35,7 @@ from cc_guard.transcripts.fanout import (
 )
 from cc_guard.transcripts.fanout import fork_reader as _fork_reader
 from cc_guard.transcripts.fold import Brief, Fold
-from cc_guard.transcripts.index import Index, ensure_private_dir
+from cc_guard.transcripts.index import INDEX_NAME, Index, ensure_private_dir
 from cc_guard.transcripts.model import ParseStats, SessionModel
 from cc_guard.transcripts.reader import EVERY_LINE, Cursor, iter_new, open_at
 from cc_guard.transcripts.signals import (
@@ -52,8 +53,24 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+    from typing import Any
 
     from _typeshed import StrPath
+
+
+class _CorruptIndex(Exception):
+    """An index row that does not decode: the index is rebuilt from the transcripts."""
+
+
+def _row(text: str | bytes) -> dict[str, Any]:
+    """One JSON object of an index row; :class:`_CorruptIndex` if it is not one."""
+    try:
+        value = loads(text)
+    except ValueError:
+        raise _CorruptIndex from None
+    if not isinstance(value, dict):
+        raise _CorruptIndex
+    return value
 
 
 def normal_path(path: StrPath) -> str:
@@ -292,6 +309,23 @@ class Engine:
         return str(paths.state_dir())
 
     def refresh(self, brief: bool = False, only: list[str] | None = None) -> list[SessionModel]:
+        """All sessions, newest first (see :meth:`_refresh`); an index row that
+        does not decode rebuilds the index from the transcripts."""
+        try:
+            return self._refresh(brief, only)
+        except _CorruptIndex:
+            self._rebuild_index()
+            return self._refresh(brief, only)
+
+    def _rebuild_index(self) -> None:
+        """Forget the index (file and what this Engine took from it)."""
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self._state(), "index", INDEX_NAME + suffix))
+        self._entries, self._events, self._events_cursor = None, None, Cursor()
+        self._models.clear()
+
+    def _refresh(self, brief: bool, only: list[str] | None) -> list[SessionModel]:
         """All sessions, newest first, reading only bytes appended since the last refresh.
 
         ``brief=True`` returns summary models (ids, project, model, context,
@@ -319,7 +353,7 @@ class Engine:
                 loaded = index.load_files(with_folds=not brief)
             if self._entries is None:
                 self._entries = {
-                    key: _Entry(Cursor.from_json(loads(c)), Brief.from_json(loads(b)), None, f)
+                    key: _Entry(Cursor.from_json(_row(c)), Brief.from_json(_row(b)), None, f)
                     for key, (c, b, f) in loaded.items()
                 }
             entries = self._entries
@@ -413,7 +447,7 @@ class Engine:
                 entry.fold = Fold()  # nothing read yet: no stored fold worth a query
                 return entry.fold
             raw = entry.fold_json if entry.fold_json is not None else index.load_fold(key)
-            entry.fold = Fold.from_json(loads(raw)) if raw else Fold()
+            entry.fold = Fold.from_json(_row(raw)) if raw else Fold()
             entry.fold_json = None
         return entry.fold
 
@@ -550,7 +584,12 @@ class Engine:
                 more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
                 raise LookupError(f"{wanted!r} is ambiguous: it matches {shown}{more}")
             match = matches[0]
-        return self._full(match)
+        try:
+            return self._full(match)
+        except _CorruptIndex:
+            self._rebuild_index()
+            self._refresh(brief=True, only=None)
+            return self._full(match)
 
     def _full(self, summary: SessionModel) -> SessionModel:
         """The full model for a session the last refresh listed (briefly or not)."""
