@@ -15,9 +15,11 @@ from cc_guard.commands.sessions import SUMMARY_FIELDS
 from tests.test_transcripts_support import (
     api_error,
     assistant,
+    compact_boundary,
     prompt,
     session_path,
     synthetic_error,
+    tool_use,
     usage,
     write,
 )
@@ -231,3 +233,101 @@ def test_status_prints_texts_with_lone_surrogates(isolated_env: dict[str, Path])
     )
     assert done.returncode == 0, done.stderr
     assert "cut \ufffd here, kept \U0001f600".encode() in done.stdout
+
+
+# The field names README.md documents for --json, spelled out here (not taken
+# from the code) so that renaming one in the code fails this test.
+README_SESSION_FIELDS = [
+    "session_id",
+    "project_dir",
+    "model",
+    "context_tokens",
+    "context_window",
+    "context_percent",
+    "context_source",
+    "state",
+    "state_reason",
+    "first_activity",
+    "last_activity",
+    "incident_count",
+    "turns",
+    "git_branch",
+    "version",
+    "transcript_path",
+]
+README_STATUS_FIELDS = {
+    "api_calls": None,
+    "tokens": [
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+    ],
+    "compactions": ["time", "trigger", "pre_tokens"],
+    "incidents": [
+        "kind",
+        "time",
+        "status",
+        "retry_attempt",
+        "max_retries",
+        "final",
+        "message",
+        "source",
+        "uuid",
+    ],
+    "files_touched": ["path", "tools", "count", "last_time"],
+    "todos": ["content", "status", "active_form"],
+    "prompts": ["text", "time", "uuid"],
+    "last_assistant_text": None,
+    "checkpoints": ["repo", "ref", "count", "latest", "latest_time", "note"],
+    "pending_tool_calls": ["id", "name", "input", "time", "is_sidechain"],
+    "subagents": None,
+    "claude_pid": None,
+    "stats": [
+        "lines",
+        "bytes_read",
+        "malformed_lines",
+        "non_utf8_lines",
+        "oversized_lines",
+        "unknown_record_types",
+        "unknown_fields",
+    ],
+}
+
+
+def test_json_field_names_are_the_ones_readme_documents(
+    isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name in [*README_SESSION_FIELDS, *README_STATUS_FIELDS]:
+        assert f"`{name}`" in readme, name
+    for names in README_STATUS_FIELDS.values():
+        for name in names or ():
+            assert f"`{name}`" in readme, name
+    write(
+        session_path(isolated_env["claude"], "44444444-eeee-4000-8000-000000000004"),
+        prompt("go", ts="2026-01-01T10:00:00.000Z"),
+        api_error(ts="2026-01-01T10:00:01.000Z"),
+        assistant(
+            [
+                tool_use("t1", "TodoWrite", {"todos": [{"content": "a", "status": "pending"}]}),
+                tool_use("t2", "Write", {"file_path": "x.txt", "content": "x"}),
+            ],
+            ts="2026-01-01T10:00:02.000Z",
+            stop="tool_use",
+        ),
+        compact_boundary(ts="2026-01-01T10:00:03.000Z"),
+        mtime=OLD,
+    )
+    assert run(["sessions", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["sessions"]
+    assert list(row) == README_SESSION_FIELDS
+    assert run(["status", "4444", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {*README_SESSION_FIELDS, *README_STATUS_FIELDS}
+    for name, fields in README_STATUS_FIELDS.items():
+        if fields is None:
+            continue
+        value = data[name]
+        item = value[0] if isinstance(value, list) else value
+        assert set(item) == set(fields), name
