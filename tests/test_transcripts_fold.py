@@ -511,3 +511,20 @@ def test_retries_the_user_abandoned_are_final_not_retried_successfully(abandon: 
         assistant("an answer to a later turn", ts="2026-01-01T10:06:00.000Z"),
     )
     assert [(i.retry_attempt, i.final) for i in fold.incidents] == [(1, True), (2, True)]
+
+
+def test_bash_and_memory_mode_inputs_are_not_prompts_awaiting_an_answer() -> None:
+    # `! ls` and `# note` get no model response: counted as prompts they left the
+    # session "mid-turn" (running, then interrupted after 10 minutes).
+    fold = fold_of(
+        prompt("go"),
+        assistant("Done."),
+        prompt("<bash-input>ls</bash-input>", ts="2026-01-01T10:01:00.000Z"),
+        prompt(
+            "<bash-stdout>a.txt</bash-stdout><bash-stderr></bash-stderr>",
+            ts="2026-01-01T10:01:01.000Z",
+        ),
+        prompt("<user-memory-input>use uv</user-memory-input>", ts="2026-01-01T10:02:00.000Z"),
+    )
+    assert [p.text for p in fold.prompts] == ["go"]
+    assert (fold.turns, fold.phase) == (1, "end")
