@@ -528,3 +528,15 @@ def test_bash_and_memory_mode_inputs_are_not_prompts_awaiting_an_answer() -> Non
     )
     assert [p.text for p in fold.prompts] == ["go"]
     assert (fold.turns, fold.phase) == (1, "end")
+
+
+def test_retries_of_a_compaction_that_then_succeeded_are_not_final() -> None:
+    fold = fold_of(
+        prompt("go"),
+        assistant("ok"),
+        api_error(attempt=1, ts="2026-01-01T10:59:00.000Z"),
+        compact_boundary(),
+        compact_summary(),
+        prompt("next", ts="2026-01-01T11:05:00.000Z"),
+    )
+    assert [(i.retry_attempt, i.final) for i in fold.incidents] == [(1, False)]

@@ -555,6 +555,8 @@ class Fold:
                     pre_tokens=pre if isinstance(pre, int) else None,
                 )
             )
+            for incident in self._open_incidents():
+                incident.final = False  # the compaction's own request got through
             if not side:
                 post = meta.get("postTokens")
                 # The fill before the compaction no longer applies; unknown until the next response.
