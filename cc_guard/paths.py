@@ -73,7 +73,12 @@ def ensure_private_dir(path: Path) -> None:
 
 
 def write_private(path: Path, data: bytes | str) -> None:
-    """Atomically write ``data`` to ``path`` with mode 0600.
+    """Atomically write ``data`` to ``path`` with mode 0600 (see :func:`write_atomic`)."""
+    write_atomic(path, data, 0o600)
+
+
+def write_atomic(path: Path, data: bytes | str, mode: int) -> None:
+    """Atomically write ``data`` to ``path`` with ``mode``.
 
     Written to a temp file in the same directory and renamed over the target, so a
     reader never sees a half-written file and a crash leaves the old one intact.
@@ -83,7 +88,7 @@ def write_private(path: Path, data: bytes | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
