@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The chaos server tests' own factory (one server per call), shared by the proxy tests.
+from tests.test_chaos_server import chaos  # noqa: F401
+
 # The real-Claude-Code test bed (pinned CLI, chaos upstream, tmux): fixtures for all tests.
 from tests.testbed import chaos_server, claude_bed, claude_bin, project_repo  # noqa: F401
 

@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
-import pytest
 
+# The ``chaos`` server factory fixture comes from tests/test_chaos_server.py via conftest.
 from tests.test_chaos_server import (
     HEADERS,
-    Served,
     body,
     parse_events,
     read_stream,
-    start_server,
-    stop_server,
 )
-
-
-@pytest.fixture
-def chaos(tmp_path: Path) -> Iterator[Any]:
-    started: list[Served] = []
-
-    def factory(script: list[Any] | None = None, *args: str) -> Served:
-        served = start_server(tmp_path / "chaos", script, *args)
-        started.append(served)
-        return served
-
-    yield factory
-    for served in started:
-        stop_server(served)
 
 
 def statuses(url: str, n: int) -> list[int]:
