@@ -15,19 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cc_guard.incidents import ERROR_TYPES as _ERROR_TYPES
+
 #: Status faults the server can answer, with the Anthropic error type of each.
-ERROR_TYPES: dict[int, str] = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    502: "api_error",
-    503: "api_error",
-    529: "overloaded_error",
-}
+ERROR_TYPES = _ERROR_TYPES
 
 STOP_REASONS = (
     "end_turn",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cc_guard.handoff.extract import Facts
+from cc_guard.incidents import classify_failure, kind_for_name
 
 if TYPE_CHECKING:
     from cc_guard.transcripts.model import SessionModel
@@ -24,26 +25,6 @@ if TYPE_CHECKING:
 #: With no known Claude Code pid, a mid-turn transcript idle this long means the process is gone.
 IDLE_SECONDS = 120.0
 _EVENTS_TAIL_BYTES = 512 * 1024
-
-# StopFailure "error" values and API error shapes -> the model's incident kinds.
-_ERROR_KINDS = {
-    "overloaded": "overloaded",
-    "overloaded_error": "overloaded",
-    "rate_limit": "rate_limit",
-    "rate_limit_error": "rate_limit",
-    "server_error": "server_error",
-    "api_error": "server_error",
-    "authentication_failed": "auth",
-    "authentication_error": "auth",
-    "permission_error": "auth",
-    "billing_error": "auth",
-    "invalid_request": "invalid_request",
-    "invalid_request_error": "invalid_request",
-    "request_too_large": "invalid_request",
-    "max_output_tokens": "max_output_tokens",
-    "unknown": "unknown",
-}
-
 
 @dataclass
 class Health:
@@ -60,20 +41,11 @@ class Health:
 
 
 def kind_from_status(status: Any, error_type: Any = None) -> str:
-    if isinstance(error_type, str) and error_type in _ERROR_KINDS:
-        return _ERROR_KINDS[error_type]
-    if isinstance(status, int):
-        if status == 529:
-            return "overloaded"
-        if status == 429:
-            return "rate_limit"
-        if status in (401, 403):
-            return "auth"
-        if status in (400, 413):
-            return "invalid_request"
-        if status >= 500:
-            return "server_error"
-    return "unknown"
+    """The incident kind of a recorded API error (its HTTP status and error ``type``)."""
+    return classify_failure(
+        status if isinstance(status, int) else None,
+        names=(error_type if isinstance(error_type, str) else None,),
+    ).value
 
 
 def session_events(state_dir: Path, session_id: str) -> list[dict[str, Any]]:
@@ -170,7 +142,8 @@ def assess(
     if failure is None and stop_failures:
         failure = stop_failures[-1]
     if failure is not None and _after(failure.get("time"), facts.last_time):
-        kind = _ERROR_KINDS.get(str(failure.get("error")), "unknown")
+        named = kind_for_name(str(failure.get("error")))
+        kind = named.value if named is not None else "unknown"
         if kind == "unknown":  # interactive 2.1.328 says "unknown" for a cut stream
             kind = _recorded_kind(facts)
         return Health(

@@ -1,11 +1,11 @@
-"""Small pure classifiers the aggregator uses: API failures, touched files, prompts."""
+"""Small pure classifiers the aggregator uses: touched files, prompts (failures: cc_guard.incidents)."""
 
 from __future__ import annotations
 
 import os
 import re
 
-from cc_guard.transcripts.model import IncidentKind
+from cc_guard.incidents import classify_failure
 
 # typing stays unimported at run time: it costs more than the rest of a
 # cached listing's refresh (see splice.py); mypy reads the names below.
@@ -13,99 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_CONNECTION_CODES = frozenset(
-    {
-        "ECONNREFUSED",
-        "ECONNRESET",
-        "ENOTFOUND",
-        "EAI_AGAIN",
-        "EPIPE",
-        "EHOSTUNREACH",
-        "ENETUNREACH",
-        "ECONNABORTED",
-        "UND_ERR_SOCKET",
-        "UND_ERR_CLOSED",
-        "CERT_HAS_EXPIRED",
-    }
-)
-_TIMEOUT_CODES = frozenset(
-    {
-        "ETIMEDOUT",
-        "ESOCKETTIMEDOUT",
-        "UND_ERR_CONNECT_TIMEOUT",
-        "UND_ERR_HEADERS_TIMEOUT",
-        "UND_ERR_BODY_TIMEOUT",
-    }
-)
-# Claude Code's own error names (``error`` on synthetic messages, StopFailure's
-# ``error``) and the API's error ``type`` values.
-_NAMED_KINDS: dict[str, IncidentKind] = {
-    "overloaded": IncidentKind.OVERLOADED,
-    "overloaded_error": IncidentKind.OVERLOADED,
-    "rate_limit": IncidentKind.RATE_LIMIT,
-    "rate_limit_error": IncidentKind.RATE_LIMIT,
-    "authentication_failed": IncidentKind.AUTH,
-    "authentication_error": IncidentKind.AUTH,
-    "permission_error": IncidentKind.AUTH,
-    "billing_error": IncidentKind.AUTH,
-    "invalid_request": IncidentKind.INVALID_REQUEST,
-    "invalid_request_error": IncidentKind.INVALID_REQUEST,
-    "request_too_large": IncidentKind.INVALID_REQUEST,
-    "max_output_tokens": IncidentKind.MAX_OUTPUT_TOKENS,
-    "api_error": IncidentKind.SERVER_ERROR,
-    "server_error": IncidentKind.SERVER_ERROR,
-    "timeout": IncidentKind.TIMEOUT,
-    "stream_truncated": IncidentKind.STREAM_TRUNCATED,
-}
-
-
-def classify_failure(
-    status: int | None,
-    code: str | None = None,
-    text: str = "",
-    names: tuple[str | None, ...] = (),
-) -> IncidentKind:
-    """Classify one API failure from its HTTP status, connection code, message and names.
-
-    The status decides when there is one (it is the most precise signal); then
-    the connection code; then Claude Code's/the API's error names; then words in
-    the message. ``names`` are checked in order, so pass the most specific first.
-    """
-    if status is not None:
-        if status == 529:
-            return IncidentKind.OVERLOADED
-        if status == 429:
-            return IncidentKind.RATE_LIMIT
-        if status in (401, 403):
-            return IncidentKind.AUTH
-        if status in (400, 413):
-            return IncidentKind.INVALID_REQUEST
-        if status == 408 or status == 504:
-            return IncidentKind.TIMEOUT
-        if 500 <= status <= 599:
-            return IncidentKind.SERVER_ERROR
-    lowered = text.lower()
-    if code == "StreamTruncated" or "streamtruncated" in lowered or "stream_truncated" in lowered:
-        return IncidentKind.STREAM_TRUNCATED
-    if code in _TIMEOUT_CODES:
-        return IncidentKind.TIMEOUT
-    if code in _CONNECTION_CODES:
-        return IncidentKind.CONNECTION
-    for name in names:
-        if name and name in _NAMED_KINDS and name not in ("api_error", "server_error"):
-            return _NAMED_KINDS[name]
-    if "timed out" in lowered or "timeout" in lowered:
-        return IncidentKind.TIMEOUT
-    if "overloaded" in lowered:
-        return IncidentKind.OVERLOADED
-    if "connection" in lowered or "network" in lowered or "socket" in lowered:
-        return IncidentKind.CONNECTION
-    if "max_tokens" in lowered or "output token maximum" in lowered:
-        return IncidentKind.MAX_OUTPUT_TOKENS
-    for name in names:
-        if name and name in _NAMED_KINDS:
-            return _NAMED_KINDS[name]
-    return IncidentKind.UNKNOWN
+__all__ = ["bash_touched", "classify_failure", "prompt_text", "touched_paths"]
 
 
 # --- files touched -------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from cc_guard.incidents import IncidentKind as IncidentKind  # the incidents' kind
+
 # typing stays unimported at run time: it costs more than the rest of a
 # cached listing's refresh (see splice.py); mypy reads the names below.
 TYPE_CHECKING = False
@@ -45,19 +47,6 @@ class SessionState(StrEnum):
     INTERRUPTED = "interrupted"
     COMPACTED = "compacted"
     ENDED = "ended"
-
-
-class IncidentKind(StrEnum):
-    OVERLOADED = "overloaded"  # 529
-    SERVER_ERROR = "server_error"  # other 5xx
-    RATE_LIMIT = "rate_limit"  # 429
-    INVALID_REQUEST = "invalid_request"  # 400 / 413
-    AUTH = "auth"  # 401 / 403
-    STREAM_TRUNCATED = "stream_truncated"
-    TIMEOUT = "timeout"
-    CONNECTION = "connection"
-    MAX_OUTPUT_TOKENS = "max_output_tokens"
-    UNKNOWN = "unknown"
 
 
 @dataclass
