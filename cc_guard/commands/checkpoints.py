@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 
 
 def _toplevel_relative(paths: tuple[str, ...]) -> list[str]:

@@ -16,7 +16,7 @@ import click
 
 from cc_guard.base import paths
 from cc_guard.base.redact import redact
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 from cc_guard.handoff import render, store
 from cc_guard.handoff.assemble import Handoff, one_line
 
@@ -101,7 +101,7 @@ def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None
     directory. Files: <state dir>/handoff/<session-id>.md and .json (secrets redacted).
     """
     if summarizer is None:
-        from cc_guard.config import load_config_safe
+        from cc_guard.config.load import load_config_safe
 
         summarizer = load_config_safe(Path.cwd()).handoff.summarizer
     if summarizer == "api":

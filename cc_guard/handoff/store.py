@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cc_guard.base import paths
+from cc_guard.base import fs, paths
 from cc_guard.handoff import extract, health, render
 from cc_guard.handoff.assemble import Checkpoint, Handoff, build
 from cc_guard.handoff.freshness import (
@@ -210,9 +210,9 @@ def write_handoff(
     handoff = make_handoff(transcript, state_dir, use_engine=use_engine)
     if require_records and handoff.first_activity is None and handoff.project is None:
         raise NoRecords(f"{transcript} holds no readable Claude Code record.")
-    paths.write_private(md_path, render.to_markdown(handoff))
-    paths.write_private(json_path, render.to_json(handoff))
-    paths.write_private(
+    fs.write_private(md_path, render.to_markdown(handoff))
+    fs.write_private(json_path, render.to_json(handoff))
+    fs.write_private(
         meta_path, json.dumps({"source": key, "schema": handoff.schema}, sort_keys=True)
     )
     return Written(sid, md_path, json_path, True, handoff)
@@ -231,7 +231,7 @@ def seed_path(nonce: str, state_dir: Path | None = None) -> Path:
     if not _NONCE.match(nonce):
         raise ValueError("invalid seed nonce")
     folder = handoff_dir(state_dir) / "seeds"
-    paths.ensure_private_dir(folder)
+    fs.ensure_private_dir(folder)
     return folder / f"{nonce}.json"
 
 
@@ -243,7 +243,7 @@ def write_seed(nonce: str, text: str, source_session: str, state_dir: Path | Non
     path = seed_path(nonce, state_dir)
     _prune_seeds(path.parent)
     body = {"source_session": source_session, "text": render_seed(text)}
-    paths.write_private(path, json.dumps(body, sort_keys=True))
+    fs.write_private(path, json.dumps(body, sort_keys=True))
     return path
 
 

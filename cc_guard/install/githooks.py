@@ -21,7 +21,6 @@ with; if that Python or cc-guard is gone, it still runs the legacy hook.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shlex
 import subprocess
@@ -86,7 +85,7 @@ def script(name: str) -> str:
 
 
 def wanted_hooks(cwd: Path) -> list[str]:
-    from cc_guard.config import load_config
+    from cc_guard.config.load import load_config
 
     config = load_config(cwd)
     return [n for n in HOOK_NAMES if n != "prepare-commit-msg" or config.git.commit_trailer]
@@ -94,7 +93,7 @@ def wanted_hooks(cwd: Path) -> list[str]:
 
 def install(cwd: Path, *, dry_run: bool = False) -> list[str]:
     """Install cc-guard's git hooks for the repo at ``cwd``; returns lines to show."""
-    from cc_guard.config import ConfigError, load_config
+    from cc_guard.config.load import ConfigError, load_config
 
     directory = hooks_dir(cwd)
     try:
@@ -184,7 +183,7 @@ def _top() -> Path:
 
 
 def _backup_push() -> None:
-    from cc_guard.config import load_config_safe
+    from cc_guard.config.load import load_config_safe
 
     top = _top()
     remote = load_config_safe(top).backup.remote
@@ -224,30 +223,20 @@ def _remotes(repo: Path) -> set[str]:
 
 def active_session(repo: Path, now: float | None = None) -> str | None:
     """The most recent Claude Code session with events inside ``repo`` and no SessionEnd."""
-    from cc_guard.base.paths import state_dir
+    from cc_guard.base.paths import state_root
+    from cc_guard.state import events
 
-    log = state_dir(create=False) / "events.jsonl"
-    try:
-        with log.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - EVENTS_TAIL_BYTES))
-            tail = fh.read()
-    except OSError:
-        return None
     now = time.time() if now is None else now
     repo_text = str(repo.resolve())
     last: dict[str, tuple[float, str]] = {}
-    for line in tail.splitlines():
-        with contextlib.suppress(ValueError, TypeError, AttributeError):
-            event = json.loads(line)
-            cwd, sid = event.get("cwd"), event.get("session_id")
-            if not isinstance(sid, str) or not isinstance(cwd, str):
-                continue
-            if cwd != repo_text and not cwd.startswith(repo_text.rstrip("/") + "/"):
-                continue
-            stamp = _parse_time(event.get("time"))
-            last[sid] = (stamp, str(event.get("event")))
+    for event in events.tail(state_root(create=False), max_bytes=EVENTS_TAIL_BYTES):
+        cwd, sid = event.get("cwd"), event.get("session_id")
+        if not isinstance(sid, str) or not isinstance(cwd, str):
+            continue
+        if cwd != repo_text and not cwd.startswith(repo_text.rstrip("/") + "/"):
+            continue
+        with contextlib.suppress(ValueError):
+            last[sid] = (_parse_time(event.get("time")), str(event.get("event")))
     live = [
         (stamp, sid)
         for sid, (stamp, name) in last.items()
@@ -265,7 +254,7 @@ def _parse_time(value: object) -> float:
 
 
 def _add_trailer(message_file: Path) -> None:
-    from cc_guard.config import load_config_safe
+    from cc_guard.config.load import load_config_safe
 
     top = _top()
     if not load_config_safe(top).git.commit_trailer:
