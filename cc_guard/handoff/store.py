@@ -98,30 +98,21 @@ def newest_ref(cwd: str | None, session_id: str) -> Checkpoint | None:
     """The tip of the session's checkpoint ref with one git process (the hook's fast path)."""
     if not cwd or not Path(cwd).is_dir():
         return None
-    import subprocess
-
     from cc_guard.checkpoints.snapshot import REF_PREFIX
-    from cc_guard.git import clean_env
+    from cc_guard.git import DeadlineExceeded, Git
 
     try:
-        proc = subprocess.run(
-            [
-                "git",
-                "log",
-                "-1",
-                "--format=%H%x00%ct%x00%(trailers:key=Cc-Guard-Event,valueonly)",
-                f"{REF_PREFIX}{session_id}",
-                "--",
-            ],
-            cwd=cwd,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=5,
+        proc = Git.for_command(cwd, timeout=5).run(
+            "log",
+            "-1",
+            "--format=%H%x00%ct%x00%(trailers:key=Cc-Guard-Event,valueonly)",
+            f"{REF_PREFIX}{session_id}",
+            "--",
+            check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, DeadlineExceeded):
         return None
-    parts = proc.stdout.strip().split("\x00")
+    parts = proc.stdout.decode("utf-8", "replace").strip().split("\x00")
     if proc.returncode != 0 or len(parts[0]) < 40:
         return None
     event = parts[2].strip() if len(parts) > 2 and parts[2].strip() else None
