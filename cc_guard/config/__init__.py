@@ -28,6 +28,8 @@ from cc_guard.config.sections import (
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
+    from cc_guard.config.sections import Section
+
     StrPath = str | os.PathLike[str]
 
 __all__ = [
@@ -42,6 +44,8 @@ __all__ = [
     "HandoffConfig",
     "any_config_file",
     "checkpoints_config",
+    "context_config",
+    "load_section",
 ]
 
 
@@ -68,19 +72,36 @@ def any_config_file(project_dir: StrPath | None, toplevel: StrPath | None = None
         current = parent
 
 
-def checkpoints_config(project_dir: StrPath | None, toplevel: StrPath | None = None) -> CheckpointsConfig:
-    """``[checkpoints]`` for a project; the defaults when no file applies or one is broken.
+def load_section(
+    name: str, project_dir: StrPath | None, toplevel: StrPath | None = None
+) -> Section:
+    """One section for a project; its defaults when no file applies or one is broken.
 
-    A broken config must not stop checkpoints (the hook would then silently protect
-    nothing): the loader logs the problem and the defaults apply.
+    For the hook path and the statusline: without a config file the loader is not
+    even imported. A broken file must not stop them (a hook would then silently
+    protect nothing): the loader logs the problem and the defaults apply.
     """
     if not any_config_file(project_dir, toplevel):
-        return CheckpointsConfig()
+        return SECTIONS[name]()
     from pathlib import Path
 
     from cc_guard.config.load import load_config_safe
 
     try:
-        return load_config_safe(None if project_dir is None else Path(project_dir)).checkpoints
-    except Exception:  # the hook must go on; load_config_safe has logged what it could
-        return CheckpointsConfig()
+        return load_config_safe(None if project_dir is None else Path(project_dir)).section(name)
+    except Exception:  # never fail the caller; load_config_safe has logged what it could
+        return SECTIONS[name]()
+
+
+def checkpoints_config(project_dir: StrPath | None, toplevel: StrPath | None = None) -> CheckpointsConfig:
+    """``[checkpoints]`` for a project (see :func:`load_section`)."""
+    section = load_section("checkpoints", project_dir, toplevel)
+    assert isinstance(section, CheckpointsConfig)
+    return section
+
+
+def context_config(project_dir: StrPath | None) -> ContextConfig:
+    """``[context]`` for a project (see :func:`load_section`)."""
+    section = load_section("context", project_dir)
+    assert isinstance(section, ContextConfig)
+    return section

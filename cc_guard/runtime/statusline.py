@@ -79,12 +79,9 @@ def _since(stamp: float) -> str:
 
 
 def _warn_percent(cwd: Any) -> float:
-    from pathlib import Path
+    from cc_guard.config import context_config
 
-    from cc_guard.config.load import load_config_safe
-
-    project = Path(cwd) if isinstance(cwd, str) and cwd else None
-    return load_config_safe(project).context.warn_percent
+    return context_config(cwd if isinstance(cwd, str) and cwd else None).warn_percent
 
 
 def last_checkpoint(session_id: str, state: str) -> str | None:
