@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-# The ``chaos`` server factory fixture comes from tests/test_chaos_server.py via conftest.
-from tests.test_chaos_server import (
+# The ``chaos`` server factory fixture comes from tests/support/chaos.py via conftest.
+from tests.support.chaos import (
     HEADERS,
     body,
     parse_events,
