@@ -69,3 +69,26 @@ def claude_process(pid: int) -> str | None:
     if "claude" not in cmdline.lower() and "claude" not in comm.lower():
         return None
     return f"pid {pid} ({cmdline[:200]})"
+
+
+def process_argv(pid: int | None) -> list[str]:
+    """The command line of ``pid`` (empty when it cannot be read)."""
+    if pid is None or pid <= 0:
+        return []
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            raw = fh.read(1 << 16)
+    except OSError:
+        return []
+    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+
+
+def option_value(argv: list[str], name: str) -> str | None:
+    """The value of ``--name=VALUE`` or ``--name VALUE`` in ``argv`` (the last one given)."""
+    found: str | None = None
+    for index, arg in enumerate(argv):
+        if arg.startswith(name + "="):
+            found = arg[len(name) + 1 :]
+        elif arg == name and index + 1 < len(argv):
+            found = argv[index + 1]
+    return found

@@ -28,7 +28,7 @@ IDLE_SECONDS = 120.0
 @dataclass
 class Health:
     status: str  # healthy | interrupted
-    state: str  # the session state: running | idle | interrupted | compacted | ended
+    state: str  # the session state: running | idle | interrupted | stuck | compacted | ended
     kind: str | None = None  # incident kind when interrupted
     reason: str | None = None
     time: str | None = None  # record time of the failure (never the wall clock)
@@ -90,6 +90,10 @@ def assess(
     )
     if mid_turn and alive:
         return Health("healthy", "running", process=process)
+    if model is not None and state == "stuck":
+        return Health(
+            "interrupted", state, "invalid_request", model.state_reason, facts.last_time
+        )
     if model is not None and state == "interrupted":
         finals = [i for i in model.incidents if i.final] or list(model.incidents)
         if finals and not mid_turn:
@@ -101,7 +105,11 @@ def assess(
             return Health(
                 "interrupted", state, _mid_turn_kind(facts)[0], model.state_reason, facts.last_time
             )
-    stop_failures = [e for e in events if e.get("event") == "StopFailure"]
+    # A StopFailure carrying an agent_id is a forked agent's (Claude Code's compaction
+    # request): the turn went on uncompacted, it did not fail.
+    stop_failures = [
+        e for e in events if e.get("event") == "StopFailure" and not e.get("agent_id")
+    ]
     if failure is None and stop_failures:
         failure = stop_failures[-1]
     if failure is not None and _after(failure.get("time"), facts.last_time):

@@ -6,7 +6,10 @@ git hooks, the handoff and the dashboard. This module is the only one that knows
 the record's shape:
 
 ``{"time", "event", "session_id", "cwd", "transcript_path", "claude_pid",
-"tmux_pane", ...}`` plus the small payload fields of :data:`EXTRAS` when present.
+"tmux_pane", ...}`` plus the small payload fields of :data:`EXTRAS` when present,
+``tmux_socket`` (the first field of ``$TMUX``) and ``compact_env`` (the session's
+auto-compaction settings) when set, and ``too_long: true`` on a StopFailure whose
+error says the prompt is too long for the window.
 Never a prompt, a tool's input or output, or anything long.
 """
 
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 FILE = "events.jsonl"
 #: Small payload fields copied into the log (scalars only).
 EXTRAS = ("tool_name", "error", "reason", "trigger", "source", "agent_id")
+#: What an API error says when the prompt no longer fits the window.
+TOO_LONG = "prompt is too long"
 #: How much of the end of the log :func:`tail` reads by default.
 TAIL_BYTES = 512 * 1024
 
@@ -41,6 +46,8 @@ def make_record(
     payload: dict[str, Any],
     claude_pid: int | None,
     tmux_pane: str | None,
+    tmux_socket: str | None = None,
+    compact_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "time": time,
@@ -57,7 +64,21 @@ def make_record(
             record[key] = value[:200]
         elif isinstance(value, int | float | bool):
             record[key] = value
+    if tmux_socket:
+        record["tmux_socket"] = tmux_socket
+    if compact_env:
+        record["compact_env"] = compact_env
+    if event == "StopFailure" and _says_too_long(payload):
+        record["too_long"] = True
     return record
+
+
+def _says_too_long(payload: dict[str, Any]) -> bool:
+    for key in ("error_details", "last_assistant_message"):
+        value = payload.get(key)
+        if isinstance(value, str) and TOO_LONG in value[:4000].lower():
+            return True
+    return False
 
 
 def append(state: str, record: dict[str, Any]) -> None:
@@ -122,6 +143,11 @@ class SessionEvents:
     __slots__ = (
         "claude_pid",
         "compact_at",
+        "compact_env",
+        "compact_failed_at",
+        "compact_failure_error",
+        "compact_trigger",
+        "compacted_at",
         "end_reason",
         "ended_at",
         "last_event",
@@ -131,6 +157,8 @@ class SessionEvents:
         "stop_failure_at",
         "stop_failure_error",
         "tmux_pane",
+        "tmux_socket",
+        "too_long_at",
     )
 
     def __init__(self, **values: Any) -> None:
@@ -144,10 +172,19 @@ class SessionEvents:
     stop_failure_at: str | None
     stop_failure_error: str | None
     claude_pid: int | None
-    compact_at: str | None
+    compact_at: str | None  # the newest PreCompact
+    compact_trigger: str | None  # its trigger (auto | manual)
+    compacted_at: str | None  # the newest PostCompact
+    #: A compaction's own request failed (a StopFailure carrying the forked agent's id).
+    compact_failed_at: str | None
+    compact_failure_error: str | None
+    #: A StopFailure said the prompt is too long for the window.
+    too_long_at: str | None
     stop_at: str | None
     prompt_at: str | None
     tmux_pane: str | None
+    tmux_socket: str | None
+    compact_env: dict[str, str] | None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SessionEvents):
@@ -171,20 +208,42 @@ class SessionEvents:
         pane = event.get("tmux_pane")
         if isinstance(pane, str) and pane:
             self.tmux_pane = pane
+            socket = event.get("tmux_socket")
+            self.tmux_socket = socket if isinstance(socket, str) and socket else None
+        env = event.get("compact_env")
+        env = {str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else None
+        if name == "SessionStart":
+            # A (new) process: its settings come with it; the --autocompact flag is
+            # only read at SessionStart, so later events add to what it said.
+            self.compact_env = env
+        elif env:
+            self.compact_env = {**(self.compact_env or {}), **env}
         if name == "SessionEnd":
             self.ended_at = time
             reason = event.get("reason")
             self.end_reason = reason if isinstance(reason, str) else None
         elif name == "StopFailure":
-            self.stop_failure_at = time
             error = event.get("error")
-            self.stop_failure_error = error if isinstance(error, str) else None
+            if isinstance(event.get("agent_id"), str) and event.get("agent_id"):
+                # Claude Code's forked compaction agent failed; the turn itself goes on
+                # uncompacted, so this is no failed turn.
+                self.compact_failed_at = time
+                self.compact_failure_error = error if isinstance(error, str) else None
+            else:
+                self.stop_failure_at = time
+                self.stop_failure_error = error if isinstance(error, str) else None
+                if event.get("too_long") is True:
+                    self.too_long_at = time
         elif name == "SessionStart":
             # A resumed session is alive again.
             self.ended_at = None
             self.end_reason = None
         elif name == "PreCompact":
             self.compact_at = time
+            trigger = event.get("trigger")
+            self.compact_trigger = trigger if isinstance(trigger, str) else None
+        elif name == "PostCompact":
+            self.compacted_at = time
         elif name == "Stop":
             self.stop_at = time
         elif name == "UserPromptSubmit":

@@ -47,6 +47,9 @@ def judge_state(
             ended_reason = (
                 f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
             )
+    stuck = _stuck(brief, phase_time, events)
+    if stuck is not None:
+        return SessionState.STUCK, stuck + (f"; then {ended_reason}" if ended_reason else "")
     # A failed last turn outranks SessionEnd: print mode ends the session right after
     # a final 529 or cut stream, and what the user needs to know is that it failed.
     if brief.phase == Phase.FAILED:
@@ -86,6 +89,30 @@ def judge_state(
     if brief.phase == Phase.USER_INTERRUPT:
         return SessionState.IDLE, "interrupted by the user"
     return SessionState.IDLE, "the last turn ended"
+
+
+#: What a stuck session's reason ends with: the way out.
+STUCK_WAY_OUT = "start fresh from the handoff: cc-guard resume --mode fresh"
+
+
+def _stuck(brief: Brief, phase_time: float, events: SessionEvents | None) -> str | None:
+    """Why the session is stuck (see :class:`SessionState`), or None.
+
+    The transcript's synthetic error record says "prompt is too long"; or the hook
+    saw a StopFailure saying so after the last thing the transcript recorded
+    (Claude Code does not always write the record before the hook fires).
+    """
+    if brief.phase == Phase.FAILED and brief.too_long:
+        return f"the prompt is too long for the window and compaction failed; {STUCK_WAY_OUT}"
+    if events is None or brief.phase in (Phase.END, Phase.COMPACTED):
+        return None
+    too_long = epoch(events.too_long_at)
+    if too_long is not None and too_long + 1 >= phase_time:
+        return (
+            "a request failed: prompt is too long, and compaction did not recover it; "
+            + STUCK_WAY_OUT
+        )
+    return None
 
 
 def judgement_valid_until(
@@ -128,8 +155,12 @@ def finish(
     """
     model.state, model.state_reason = judge_state(brief, mtime, now, events)
     model.claude_pid = events.claude_pid if events is not None else None
+    model.tmux_pane = events.tmux_pane if events is not None else None
+    model.tmux_socket = events.tmux_socket if events is not None else None
+    model.compact_env = dict(events.compact_env or {}) if events is not None else {}
     name = brief.context_model
     model.context_tokens = brief.context_tokens
+    model.context_output_tokens = brief.context_output
     window, source = table_window(name, brief.context_tokens), "transcript"
     if name and name in windows:
         window, source = windows[name], "config"

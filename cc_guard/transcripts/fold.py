@@ -34,6 +34,8 @@ from cc_guard.transcripts.model import (
 from cc_guard.transcripts.shapes import KNOWN_FIELDS
 
 SYNTHETIC_MODEL = "<synthetic>"
+#: How the API (and Claude Code's message) says a request is over the window.
+TOO_LONG = "prompt is too long"
 #: Bounds that keep the index small for long-lived sessions (texts are for
 #: display and handoff; nobody needs a 50 KB pasted prompt twice).
 MAX_TEXT = 4000
@@ -106,7 +108,9 @@ _SCALAR_FIELDS = (
     "api_calls",
     "turns",
     "context_tokens",
+    "context_output",
     "context_model",
+    "too_long",
     "last_assistant_text",
     "phase",
     "phase_ts",
@@ -135,9 +139,12 @@ class Brief:
         default_factory=lambda: [0, 0, 0, 0]
     )  # in, out, cache write, cache read
     context_tokens: int | None = None
+    context_output: int | None = None
     context_model: str | None = None
     phase: str = ""
     phase_ts: str | None = None
+    #: The last turn failed with "prompt is too long" and nothing succeeded since.
+    too_long: bool = False
     incident_count: int = 0
     last_final_kind: str | None = None
     last_pending_tool: str | None = None
@@ -165,7 +172,11 @@ class Fold:
     api_calls: int = 0
     turns: int = 0
     context_tokens: int | None = None
+    #: Output tokens of the response context_tokens comes from.
+    context_output: int | None = None
     context_model: str | None = None
+    #: The last final API error said the prompt is too long (cleared by any success).
+    too_long: bool = False
     compactions: list[Compaction] = field(default_factory=list)
     fill: list[FillPoint] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
@@ -197,7 +208,7 @@ class Fold:
         data: dict[str, Any] = {k: getattr(self, k) for k in _SCALAR_FIELDS}
         data["tokens"] = dict(self.tokens.__dict__)
         data["compactions"] = [dict(c.__dict__) for c in self.compactions]
-        data["fill"] = [[p.time, p.tokens] for p in self.fill]
+        data["fill"] = [[p.time, p.tokens, p.output] for p in self.fill]
         data["incidents"] = [{**i.__dict__, "kind": i.kind.value} for i in self.incidents]
         data["files"] = [{**f.__dict__, "tools": list(f.tools)} for f in self.files.values()]
         data["todos"] = [dict(t.__dict__) for t in self.todos]
@@ -233,9 +244,11 @@ class Fold:
                 self.tokens.cache_read_input_tokens,
             ],
             context_tokens=self.context_tokens,
+            context_output=self.context_output,
             context_model=self.context_model or self.model or self.requested_model,
             phase=self.phase,
             phase_ts=self.phase_ts,
+            too_long=self.too_long,
             incident_count=len(self.incidents),
             last_final_kind=final[-1].kind.value if final else None,
             last_pending_tool=pending[-1] if pending else None,
@@ -246,7 +259,7 @@ class Fold:
         fold = cls(**{k: data[k] for k in _SCALAR_FIELDS if k in data})
         fold.tokens = TokenTotals(**data.get("tokens", {}))
         fold.compactions = [Compaction(**c) for c in data.get("compactions", [])]
-        fold.fill = [FillPoint(t, n) for t, n in data.get("fill", [])]
+        fold.fill = [FillPoint(*point[:3]) for point in data.get("fill", [])]
         fold.incidents = [
             Incident(**{**i, "kind": IncidentKind(i["kind"])}) for i in data.get("incidents", [])
         ]
@@ -331,12 +344,19 @@ class Fold:
                     + _int(usage.get("cache_creation_input_tokens"))
                     + _int(usage.get("cache_read_input_tokens"))
                 )
+                output = _int(usage.get("output_tokens"))
                 self.context_model = model
                 self.model = model
+                self.too_long = False
                 if new_response:
-                    self.fill.append(FillPoint(ts, self.context_tokens))
+                    self.context_output = output
+                    self.fill.append(FillPoint(ts, self.context_tokens, output))
                     if len(self.fill) > MAX_FILL_POINTS:
                         del self.fill[0]
+                elif self.fill and output > self.fill[-1].output:
+                    # A later record of the same response carries the grown output count.
+                    self.context_output = output
+                    self.fill[-1].output = output
             for incident in self._open_incidents():
                 incident.final = False  # a real response came back: the retries worked
         elif real and not side:
@@ -568,8 +588,11 @@ class Fold:
             for incident in self._open_incidents():
                 incident.final = False  # the compaction's own request got through
             if not side:
-                # The fill before the compaction no longer applies; unknown until the next response.
+                # The fill before the compaction no longer applies; until the next
+                # response it is Claude Code's estimate of the summary's size.
                 self.context_tokens = post if isinstance(post, int) else None
+                self.context_output = 0 if isinstance(post, int) else None
+                self.too_long = False
             self._set_phase(Phase.COMPACTED, ts, side)
         elif subtype in ("turn_duration", "stop_hook_summary") and self.phase in (
             Phase.ASSISTANT,
@@ -591,6 +614,10 @@ class Fold:
             )
         elif isinstance(content, str):
             text = content
+        if not side:
+            details = record.get("errorDetails")
+            said = (text + " " + (details if isinstance(details, str) else "")).lower()
+            self.too_long = TOO_LONG in said
         open_retries = self._open_incidents()
         if open_retries:
             for incident in open_retries:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 INDEX_NAME = "transcripts.sqlite"
 
 

@@ -19,6 +19,11 @@ class SessionState(StrEnum):
 
     Checked in this order (the first that applies wins):
 
+    - ``stuck``: the last turn failed because the prompt is too long for the window
+      and Claude Code's own compaction could not shrink it ("Prompt is too long ·
+      automatic compaction failed"): every new prompt fails the same way until a
+      summary request succeeds. The way out is a fresh session seeded with the
+      handoff (``cc-guard resume --mode fresh``); a turn that succeeds ends it.
     - ``interrupted``: the last turn ended in a failure: a final API error
       (synthetic ``API Error`` message after the retries, including a cut
       stream), a StopFailure hook event, or a ``max_tokens`` stop, even when a
@@ -42,6 +47,7 @@ class SessionState(StrEnum):
     INTERRUPTED = "interrupted"
     COMPACTED = "compacted"
     ENDED = "ended"
+    STUCK = "stuck"
 
 
 @dataclass
@@ -74,10 +80,15 @@ class Compaction:
 
 @dataclass
 class FillPoint:
-    """The context fill one main-chain API response reported (input + cache tokens)."""
+    """The context fill one main-chain API response reported (input + cache tokens).
+
+    ``output`` is that response's output tokens: they join the context of the next
+    request, and Claude Code's compaction threshold counts them.
+    """
 
     time: str | None
     tokens: int
+    output: int = 0
 
 
 @dataclass
@@ -162,6 +173,8 @@ class SessionModel:
     context_window: int | None = None
     context_percent: float | None = None
     context_source: str | None = None  # transcript | statusline | config
+    #: Output tokens of the response ``context_tokens`` comes from (0 after a compaction).
+    context_output_tokens: int | None = None
     tokens: TokenTotals = field(default_factory=TokenTotals)
     turns: int = 0  # the user's prompts (see ``prompts``)
     api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
@@ -177,6 +190,12 @@ class SessionModel:
     pending_tool_calls: list[ToolCall] = field(default_factory=list)
     subagents: list[str] = field(default_factory=list)  # subagent transcript paths
     claude_pid: int | None = None  # Claude Code's pid, from the hook event log
+    #: The tmux pane (``%N``) and server socket Claude Code runs in, from the hook event log.
+    tmux_pane: str | None = None
+    tmux_socket: str | None = None
+    #: The session's auto-compaction settings (environment and ``--autocompact``), as
+    #: its hooks saw them.
+    compact_env: dict[str, str] = field(default_factory=dict)
     stats: ParseStats = field(default_factory=ParseStats)
 
     def to_json(self) -> dict[str, Any]:

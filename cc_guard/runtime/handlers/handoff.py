@@ -56,6 +56,10 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
     from cc_guard.handoff.worker import spawn
 
     transcript = _transcript(event)
+    if event.payload.get("agent_id"):
+        # A forked agent failed (Claude Code's compaction request, typically): the
+        # turn itself goes on, so it is no failure of the session to hand off.
+        return on_snapshot_event(event)
     if event.session_id:
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         save_failure(event.session_id, event.payload, stamp)
