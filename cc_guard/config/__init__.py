@@ -15,15 +15,18 @@ import os
 
 from cc_guard.base.paths import config_path
 from cc_guard.config.sections import (
+    COMPACT_MODES,
     DEFAULT_EXCLUDE,
     PROJECT_FILE,
     SECTIONS,
     SUMMARIZERS,
     BackupConfig,
     CheckpointsConfig,
+    CompactConfig,
     ContextConfig,
     GitConfig,
     HandoffConfig,
+    RecoverConfig,
 )
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
@@ -33,19 +36,24 @@ if TYPE_CHECKING:
     StrPath = str | os.PathLike[str]
 
 __all__ = [
+    "COMPACT_MODES",
     "DEFAULT_EXCLUDE",
     "PROJECT_FILE",
     "SECTIONS",
     "SUMMARIZERS",
     "BackupConfig",
     "CheckpointsConfig",
+    "CompactConfig",
     "ContextConfig",
     "GitConfig",
     "HandoffConfig",
+    "RecoverConfig",
     "any_config_file",
     "checkpoints_config",
+    "compact_config",
     "context_config",
     "load_section",
+    "recover_config",
 ]
 
 
@@ -104,4 +112,18 @@ def context_config(project_dir: StrPath | None) -> ContextConfig:
     """``[context]`` for a project (see :func:`load_section`)."""
     section = load_section("context", project_dir)
     assert isinstance(section, ContextConfig)
+    return section
+
+
+def compact_config(project_dir: StrPath | None) -> CompactConfig:
+    """``[compact]`` for a project (see :func:`load_section`)."""
+    section = load_section("compact", project_dir)
+    assert isinstance(section, CompactConfig)
+    return section
+
+
+def recover_config(project_dir: StrPath | None) -> RecoverConfig:
+    """``[recover]`` for a project (see :func:`load_section`)."""
+    section = load_section("recover", project_dir)
+    assert isinstance(section, RecoverConfig)
     return section

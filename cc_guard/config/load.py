@@ -18,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from cc_guard.config.sections import (
+    COMPACT_MODES,
     PROJECT_FILE,
     SECTIONS,
     SUMMARIZERS,
     BackupConfig,
     CheckpointsConfig,
+    CompactConfig,
     ContextConfig,
     GitConfig,
     HandoffConfig,
+    RecoverConfig,
     Section,
 )
 
@@ -42,7 +45,17 @@ class ConfigError(Exception):
 class Config:
     """The effective configuration: one object per section, plus where each value came from."""
 
-    __slots__ = ("backup", "checkpoints", "context", "files", "git", "handoff", "sources")
+    __slots__ = (
+        "backup",
+        "checkpoints",
+        "compact",
+        "context",
+        "files",
+        "git",
+        "handoff",
+        "recover",
+        "sources",
+    )
 
     def __init__(
         self,
@@ -51,6 +64,8 @@ class Config:
         git: GitConfig | None = None,
         context: ContextConfig | None = None,
         handoff: HandoffConfig | None = None,
+        compact: CompactConfig | None = None,
+        recover: RecoverConfig | None = None,
         sources: Mapping[str, str] | None = None,
         files: tuple[Path, ...] = (),
     ) -> None:
@@ -59,6 +74,8 @@ class Config:
         self.git = git or GitConfig()
         self.context = context or ContextConfig()
         self.handoff = handoff or HandoffConfig()
+        self.compact = compact or CompactConfig()
+        self.recover = recover or RecoverConfig()
         #: "section.key" -> "default" | "user: <path>" | "project: <path>" for every key.
         self.sources: dict[str, str] = dict(sources or {})
         #: The files that were read, in the order they were applied.
@@ -116,6 +133,36 @@ def _percent(value: Any) -> float:
     raise ValueError("a number between 0 (exclusive) and 100")
 
 
+def _non_negative(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    raise ValueError("a number of 0 or more")
+
+
+def _tokens(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError("a whole number of tokens (0 or more; 0 = as Claude Code computes it)")
+
+
+def _compact_mode(value: Any) -> str:
+    if isinstance(value, str) and value in COMPACT_MODES:
+        return value
+    raise ValueError("one of " + ", ".join(f'"{name}"' for name in COMPACT_MODES))
+
+
+def _prompt(value: Any) -> str:
+    # Typed into a terminal with send-keys -l: one line, printable, short.
+    if (
+        isinstance(value, str)
+        and value.strip()
+        and len(value) <= 500
+        and all(c.isprintable() for c in value)
+    ):
+        return value
+    raise ValueError("one line of printable text, at most 500 characters")
+
+
 def _str_list(value: Any) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
@@ -155,6 +202,24 @@ CHECKERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "git": {"commit_trailer": _bool},
     "context": {"warn_percent": _percent, "windows": _windows},
     "handoff": {"summarizer": _summarizer},
+    "compact": {
+        "warn_percent": _percent,
+        "auto_percent": _percent,
+        "mode": _compact_mode,
+        "min_interval_minutes": _non_negative,
+        "auto_compact_tokens": _tokens,
+        "focus": _bool,
+        "reinject": _bool,
+        "idle_wait_seconds": _non_negative,
+        "settle_seconds": _non_negative,
+        "confirm_seconds": _positive_number,
+    },
+    "recover": {
+        "auto": _bool,
+        "probe_interval_seconds": _positive_number,
+        "max_wait_minutes": _positive_number,
+        "prompt": _prompt,
+    },
 }
 
 

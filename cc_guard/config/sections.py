@@ -46,6 +46,10 @@ PROJECT_FILE = ".cc-guard.toml"
 #: What ``cc-guard handoff --summarizer`` accepts.
 SUMMARIZERS = ("offline", "api", "auto")
 
+#: ``[compact] mode``: how cc-guard compacts a session past ``auto_percent``. ``auto``:
+#: ``tmux`` when the session runs in a tmux pane, else ``notify``.
+COMPACT_MODES = ("auto", "tmux", "headless", "notify", "off")
+
 
 class Section:
     """Base of the sections: values by name, equality, a readable repr."""
@@ -128,6 +132,78 @@ class HandoffConfig(Section):
         self.summarizer = summarizer
 
 
+class CompactConfig(Section):
+    """``[compact]``: when cc-guard warns about the context and compacts (docs/context.md).
+
+    Percentages are of the effective auto-compact point (where Claude Code would
+    compact by itself), not of the window.
+    """
+
+    __slots__ = (
+        "auto_compact_tokens",
+        "auto_percent",
+        "confirm_seconds",
+        "focus",
+        "idle_wait_seconds",
+        "min_interval_minutes",
+        "mode",
+        "reinject",
+        "settle_seconds",
+        "warn_percent",
+    )
+
+    def __init__(
+        self,
+        warn_percent: float = 70.0,
+        auto_percent: float = 85.0,
+        mode: str = "auto",
+        min_interval_minutes: float = 10.0,
+        auto_compact_tokens: int = 0,
+        focus: bool = True,
+        reinject: bool = True,
+        idle_wait_seconds: float = 60.0,
+        settle_seconds: float = 1.0,
+        confirm_seconds: float = 180.0,
+    ) -> None:
+        self.warn_percent = float(warn_percent)
+        self.auto_percent = float(auto_percent)
+        self.mode = mode
+        self.min_interval_minutes = float(min_interval_minutes)
+        #: Tokens cc-guard measures against instead of Claude Code's point (0: Claude Code's).
+        self.auto_compact_tokens = int(auto_compact_tokens)
+        #: PreCompact prints the focus (Claude Code appends it to the summary instructions).
+        self.focus = focus
+        #: SessionStart after a compaction re-injects the key facts the summary dropped.
+        self.reinject = reinject
+        #: How long a tmux compaction waits for the pane to be idle before it gives up.
+        self.idle_wait_seconds = float(idle_wait_seconds)
+        #: Pause after Stop before the first look at the pane (Claude Code redraws).
+        self.settle_seconds = float(settle_seconds)
+        #: How long a started compaction is watched for its outcome.
+        self.confirm_seconds = float(confirm_seconds)
+
+
+class RecoverConfig(Section):
+    """``[recover]``: resume a session a transient upstream failure interrupted (off by default)."""
+
+    __slots__ = ("auto", "max_wait_minutes", "probe_interval_seconds", "prompt")
+
+    def __init__(
+        self,
+        auto: bool = False,
+        probe_interval_seconds: float = 60.0,
+        max_wait_minutes: float = 30.0,
+        prompt: str = "continue",
+    ) -> None:
+        self.auto = auto
+        #: The first wait between probes of the upstream; it doubles up to 10 minutes.
+        self.probe_interval_seconds = float(probe_interval_seconds)
+        #: Give up (and leave the session alone) after this long.
+        self.max_wait_minutes = float(max_wait_minutes)
+        #: What is typed into the pane once the upstream answers again.
+        self.prompt = prompt
+
+
 #: section name -> its class, in the order ``config show`` prints them.
 SECTIONS: dict[str, type[Section]] = {
     "checkpoints": CheckpointsConfig,
@@ -135,4 +211,6 @@ SECTIONS: dict[str, type[Section]] = {
     "git": GitConfig,
     "context": ContextConfig,
     "handoff": HandoffConfig,
+    "compact": CompactConfig,
+    "recover": RecoverConfig,
 }
