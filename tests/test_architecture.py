@@ -67,6 +67,14 @@ OWN_ALLOWED = {
     "cc_guard.runtime.handlers",
     "cc_guard.runtime.handlers.checkpoint",
     "cc_guard.runtime.statusline",
+    # The hook records the session's auto-compaction settings with each event and the
+    # statusline shows "% until auto-compact": both need the threshold's names and
+    # arithmetic. The module imports nothing; the package's __init__ is lazy.
+    "cc_guard.context",
+    "cc_guard.context.threshold",
+    # The statusline shows what the compaction policy recorded (compact now, compacting,
+    # failed): one small JSON file read through the module that owns its format.
+    "cc_guard.state.compaction",
 }
 
 _PROBE = (

@@ -54,28 +54,35 @@ class HookOutput:
 
     ``additional_context`` is injected into the model's context (SessionStart,
     UserPromptSubmit, PostToolUse); ``system_message`` is shown to the user.
+    ``plain_text`` is printed as is, not as JSON: PreCompact's only useful output
+    (Claude Code appends it to the summary instructions; JSON there is an error).
     """
 
-    __slots__ = ("additional_context", "system_message")
+    __slots__ = ("additional_context", "plain_text", "system_message")
 
     def __init__(
-        self, additional_context: str | None = None, system_message: str | None = None
+        self,
+        additional_context: str | None = None,
+        system_message: str | None = None,
+        plain_text: str | None = None,
     ) -> None:
         self.additional_context = additional_context
         self.system_message = system_message
+        self.plain_text = plain_text
 
     def __repr__(self) -> str:
         return (
             f"HookOutput(additional_context={self.additional_context!r}, "
-            f"system_message={self.system_message!r})"
+            f"system_message={self.system_message!r}, plain_text={self.plain_text!r})"
         )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, HookOutput):
             return NotImplemented
-        return (self.additional_context, self.system_message) == (
+        return (self.additional_context, self.system_message, self.plain_text) == (
             other.additional_context,
             other.system_message,
+            other.plain_text,
         )
 
     __hash__ = None  # type: ignore[assignment]

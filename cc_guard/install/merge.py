@@ -32,6 +32,8 @@ EVENTS: tuple[tuple[str, str | None, int], ...] = (
     ("Stop", None, 30),
     ("StopFailure", None, 30),
     ("PreCompact", None, 30),
+    # The compaction's summary arrives with SubagentStop (before SessionStart(compact)).
+    ("SubagentStop", None, 10),
     ("PostCompact", None, 10),
     ("SessionEnd", None, 30),
 )

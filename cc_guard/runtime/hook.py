@@ -17,7 +17,8 @@ import time
 from cc_guard.base import fastjson
 from cc_guard.base.hookio import HookEvent, HookOutput, parse_event
 from cc_guard.base.paths import state_root
-from cc_guard.base.procs import find_claude_pid
+from cc_guard.base.procs import find_claude_pid, option_value, process_argv
+from cc_guard.context import threshold
 from cc_guard.state import errors, events
 
 # Imports are kept to the few modules above (measured with ``python -X importtime``):
@@ -49,22 +50,32 @@ HANDLERS: dict[str, list[str]] = {
     "Stop": [
         "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
         "cc_guard.runtime.handlers.handoff:on_snapshot_event",
+        "cc_guard.runtime.handlers.compact:on_stop",
     ],
     "StopFailure": [
         "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
         "cc_guard.runtime.handlers.handoff:on_stop_failure",
+        "cc_guard.runtime.handlers.compact:on_stop_failure",
     ],
+    # The handoff is written (synchronously) by the compact handler, which needs it for
+    # the focus; the handoff handler then finds it current.
     "PreCompact": [
         "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
+        "cc_guard.runtime.handlers.compact:on_pre_compact",
         "cc_guard.runtime.handlers.handoff:on_snapshot_event",
     ],
+    "SubagentStop": ["cc_guard.runtime.handlers.compact:on_subagent_stop"],
+    "PostCompact": ["cc_guard.runtime.handlers.compact:on_post_compact"],
     "SessionEnd": [
         "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
         "cc_guard.runtime.handlers.handoff:on_snapshot_event",
     ],
-    "SessionStart": ["cc_guard.runtime.handlers.handoff:on_session_start"],
+    "SessionStart": [
+        "cc_guard.runtime.handlers.handoff:on_session_start",
+        "cc_guard.runtime.handlers.compact:on_session_start",
+    ],
 }
-# Every other event (PostCompact, SubagentStop, events newer than cc-guard) is only logged.
+# Every other event (events newer than cc-guard, ...) is only logged.
 
 #: Events whose hookSpecificOutput.additionalContext Claude Code injects.
 _CONTEXT_EVENTS = frozenset({"SessionStart", "UserPromptSubmit", "PostToolUse"})
@@ -142,7 +153,17 @@ def _load(spec: str) -> Any:
     return getattr(module, attr)
 
 
+#: Events whose stdout Claude Code reads as plain text, where JSON is an error.
+_PLAIN_EVENTS = frozenset({"PreCompact"})
+
+
 def _print_output(name: str, outputs: list[HookOutput]) -> None:
+    if name in _PLAIN_EVENTS:
+        plain = "\n\n".join(o.plain_text for o in outputs if o.plain_text)
+        if plain:
+            sys.stdout.write(plain.rstrip("\n") + "\n")
+            sys.stdout.flush()
+        return
     context = "\n\n".join(o.additional_context for o in outputs if o.additional_context)
     message = "\n".join(o.system_message for o in outputs if o.system_message)
     doc: dict[str, Any] = {}
@@ -182,6 +203,7 @@ def read_stdin(fd: int, limit: int = MAX_STDIN_BYTES, seconds: float = STDIN_SEC
 
 
 def log_event(event: HookEvent) -> None:
+    pid = find_claude_pid()
     record = events.make_record(
         errors.now_iso(),
         event.name,
@@ -189,10 +211,23 @@ def log_event(event: HookEvent) -> None:
         event.cwd,
         event.transcript_path,
         event.payload,
-        find_claude_pid(),
+        pid,
         os.environ.get("TMUX_PANE") or None,
+        tmux_socket=os.environ.get("TMUX", "").split(",")[0] or None,
+        compact_env=compact_env(event.name, pid),
     )
     events.append(state_root(), record)
+
+
+def compact_env(event_name: str, pid: int | None) -> dict[str, str]:
+    """The session's auto-compaction settings: its environment (this hook inherits
+    Claude Code's) and, read once per process at SessionStart, ``--autocompact``."""
+    env = threshold.session_env(os.environ)
+    if event_name == "SessionStart":
+        flag = option_value(process_argv(pid), threshold.FLAG_KEY)
+        if flag:
+            env[threshold.FLAG_KEY] = flag
+    return env
 
 
 def log_error(event_name: str, message: str) -> None:

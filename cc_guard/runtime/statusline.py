@@ -3,8 +3,11 @@
 Claude Code runs it after each assistant message with JSON on stdin that holds
 the one thing no hook input carries: the exact context window and its fill. This
 records that (``<state_dir>/statusline/<session_id>.json``, the feed the
-transcripts engine reads) and prints one short line: context fill, the session's
-newest checkpoint, upstream state.
+transcripts engine reads) and prints one short line: context fill and how far it
+is from Claude Code's auto-compaction (its footer's "N% until auto-compact", with
+``(!)`` past a warning threshold), what cc-guard's compaction policy says (compact
+now, compacting, a failed compaction, a stuck session), the session's newest
+checkpoint, upstream state.
 
 With ``--wrap '<command>'`` it records the same data, then runs the user's own
 statusLine command (through the shell, as Claude Code would: it is the user's
@@ -23,9 +26,10 @@ import sys
 import time
 
 from cc_guard.base import fastjson
-from cc_guard.base.claude import valid_session_id
+from cc_guard.base.claude import table_window, valid_session_id
 from cc_guard.base.paths import state_root
-from cc_guard.state import events, feeds
+from cc_guard.context import threshold
+from cc_guard.state import compaction, events, feeds
 
 # Not ``from typing import ...``: typing costs ~2 ms to import and this runs every few
 # seconds. mypy treats any name TYPE_CHECKING as true.
@@ -38,6 +42,11 @@ NEUTRAL = "cc-guard"
 EVENTS_TAIL_BYTES = 64 * 1024
 #: Below this fill the config's warn_percent is not read (it defaults to 80).
 CONFIG_FLOOR_PERCENT = 50.0
+#: Below this share of the auto-compact point ``[compact]`` is not read (its warning
+#: threshold defaults to 70).
+COMPACT_FLOOR_PERCENT = 25.0
+
+
 def _tokens(n: float) -> str:
     if n >= 1_000_000:
         return f"{n / 1_000_000:g}M"
@@ -47,10 +56,15 @@ def _tokens(n: float) -> str:
 
 
 def last_incident(session_id: str, state: str) -> str | None:
-    """The session's upstream failure, if its most recent turn ended in one."""
+    """The session's upstream failure, if its most recent turn ended in one; a stuck
+    session (the prompt is too long and compaction failed) says how to get out."""
     for event in reversed(events.tail(state, session_id, EVENTS_TAIL_BYTES)):
         name = event.get("event")
         if name == "StopFailure":
+            if event.get("agent_id"):
+                continue  # a compaction's own request failed: the turn went on
+            if event.get("too_long") is True:
+                return f"STUCK (prompt too long): cc-guard resume --mode fresh {session_id[:8]}"
             return f"upstream {event.get('error') or 'error'}{_ago(event.get('time'))}"
         if name in ("Stop", "UserPromptSubmit", "SessionStart", "PostToolUse"):
             return None
@@ -82,6 +96,65 @@ def _warn_percent(cwd: Any) -> float:
     from cc_guard.config import context_config
 
     return context_config(cwd if isinstance(cwd, str) and cwd else None).warn_percent
+
+
+def _compact_config(cwd: Any) -> Any:
+    from cc_guard.config import compact_config
+
+    return compact_config(cwd if isinstance(cwd, str) and cwd else None)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def compact_state(session_id: str, state: str) -> dict[str, Any]:
+    """What cc-guard's compaction policy recorded for the session ({} when nothing)."""
+    return compaction.read(state, session_id)
+
+
+def until_part(record: dict[str, Any], data: dict[str, Any]) -> tuple[str | None, bool]:
+    """(``N% until auto-compact`` or why there is none, past a warning threshold)."""
+    size = record.get("context_window_size")
+    usage = record.get("current_usage")
+    if not isinstance(usage, dict) or not usage:
+        return None, False
+    fill = (
+        _int(usage.get("input_tokens"))
+        + _int(usage.get("cache_creation_input_tokens"))
+        + _int(usage.get("cache_read_input_tokens"))
+    )
+    total = fill + _int(usage.get("output_tokens"))
+    if total <= 0:
+        return None, False  # startup, or right after a compaction (Claude Code reports 0)
+    model = record.get("model_id") if isinstance(record.get("model_id"), str) else None
+    window = int(size) if isinstance(size, int | float) and size > 0 else table_window(model, fill)
+    env = threshold.session_env(os.environ)
+    flag = data.get("flag")
+    if isinstance(flag, str) and flag:
+        env[threshold.FLAG_KEY] = flag
+    auto = threshold.auto_compact(window, model, env)
+    warned = False
+    if auto.point > 0 and 100.0 * total / auto.point >= COMPACT_FLOOR_PERCENT:
+        config = _compact_config(record.get("cwd"))
+        if config.auto_compact_tokens:
+            auto = threshold.auto_compact(window, model, env, config.auto_compact_tokens)
+        warned = 100.0 * total / auto.point >= min(config.warn_percent, config.auto_percent)
+    return threshold.until_text(total, auto), warned
+
+
+def notice_part(data: dict[str, Any]) -> str | None:
+    """The compaction policy's word for the line: compact now, compacting, failed."""
+    notice = data.get("notice")
+    if not isinstance(notice, dict):
+        return None
+    action = notice.get("action")
+    text = notice.get("text")
+    if action in ("notify", "failed") and isinstance(text, str) and text:
+        return text
+    if action == "compacting":
+        return "compacting..."
+    return None
 
 
 def last_checkpoint(session_id: str, state: str) -> str | None:
@@ -145,7 +218,13 @@ def _cached_tip(directory: str, session_id: str) -> tuple[float, str] | None:
     return best
 
 
-def render(record: dict[str, Any], incident: str | None, checkpoint: str | None = None) -> str:
+def render(
+    record: dict[str, Any],
+    incident: str | None,
+    checkpoint: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> str:
+    data = data or {}
     parts = [NEUTRAL]
     used = record.get("used_percentage")
     size = record.get("context_window_size")
@@ -153,11 +232,17 @@ def render(record: dict[str, Any], incident: str | None, checkpoint: str | None 
         text = f"ctx {used:.0f}%"
         if isinstance(size, int | float) and size > 0:
             text += f" of {_tokens(size)}"
-        if used >= CONFIG_FLOOR_PERCENT and used >= _warn_percent(record.get("cwd")):
+        until, warned = until_part(record, data)
+        if until is not None:
+            text += f" · {until}"
+        if warned or (used >= CONFIG_FLOOR_PERCENT and used >= _warn_percent(record.get("cwd"))):
             text += " (!)"
         parts.append(text)
     elif isinstance(size, int | float) and size > 0:
         parts.append(f"ctx - of {_tokens(size)}")
+    notice = notice_part(data)
+    if notice is not None:
+        parts.append(notice)
     if checkpoint is not None:
         parts.append(checkpoint)
     parts.append(incident or "upstream ok")
@@ -184,12 +269,14 @@ def line_for(record: dict[str, Any] | None) -> str:
     if record is None:
         return NEUTRAL
     incident = checkpoint = None
+    data: dict[str, Any] = {}
     session_id = record.get("session_id")
     if valid_session_id(session_id):
         state = state_root()
         incident = last_incident(session_id, state)
         checkpoint = last_checkpoint(session_id, state)
-    return render(record, incident, checkpoint)
+        data = compact_state(session_id, state)
+    return render(record, incident, checkpoint, data)
 
 
 def main(argv: list[str]) -> int:
