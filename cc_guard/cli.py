@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "prune": ("cc_guard.commands.checkpoints", "prune", "Drop old checkpoints and private indexes."),
     "handoff": ("cc_guard.commands.handoff", "handoff", "Write a session's working-state snapshot."),
     "resume": ("cc_guard.commands.handoff", "resume", "Resume or rebuild an interrupted session."),
+    "compact": ("cc_guard.commands.compact", "compact", "Compact a session's context now, with a focus."),
     "install": ("cc_guard.commands.install", "install", "Wire cc-guard into Claude Code (and git)."),
     "uninstall": ("cc_guard.commands.install", "uninstall", "Remove exactly what install added."),
     "config": ("cc_guard.commands.config", "config", "Show the effective configuration."),

@@ -61,6 +61,7 @@ def test_sessions_table_newest_first(
         "SESSION",
         "MODEL",
         "CONTEXT",
+        "AUTO-COMPACT",
         "STATE",
         "LAST",
         "ACTIVITY",
@@ -254,6 +255,10 @@ README_SESSION_FIELDS = [
     "git_branch",
     "version",
     "transcript_path",
+    "auto_compact_tokens",
+    "auto_compact_percent",
+    "until_auto_compact",
+    "context_level",
 ]
 README_STATUS_FIELDS = {
     "api_calls": None,
@@ -264,7 +269,7 @@ README_STATUS_FIELDS = {
         "cache_read_input_tokens",
     ],
     "compactions": ["time", "trigger", "pre_tokens", "post_tokens"],
-    "fill_history": ["time", "tokens"],
+    "fill_history": ["time", "tokens", "output"],
     "incidents": [
         "kind",
         "time",
@@ -284,6 +289,32 @@ README_STATUS_FIELDS = {
     "pending_tool_calls": ["id", "name", "input", "time", "is_sidechain"],
     "subagents": None,
     "claude_pid": None,
+    "context_output_tokens": None,
+    "tmux_pane": None,
+    "tmux_socket": None,
+    "compact_env": None,
+    "context": [
+        "session_id",
+        "model",
+        "window",
+        "tokens",
+        "output_tokens",
+        "total",
+        "percent_of_window",
+        "auto_compact",
+        "percent_of_point",
+        "until_auto_compact",
+        "until_text",
+        "footer",
+        "level",
+        "after_compaction",
+        "estimate",
+        "forecast",
+        "advice",
+        "warnings",
+    ],
+    "compaction_reports": None,
+    "compaction_notice": None,
     "stats": [
         "lines",
         "bytes_read",
@@ -299,7 +330,11 @@ README_STATUS_FIELDS = {
 def test_json_field_names_are_the_ones_readme_documents(
     isolated_env: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    root = Path(__file__).parent.parent
+    # README and the reference pages in docs/ together document every field.
+    readme = "\n".join(
+        path.read_text() for path in [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    )
     for name in [*README_SESSION_FIELDS, *README_STATUS_FIELDS]:
         assert f"`{name}`" in readme, name
     for names in README_STATUS_FIELDS.values():

@@ -43,7 +43,7 @@ def feed_path(state: Path, session_id: str = SESSION_ID) -> Path:
 def test_records_the_feed_and_prints_the_fill(isolated_env: dict[str, Path]) -> None:
     out = statusline(json.dumps(PAYLOAD))
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "cc-guard | ctx 42% of 1M | upstream ok\n"
+    assert out.stdout == "cc-guard | ctx 42% of 1M · 57% until auto-compact | upstream ok\n"
     path = feed_path(isolated_env["state"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     feed = json.loads(path.read_text())
@@ -102,7 +102,9 @@ def test_upstream_incident_shows_until_a_turn_succeeds(isolated_env: dict[str, P
 def test_warns_above_the_configured_percent(isolated_env: dict[str, Path]) -> None:
     full = json.loads(json.dumps(PAYLOAD))
     full["context_window"]["used_percentage"] = 85
-    assert "ctx 85% of 1M (!)" in statusline(json.dumps(full)).stdout
+    # 85% of the window by Claude Code's count, while the usage is far from auto-compaction:
+    # the [context] warning marks it.
+    assert "ctx 85% of 1M · 57% until auto-compact (!)" in statusline(json.dumps(full)).stdout
     isolated_env["config"].parent.mkdir(parents=True, exist_ok=True)
     isolated_env["config"].write_text("[context]\nwarn_percent = 90\n")
     assert "(!)" not in statusline(json.dumps(full)).stdout
@@ -142,13 +144,15 @@ def test_line_shows_the_sessions_newest_checkpoint(tmp_path: Path) -> None:
     subprocess.run(["git", "add", "a.txt"], cwd=repo, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "first"], cwd=repo, check=True)
     payload = json.dumps({**PAYLOAD, "cwd": str(repo)})
-    assert statusline(payload).stdout == "cc-guard | ctx 42% of 1M | upstream ok\n"
+    assert statusline(payload).stdout == "cc-guard | ctx 42% of 1M · 57% until auto-compact | upstream ok\n"
 
     (repo / "a.txt").write_text("b\n")
     first = take_checkpoint(repo, SESSION_ID, "PostToolUse", "Write", ["a.txt"])
     assert first is not None
     line = statusline(payload).stdout
-    assert line == f"cc-guard | ctx 42% of 1M | ckpt {first[:7]} just now | upstream ok\n"
+    assert line == (
+        f"cc-guard | ctx 42% of 1M · 57% until auto-compact | ckpt {first[:7]} just now | upstream ok\n"
+    )
 
     (repo / "a.txt").write_text("c\n")
     second = take_checkpoint(repo, SESSION_ID, "Stop")

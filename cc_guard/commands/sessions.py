@@ -14,7 +14,13 @@ from cc_guard.transcripts.engine import Engine
 from cc_guard.transcripts.model import SessionModel
 from cc_guard.views import cache
 from cc_guard.views.sessions import render_table, summary
-from cc_guard.views.status import checkpoint_summary, render_status
+from cc_guard.views.status import (
+    checkpoint_summary,
+    compaction_notice,
+    compaction_reports,
+    context_report,
+    render_status,
+)
 
 
 def _engine() -> Engine:
@@ -119,13 +125,19 @@ def status(session: str | None, as_json: bool) -> int:
             raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
         found = engine.find(here[0].session_id)
     checkpoints = checkpoint_summary(found)
+    context = context_report(found)
+    reports = compaction_reports(found)
     if as_json:
         data = found.to_json()
+        data.update(summary(found))
         data["checkpoints"] = checkpoints
+        data["context"] = context.to_json()
+        data["compaction_reports"] = reports
+        data["compaction_notice"] = compaction_notice(found)
         click.echo(json.dumps(data, indent=2))
         return 0
     # Lone surrogates (JavaScript cut a string mid-emoji; JSON escapes keep them)
     # cannot be written as UTF-8: print U+FFFD in their place (pairs are joined).
-    text = render_status(found, checkpoints, time.time())
+    text = render_status(found, checkpoints, time.time(), context, reports)
     click.echo(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return 0

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from cc_guard.context.report import context_summary
 from cc_guard.views.fmt import ago, context_text, home_relative, table
 
 if TYPE_CHECKING:
+    from cc_guard.config.sections import CompactConfig
     from cc_guard.transcripts.model import SessionModel
 
 #: The ``sessions --json`` row: stable, documented in README.md.
@@ -33,10 +35,45 @@ SUMMARY_FIELDS = (
     "git_branch",
     "version",
     "transcript_path",
+    "auto_compact_tokens",
+    "auto_compact_percent",
+    "until_auto_compact",
+    "context_level",
 )
 
+_config_cache: tuple[tuple[int, int] | None, CompactConfig] | None = None
 
-def summary(session: SessionModel) -> dict[str, Any]:
+
+def listing_config() -> CompactConfig:
+    """``[compact]`` of the user config file (a listing spans projects, so project files
+    do not apply), read again only when the file changes."""
+    global _config_cache
+    import os
+
+    from cc_guard.base.paths import config_path
+    from cc_guard.config.sections import CompactConfig
+
+    try:
+        st = os.stat(config_path())
+        key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if _config_cache is not None and _config_cache[0] == key:
+        return _config_cache[1]
+    config = CompactConfig()
+    if key is not None:
+        import contextlib
+
+        from cc_guard.config.load import ConfigError, load_config
+
+        # A broken file: `cc-guard config` reports it; a listing goes on without it.
+        with contextlib.suppress(ConfigError):
+            config = load_config().compact
+    _config_cache = (key, config)
+    return config
+
+
+def summary(session: SessionModel, config: CompactConfig | None = None) -> dict[str, Any]:
     return {
         "session_id": session.session_id,
         "project_dir": session.project_dir,
@@ -54,6 +91,7 @@ def summary(session: SessionModel) -> dict[str, Any]:
         "git_branch": session.git_branch,
         "version": session.version,
         "transcript_path": session.transcript_path,
+        **context_summary(session, config or listing_config()),
     }
 
 
@@ -70,7 +108,28 @@ def join_rows(rows: list[str]) -> str:
 
 # --- the table ------------------------------------------------------------------
 
-TABLE_HEADER = ["PROJECT", "SESSION", "MODEL", "CONTEXT", "STATE", "LAST ACTIVITY", "INCIDENTS"]
+TABLE_HEADER = [
+    "PROJECT",
+    "SESSION",
+    "MODEL",
+    "CONTEXT",
+    "AUTO-COMPACT",
+    "STATE",
+    "LAST ACTIVITY",
+    "INCIDENTS",
+]
+
+
+def until_cell(row: dict[str, Any]) -> str:
+    """How far the session is from Claude Code's auto-compaction, as its footer says it."""
+    until = row.get("until_auto_compact")
+    if until is not None:
+        text = f"{until}% left" if until > 0 else "next"
+    elif row.get("auto_compact_percent") is not None:
+        text = "none"  # Claude Code will not compact it by itself
+    else:
+        return "-"
+    return text + (" (!)" if row.get("context_level") in ("warn", "compact") else "")
 
 
 def render_table(rows: list[dict[str, Any]], now: float) -> str:
@@ -85,6 +144,7 @@ def render_table(rows: list[dict[str, Any]], now: float) -> str:
                 row["session_id"][:8],
                 row["model"] or "-",
                 context_text(row["context_tokens"], row["context_percent"], row["context_window"]),
+                until_cell(row),
                 row["state"],
                 ago(row["last_activity"], now),
                 str(row["incident_count"]),

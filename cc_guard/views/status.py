@@ -3,9 +3,118 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cc_guard.transcripts.model import SessionModel
 from cc_guard.views.fmt import ago, context_text, home_relative, tokens_text
+
+if TYPE_CHECKING:
+    from cc_guard.context.report import ContextReport
+
+#: Compaction reports ``status`` shows (and ``status --json`` lists).
+REPORTS_SHOWN = 5
+
+
+def context_report(s: SessionModel, estimate: bool = True) -> ContextReport:
+    """The session's context report, with the fill estimated from what was appended since
+    its newest exact usage (``estimate``: counts tokens, reading the transcript's tail)."""
+    import time
+
+    from cc_guard.base.paths import state_root
+    from cc_guard.config import compact_config
+    from cc_guard.context.report import report_for
+    from cc_guard.state import feeds
+
+    measured = None
+    if estimate:
+        from cc_guard.compaction.estimate import measure
+
+        measured = measure(Path(s.transcript_path))
+    return report_for(
+        s,
+        feeds.read(state_root(), s.session_id),
+        time.time(),
+        config=compact_config(s.project_dir),
+        since=measured.since if measured is not None else None,
+        factor=measured.factor if measured is not None and measured.samples else None,
+        samples=measured.samples if measured is not None else 0,
+    )
+
+
+def compaction_reports(s: SessionModel, limit: int = REPORTS_SHOWN) -> list[dict[str, Any]]:
+    """The session's newest compaction reports (oldest first)."""
+    from cc_guard.base.paths import state_root
+    from cc_guard.state import compaction
+
+    return compaction.reports(state_root(), s.session_id, limit)
+
+
+def compaction_notice(s: SessionModel) -> dict[str, Any] | None:
+    """What cc-guard currently says about the session's compaction (warn, compact now, ...)."""
+    from cc_guard.base.paths import state_root
+    from cc_guard.state import compaction
+
+    notice = compaction.read(state_root(), s.session_id).get("notice")
+    return notice if isinstance(notice, dict) else None
+
+
+def _context_lines(report: ContextReport) -> list[str]:
+    auto = report.auto_compact
+    if auto is None:
+        return []
+    source = {
+        "default": "Claude Code's default",
+        "env": "CLAUDE_CODE_AUTO_COMPACT_WINDOW",
+        "flag": "--autocompact",
+        "config": "[compact] auto_compact_tokens",
+        "reactive": "Claude Code would; it compacts this model only after a 400",
+        "disabled": "auto-compaction is off",
+    }.get(str(auto["source"]), str(auto["source"]))
+    lines = [
+        f"compact   at {tokens_text(auto['point'])} ({source})"
+        + (
+            f"; {report.percent_of_point:.0f}% of it used"
+            if report.percent_of_point is not None
+            else ""
+        )
+        + (f"; {report.until_text}" if report.until_text else "")
+        + (f"  [{report.level}]" if report.level != "ok" else ""),
+    ]
+    est = report.estimate
+    if est is not None and est.appended:
+        lines.append(
+            f"estimate  {tokens_text(est.tokens)} now ({tokens_text(est.exact)} exact + "
+            f"{tokens_text(est.appended)} appended x {est.factor:.2f}"
+            + (f", learned from {est.samples} turns" if est.samples else ", default factor")
+            + ")"
+        )
+    lines.append(f"forecast  {report.forecast.describe()}")
+    if report.advice:
+        lines.append(f"advice    {report.advice}")
+    lines += [f"note      {w}" for w in report.warnings]
+    return lines
+
+
+def _report_lines(reports: list[dict[str, Any]]) -> list[str]:
+    if not reports:
+        return []
+    lines = [f"\ncompaction reports ({len(reports)}, newest last)"]
+    for r in reports:
+        head = (
+            f"  {r.get('time') or '-'}  {r.get('trigger') or '?'} by {r.get('by') or '?'}"
+            + (f" via {r['via']}" if r.get("via") else "")
+            + f": {r.get('outcome')}"
+        )
+        if r.get("outcome") == "failed":
+            lines.append(f"{head} ({r.get('error')})")
+            continue
+        kept, dropped = r.get("kept") or [], r.get("dropped") or []
+        reinjected = {f.get("text") for f in r.get("reinjected") or []}
+        lines.append(f"{head}; kept {len(kept)} key facts, dropped {len(dropped)}")
+        for fact in dropped:
+            again = " (re-injected)" if fact.get("text") in reinjected else ""
+            lines.append(f"    dropped {fact.get('kind')}: {_one_line(str(fact.get('text')), 100)}{again}")
+    return lines
 
 
 def checkpoint_summary(s: SessionModel) -> dict[str, object]:
@@ -25,7 +134,13 @@ def checkpoint_summary(s: SessionModel) -> dict[str, object]:
     return checkpoint_summary(project, s.session_id)
 
 
-def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -> str:
+def render_status(
+    s: SessionModel,
+    checkpoints: dict[str, object],
+    now: float,
+    context: ContextReport | None = None,
+    reports: list[dict[str, Any]] | None = None,
+) -> str:
     t = s.tokens
     lines = [
         f"session   {s.session_id}",
@@ -35,6 +150,7 @@ def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -
         f"state     {s.state.value} - {s.state_reason or ''}",
         f"context   {context_text(s.context_tokens, s.context_percent, s.context_window)}"
         f" (window from {s.context_source})",
+        *(_context_lines(context) if context is not None else []),
         f"activity  {s.first_activity or '-'} .. {s.last_activity or '-'} ({ago(s.last_activity, now)})",
         f"turns     {s.turns} prompts, {s.api_calls} API responses",
         f"tokens    in {t.input_tokens}, out {t.output_tokens}, "
@@ -47,8 +163,10 @@ def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -
         lines.append(f"\ncompactions ({len(s.compactions)})")
         lines += [
             f"  {c.time or '-'}  {c.trigger or '?'}  before: {tokens_text(c.pre_tokens)}"
+            + (f", after: {tokens_text(c.post_tokens)}" if c.post_tokens is not None else "")
             for c in s.compactions
         ]
+    lines += _report_lines(reports or [])
     if s.incidents:
         lines.append(f"\nincidents ({len(s.incidents)}, newest last)")
         for i in s.incidents[-10:]:
