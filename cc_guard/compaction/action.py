@@ -300,7 +300,6 @@ def compact_session(
             state,
             sid,
             lambda d: d.update(
-                started_at=time.time(),
                 starting={"at": at, "via": the_plan.via, "reason": event},
                 notice={"at": at, "action": "compacting", "text": "compacting soon"},
             ),
@@ -383,6 +382,7 @@ def _via_tmux(
         _log(state, sid, "tmux", "nothing", why)
         _notice(state, sid, "notify", f"compact now: cc-guard compact {sid[:8]}")
         return CompactResult(sid, "tmux", "failed", False, f"did not compact: {why}", the_plan)
+    store.update(state, sid, lambda d: d.update(typed_at=started_at))
     _log(state, sid, "tmux", "typed", f"typed /compact into pane {pane.describe()}")
     ok, message = _confirm(
         pane, transcript, state, sid, started_at, before, shown_errors, config.confirm_seconds
@@ -459,6 +459,7 @@ def _via_headless(
         )
     project = Path(session.project_dir) if session.project_dir else Path.cwd()
     started_at = time.time()
+    store.update(state, sid, lambda d: d.update(typed_at=started_at))
     run = headless.run(binary, sid, project, the_plan.focus, Path(session.transcript_path))
     if run.ok:
         _ensure_report(state, session, the_plan, "headless", started_at)

@@ -28,12 +28,12 @@ MAX_SUMMARY = 200_000
 OWN_WINDOW_SECONDS = 15 * 60
 
 
-def who(trigger: str | None, custom: str | None, started_at: float | None, now: float) -> str:
+def who(trigger: str | None, custom: str | None, typed_at: float | None, now: float) -> str:
     """Who started a compaction: ``cc-guard``, ``user`` (a typed /compact) or ``claude-code``."""
     if custom and MARKER in custom:
         return "cc-guard"
     if trigger == "manual":
-        if started_at is not None and 0 <= now - started_at < OWN_WINDOW_SECONDS:
+        if typed_at is not None and 0 <= now - typed_at < OWN_WINDOW_SECONDS:
             return "cc-guard"
         return "user"
     return "claude-code"
@@ -53,8 +53,8 @@ def begin(
     pending: dict[str, Any] = {}
 
     def change(data: dict[str, Any]) -> None:
-        started = data.get("started_at")
-        by = who(trigger, custom, started if isinstance(started, int | float) else None, now)
+        typed = data.get("typed_at")
+        by = who(trigger, custom, typed if isinstance(typed, int | float) else None, now)
         via = (data.get("starting") or {}).get("via") if by == "cc-guard" else None
         pending.update(
             {

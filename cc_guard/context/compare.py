@@ -25,8 +25,10 @@ KEPT_SHARE = 0.6
 MAX_WORDS = 12
 REINJECT_LIMIT = 9000
 _WORD = re.compile(r"[A-Za-z0-9_]{4,}")
+#: Common words, and the handoff's own phrasing around a fact ("Continue the
+#: in-progress todo: ..."), which say nothing about whether the fact was kept.
 _STOP = frozenset(
-    [
+    {
         "about",
         "above",
         "after",
@@ -40,6 +42,10 @@ _STOP = frozenset(
         "between",
         "both",
         "cannot",
+        "check",
+        "complete",
+        "confirm",
+        "continue",
         "could",
         "does",
         "doing",
@@ -55,17 +61,30 @@ _STOP = frozenset(
         "into",
         "itself",
         "just",
+        "keep",
+        "latest",
         "make",
         "more",
         "most",
         "must",
+        "need",
+        "needs",
         "never",
+        "next",
         "only",
         "other",
         "over",
+        "pending",
+        "please",
+        "progress",
+        "redo",
+        "request",
         "same",
         "should",
         "some",
+        "start",
+        "step",
+        "still",
         "such",
         "than",
         "that",
@@ -78,13 +97,16 @@ _STOP = frozenset(
         "this",
         "those",
         "through",
+        "todo",
         "under",
         "until",
+        "user",
         "very",
         "want",
         "what",
         "when",
         "where",
+        "whether",
         "which",
         "while",
         "will",
@@ -92,12 +114,7 @@ _STOP = frozenset(
         "would",
         "your",
         "yours",
-        "please",
-        "need",
-        "needs",
-        "still",
-        "keep",
-    ]
+    }
 )
 
 KINDS = ("request", "next_step", "todo", "file", "constraint")

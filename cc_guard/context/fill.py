@@ -30,6 +30,9 @@ MIN_SAMPLE_TOKENS = 50
 #: The newest gaps a calibration uses (sessions drift: cached tools, new attachments).
 CALIBRATION_WINDOW = 20
 SYNTHETIC_MODEL = "<synthetic>"
+#: Attachment records that are bookkeeping, not text sent to the model (the system
+#: prompt snapshot is part of every request's fixed part, counted in the exact usage).
+NOT_SENT = frozenset({"prompt_snapshot"})
 
 Count = Callable[[str], int]
 
@@ -80,7 +83,9 @@ def appended_text(record: dict[str, Any]) -> str:
         return _content_text(content)
     if rtype == "attachment":
         attachment = record.get("attachment")
-        return json.dumps(attachment, ensure_ascii=False) if attachment is not None else ""
+        if not isinstance(attachment, dict) or attachment.get("type") in NOT_SENT:
+            return ""
+        return json.dumps(attachment, ensure_ascii=False)
     return ""
 
 

@@ -9,8 +9,9 @@ Markers measured on 2.1.328 and 2.1.332 (``CLAUDE-CODE-FACTS.md`` section 3):
   type), ``Once fixed, resend your message`` and ``Resend your message to try again``
   (empty, after a failure);
 - busy: ``esc to interrupt`` in the footer below the box (dropped when the box holds
-  text), or a spinner line above it (``✢ Computing… (2s · ↓ 10 tokens)``,
-  ``Compacting conversation…``, ``API error · retrying in 2s · attempt 2/10``);
+  text), or a spinner line a few lines above it (``· Onioning…``, ``✢ Computing… (2s ·
+  ↓ 10 tokens)``, ``Compacting conversation…``, ``API error · retrying in 2s · attempt
+  2/10``), with a tip and a hint line between;
 - a dialog replaces the box: no prompt-sign line between rules, ``Do you want to proceed?``
   / ``Esc to cancel``. Enter there approves a tool call.
 
@@ -31,7 +32,9 @@ QUEUED = "Press up to edit queued messages"
 AFTER_FAILURE = ("Once fixed, resend your message", "Resend your message to try again")
 BUSY_FOOTER = "esc to interrupt"
 DIALOG_MARKERS = ("Do you want to proceed?", "Esc to cancel", "Do you want to make this edit")
-_SPINNER = re.compile(r"^\s*\S \S.*…\s*\(|retrying in \d+s|Compacting conversation")
+#: A running spinner: a glyph, a verb and an ellipsis (``· Onioning…``, ``✢ Computing… (2s``),
+#: or the retry and compaction lines. The finished line (``✻ Cooked for 3s · done``) has none.
+_SPINNER = re.compile(r"^\s*\S \w[\w' -]*…|retrying in \d+s|Compacting conversation")
 COMPACT_ERROR = "Error during compaction"
 COMPACTED = "Compacted (ctrl+o"
 #: How many lines above the input box a running spinner can be.

@@ -65,6 +65,12 @@ def choose_mode(h: Handoff, transcript: Path) -> tuple[str, str]:
 
     model = load_model(transcript)
     if model is not None:
+        if model.state.value == "stuck":
+            return (
+                "fresh",
+                "the session is stuck: its prompt is too long for the window and compaction "
+                "failed, so continuing it would fail again",
+            )
         if model.stats.malformed_lines or model.stats.non_utf8_lines:
             return (
                 "fresh",

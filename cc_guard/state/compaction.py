@@ -7,8 +7,10 @@ The only reader and writer of these files (all 0600, in a 0700 directory):
 
   - ``warned`` (bool): the context warning was given since the fill last crossed
     ``[compact] warn_percent``;
-  - ``started_at`` (epoch): when cc-guard last started a compaction of it
-    (``min_interval_minutes`` counts from here);
+  - ``typed_at`` (epoch): when cc-guard last typed ``/compact`` into its pane or ran
+    a headless compaction (``min_interval_minutes`` counts from here);
+  - ``starting``: a compaction cc-guard decided on and has not typed yet (``at``,
+    ``via``, ``reason``);
   - ``pending``: a compaction under way, from PreCompact until it ends: ``at``,
     ``trigger`` (auto | manual), ``by`` (cc-guard | claude-code | user), ``via``
     (tmux | headless | null), ``facts`` (the key facts before it), ``summary`` (its
@@ -16,7 +18,9 @@ The only reader and writer of these files (all 0600, in a 0700 directory):
   - ``outcome``: how the last compaction ended: ``at``, ``ok``, ``error``, ``trigger``;
   - ``notice``: what the statusline and the dashboard show: ``at``, ``action``
     (warn | notify | compacting | failed | waiting), ``text``;
-  - ``recover``: the auto-resume of a session a transient failure interrupted.
+  - ``recover``: the auto-resume of a session a transient failure interrupted
+    (``for``: the failure it continued after, ``at``);
+  - ``flag``: the ``--autocompact`` value of its Claude Code process, if any.
 
 - ``<session id>.reports.jsonl``: one compaction report per line (kept, dropped and
   re-injected facts), newest last;

@@ -101,7 +101,7 @@ def on_stop(event: HookEvent) -> HookOutput | None:
         window, usage.model, session_env(data), config.auto_compact_tokens
     )
     now = time.time()
-    started = data.get("started_at")
+    typed = data.get("typed_at")
     decision = policy.decide(
         usage.total,
         auto,
@@ -109,7 +109,7 @@ def on_stop(event: HookEvent) -> HookOutput | None:
         now=now,
         in_tmux=in_tmux(),
         process_alive=True,
-        last_compact_at=started if isinstance(started, int | float) else None,
+        last_compact_at=typed if isinstance(typed, int | float) else None,
         warned=data.get("warned") is True,
     )
     return _act(event, decision, auto, usage.total, config, data, now)
@@ -174,7 +174,6 @@ def _act(
     elif decision.action == policy.COMPACT:
         changes.update(
             warned=True,
-            started_at=now,
             starting={"at": at, "via": decision.via, "reason": decision.reason},
             notice={"at": at, "action": "compacting", "text": "compacting soon"},
         )
