@@ -174,7 +174,8 @@ def test_a_failed_compaction_is_a_failed_compaction_not_an_interrupted_turn(
         )
     [report] = reports(isolated_env["state"])
     assert report["outcome"] == "failed" and "Repeated 529" in report["error"]
-    assert compaction_state(isolated_env["state"])["notice"]["action"] == "failed"
+    assert compaction_state(isolated_env["state"])["outcome"]["ok"] is False
+    assert "compaction failed: server_error: API Error: Repeated 529" in run_statusline(100_000)
     result = CliRunner().invoke(cli_main, ["status", SID[:8], "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

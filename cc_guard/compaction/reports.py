@@ -162,11 +162,7 @@ def fail(
         if not isinstance(pending, dict) and not isinstance(starting, dict) and by is None:
             return  # already reported
         data["outcome"] = {"at": at, "ok": False, "error": message}
-        data["notice"] = {
-            "at": at,
-            "action": "failed",
-            "text": f"compaction failed: {message[:120]}",
-        }
+        data["notice"] = None  # the statusline shows the failed outcome until one succeeds
         source = pending if isinstance(pending, dict) else {}
         report = {
             "time": at,

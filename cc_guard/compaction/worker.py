@@ -63,7 +63,7 @@ def run(argv: list[str]) -> str:
         model = load_session(transcript, state)
         if pane is not None:
             model.tmux_pane, model.tmux_socket = pane.pane_id, pane.socket
-        result = compact_session(model, via=args.via, since=args.since, started=True, event="Stop")
+        result = compact_session(model, via=args.via, since=args.since, started=True, event="worker")
         return result.message
     finally:
         os.close(lock)

@@ -143,18 +143,23 @@ def until_part(record: dict[str, Any], data: dict[str, Any]) -> tuple[str | None
     return threshold.until_text(total, auto), warned
 
 
-def notice_part(data: dict[str, Any]) -> str | None:
-    """The compaction policy's word for the line: compact now, compacting, failed."""
+def notice_parts(data: dict[str, Any]) -> list[str]:
+    """The compaction policy's words for the line: compact now or compacting, and a
+    failed last compaction (until one succeeds)."""
+    parts: list[str] = []
     notice = data.get("notice")
-    if not isinstance(notice, dict):
-        return None
-    action = notice.get("action")
-    text = notice.get("text")
-    if action in ("notify", "failed") and isinstance(text, str) and text:
-        return text
-    if action == "compacting":
-        return "compacting..."
-    return None
+    if isinstance(notice, dict):
+        action = notice.get("action")
+        text = notice.get("text")
+        if action == "notify" and isinstance(text, str) and text:
+            parts.append(text)
+        elif action == "compacting":
+            parts.append("compacting...")
+    outcome = data.get("outcome")
+    if isinstance(outcome, dict) and outcome.get("ok") is False:
+        error = str(outcome.get("error") or "unknown error")
+        parts.append(f"compaction failed: {error[:60]}")
+    return parts
 
 
 def last_checkpoint(session_id: str, state: str) -> str | None:
@@ -240,9 +245,7 @@ def render(
         parts.append(text)
     elif isinstance(size, int | float) and size > 0:
         parts.append(f"ctx - of {_tokens(size)}")
-    notice = notice_part(data)
-    if notice is not None:
-        parts.append(notice)
+    parts += notice_parts(data)
     if checkpoint is not None:
         parts.append(checkpoint)
     parts.append(incident or "upstream ok")
