@@ -75,6 +75,9 @@ OWN_ALLOWED = {
     # The statusline shows what the compaction policy recorded (compact now, compacting,
     # failed): one small JSON file read through the module that owns its format.
     "cc_guard.state.compaction",
+    # ... and "~N turns" to auto-compaction from the turn ends the Stop hook kept there
+    # (import-free arithmetic).
+    "cc_guard.context.pace",
 }
 
 _PROBE = (

@@ -299,3 +299,13 @@ def test_compact_refuses_a_live_session_outside_tmux_in_one_sentence(
     assert code == 1
     assert "not compacted: a live Claude Code process holds it" in out.out
     assert "Traceback" not in out.out + out.err
+
+
+def test_the_statusline_forecasts_turns_from_the_turn_ends_the_stop_hook_kept(
+    isolated_env: dict[str, Path],
+) -> None:
+    for tokens in (300_000, 350_000, 400_000):
+        hook("Stop", working_session(isolated_env["claude"], tokens=tokens))
+    assert compaction_state(isolated_env["state"])["turns"] == [300_010, 350_010, 400_010]
+    # 50k per turn, 566,990 tokens to Claude Code's point: 12 turns.
+    assert "· 59% until auto-compact, ~12 turns |" in run_statusline(400_000)

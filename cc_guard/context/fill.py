@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cc_guard.context.pace import median
+
 #: The factor before a session has taught one: Claude's tokenizers give somewhat
 #: more tokens than cl100k for the same text.
 DEFAULT_FACTOR = 1.1
@@ -228,9 +230,3 @@ def estimate(exact: int, appended: int, factor: float) -> int:
     return exact + round(factor * appended)
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2

@@ -14,10 +14,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
 
-from cc_guard.context.fill import median
-
-#: Turns a forecast looks back on.
-WINDOW_TURNS = 12
+from cc_guard.context.pace import MIN_SAMPLES, WINDOW_TURNS, growths, median
 
 
 @dataclass
@@ -98,15 +95,17 @@ def forecast(
     window: int | None,
 ) -> Forecast:
     """The forecast from a session's fill history (all times as epoch seconds)."""
-    ends = turn_ends(fills, turn_starts, compactions)[-(WINDOW_TURNS + 1) :]
-    growths: list[float] = []
-    for (_, before, _), (_, after, compacted) in pairwise(ends):
-        if compacted or after < before:
-            continue
-        growths.append(after - before)
+    ends = turn_ends(fills, turn_starts, compactions)
+    # A turn with a compaction in it starts a new run of turn ends.
+    runs: list[list[int]] = [[]]
+    for _, tokens, compacted in ends:
+        if compacted:
+            runs.append([])
+        runs[-1].append(tokens)
+    measured = [g for run in runs for g in growths(run)][-WINDOW_TURNS:]
+    per_turn = round(median(measured)) if len(measured) >= MIN_SAMPLES else None
     starts = sorted(turn_starts)[-(WINDOW_TURNS + 1) :]
     paces = [b - a for a, b in pairwise(starts) if b > a]
-    per_turn = round(median(growths)) if len(growths) >= 2 else None
     minutes = median(paces) / 60 if paces else None
 
     def until(limit: int | None) -> tuple[int | None, float | None]:
@@ -128,5 +127,5 @@ def forecast(
         minutes_to_point=round(minutes_point, 1) if minutes_point is not None else None,
         turns_to_window=to_window,
         minutes_to_window=round(minutes_window, 1) if minutes_window is not None else None,
-        samples=len(growths),
+        samples=len(measured),
     )

@@ -140,7 +140,17 @@ def until_part(record: dict[str, Any], data: dict[str, Any]) -> tuple[str | None
         if config.auto_compact_tokens:
             auto = threshold.auto_compact(window, model, env, config.auto_compact_tokens)
         warned = 100.0 * total / auto.point >= min(config.warn_percent, config.auto_percent)
-    return threshold.until_text(total, auto), warned
+    text = threshold.until_text(total, auto)
+    turns = data.get("turns")
+    if auto.proactive and isinstance(turns, list) and total < auto.threshold:
+        from cc_guard.context import pace
+
+        left = pace.turns_until(
+            total, auto.threshold, pace.tokens_per_turn([n for n in turns if isinstance(n, int)])
+        )
+        if left is not None:
+            text += f", ~{left} turn{'s' if left != 1 else ''}"
+    return text, warned
 
 
 def notice_parts(data: dict[str, Any]) -> list[str]:

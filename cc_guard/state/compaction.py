@@ -20,7 +20,8 @@ The only reader and writer of these files (all 0600, in a 0700 directory):
     (warn | notify | compacting | failed | waiting), ``text``;
   - ``recover``: the auto-resume of a session a transient failure interrupted
     (``for``: the failure it continued after, ``at``);
-  - ``flag``: the ``--autocompact`` value of its Claude Code process, if any.
+  - ``flag``: the ``--autocompact`` value of its Claude Code process, if any;
+  - ``turns``: the totals at its newest turn ends (the statusline's "~N turns").
 
 - ``<session id>.reports.jsonl``: one compaction report per line (kept, dropped and
   re-injected facts), newest last;

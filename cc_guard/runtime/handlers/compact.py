@@ -181,8 +181,13 @@ def _act(
             f"cc-guard: {where}: compacting now (a checkpoint and the handoff first), "
             "with a focus on the current work, as soon as the session is idle."
         )
-    if changes:
-        store.update(state, sid, lambda d: d.update(changes))
+    # The turn ends the statusline's "~N turns" forecast rests on (cc_guard.context.pace).
+    from cc_guard.context.pace import WINDOW_TURNS
+
+    ends = data.get("turns")
+    ends = [n for n in ends if isinstance(n, int)] if isinstance(ends, list) else []
+    changes["turns"] = [*ends[-WINDOW_TURNS:], tokens]
+    store.update(state, sid, lambda d: d.update(changes))
     if decision.action == policy.COMPACT:
         from cc_guard.compaction.spawn import spawn_worker
 
