@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cc_guard.context.fill import DEFAULT_FACTOR, Gap, calibrate, estimate, gaps, since
+from cc_guard.context.fill import Calibration, Gap, calibrate, estimate, gaps, since
 from cc_guard.context.forecast import forecast
 from cc_guard.context.report import report_for
 from cc_guard.transcripts.engine import load_session
@@ -67,27 +67,29 @@ def test_since_counts_what_came_after_the_newest_usage() -> None:
     assert (found.exact, found.appended, found.records) == (5060, 4, 1)
 
 
-def test_calibration_is_the_median_ratio_of_the_newest_usable_gaps() -> None:
+def test_calibration_learns_an_overhead_per_record_and_a_factor_per_token() -> None:
     samples = [
-        Gap(1000, 100, 1120),
-        Gap(1000, 100, 1130),
-        Gap(1000, 100, 1140),
-        Gap(1000, 100, 1600),  # 6x: not a plain append (a reread file, a new tool list)
-        Gap(1000, 10, 1090),  # a tiny gap says more about overheads than the factor
+        Gap(1000, 20, 1080, records=1),  # small gaps: mostly the framing of one record
+        Gap(1000, 30, 1090, records=1),
+        Gap(1000, 1000, 2360, records=1),  # 60 framing + 1.3 x 1000
+        Gap(1000, 2000, 3660, records=1),
+        Gap(1000, 1000, 2480, records=2),  # two records: 120 framing + 1.3 x 1000
+        Gap(1000, 1000, 9000, records=1),  # 8x: not a plain append (a reread file, a new tool list)
     ]
-    factor, used = calibrate(samples)
-    assert (round(factor, 2), used) == (1.3, 3)
-    assert calibrate([]) == (DEFAULT_FACTOR, 0)
-    assert estimate(5000, 200, 1.25) == 5250
+    calibration = calibrate(samples)
+    assert round(calibration.overhead) == 60
+    assert (round(calibration.factor, 2), calibration.samples) == (1.3, 3)
+    assert calibrate([]) == Calibration()
+    assert estimate(5000, 200, Calibration(1.25, 10.0, 3), records=2) == 5270
 
 
 def test_on_a_recorded_session_the_estimate_lands_near_the_next_exact_usage() -> None:
     records = [json.loads(line) for line in (FIXTURES / "normal-tools-2.1.328.jsonl").read_text().splitlines() if line.strip()]
     found = gaps(records, lambda text: max(1, len(text) // 4))
     assert found, "the recording has several responses"
-    factor, _ = calibrate(found)
+    calibration = calibrate(found)
     for gap in found:
-        predicted = estimate(gap.before, gap.appended, factor)
+        predicted = estimate(gap.before, gap.appended, calibration, gap.records)
         assert abs(predicted - gap.after) / gap.after < 0.1
 
 

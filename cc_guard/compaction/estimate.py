@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cc_guard.context.fill import Since, calibrate, since
+from cc_guard.context.fill import Calibration, Since, calibrate, since
 
 #: How much of the end of a transcript is read.
 TAIL_BYTES = 8 * 1024 * 1024
@@ -102,12 +102,10 @@ class Measured:
     """What :func:`measure` found."""
 
     since: Since | None
-    factor: float
-    samples: int
+    calibration: Calibration
 
 
 def measure(transcript: Path, count: Callable[[str], int] | None = None) -> Measured:
-    """The newest exact usage, what was appended since (counted), and the session's factor."""
+    """The newest exact usage, what was appended since (counted), and the session's calibration."""
     found, gaps = since(tail_records(transcript), count or counter())
-    factor, samples = calibrate(gaps)
-    return Measured(found, factor, samples)
+    return Measured(found, calibrate(gaps))

@@ -3,10 +3,15 @@
 Claude Code reports the exact fill only with each API response. Between them the
 conversation grows by what is appended (tool results, the next prompt, attachments);
 its size is estimated by counting that text with an offline tokenizer (``count``,
-tiktoken's ``cl100k_base``) and scaling by a **calibration factor** learned per
-session from consecutive exact usages:
+tiktoken's ``cl100k_base``), scaled by a **calibration** learned per session from
+consecutive exact usages:
 
-    factor ~ (exact fill of response k+1 - fill and output of response k) / counted text between
+    growth ~ overhead x records appended + factor x counted text
+
+(``growth``: the exact fill of response k+1 minus the fill and output of response k).
+The overhead per record (a tool result's framing, its id, reminders) is the median of
+what small gaps grew beyond their text; the factor, the median of what larger gaps grew
+per counted token once that overhead is taken off.
 
 Pure functions over transcript records (dicts as Claude Code writes them) and a
 counting function; the caller reads the transcript and owns the tokenizer.
@@ -29,6 +34,10 @@ MIN_FACTOR = 0.5
 MAX_FACTOR = 4.0
 #: Gaps whose counted text is smaller than this say more about overheads than the factor.
 MIN_SAMPLE_TOKENS = 50
+#: Gaps this small measure the per-record overhead.
+SMALL_GAP_TOKENS = 200
+#: An overhead per record above this is not framing but something else appended.
+MAX_OVERHEAD = 500.0
 #: The newest gaps a calibration uses (sessions drift: cached tools, new attachments).
 CALIBRATION_WINDOW = 20
 SYNTHETIC_MODEL = "<synthetic>"
@@ -47,10 +56,21 @@ class Gap:
     appended: int  # counted tokens of what was appended between them
     after: int  # the exact fill the second response reported
     time: str | None = None  # the second response's time
+    records: int = 1  # records appended between them
 
     @property
     def growth(self) -> int:
         return self.after - self.before
+
+
+@dataclass
+class Calibration:
+    """A session's count-to-tokens relation: ``overhead`` per appended record plus
+    ``factor`` per counted token; ``samples``: gaps it rests on (0: the defaults)."""
+
+    factor: float = DEFAULT_FACTOR
+    overhead: float = 0.0
+    samples: int = 0
 
 
 @dataclass
@@ -179,7 +199,7 @@ class _Walk:
             self.last = max(self.last, fill + output)
             return
         if self.last is not None and fill > 0:
-            self.gaps.append(Gap(self.last, -1, fill, stamp))
+            self.gaps.append(Gap(self.last, -1, fill, stamp, self.pending_records))
             self.texts.append(self.pending_texts)
             if self.keep is not None and len(self.texts) > self.keep:
                 self.texts[-self.keep - 1] = []  # too old to be counted
@@ -211,22 +231,26 @@ def since(
     return Since(walk.last, walk.last_time, walk.pending, walk.pending_records), found
 
 
-def calibrate(samples: Iterable[Gap], default: float = DEFAULT_FACTOR) -> tuple[float, int]:
-    """The session's factor (median of growth / counted text over the newest gaps) and
-    how many gaps it rests on; ``default`` when none is usable."""
-    ratios = [
-        gap.growth / gap.appended
-        for gap in samples
-        if gap.appended >= MIN_SAMPLE_TOKENS and gap.growth > 0
+def calibrate(samples: Iterable[Gap]) -> Calibration:
+    """The session's calibration from its newest gaps (see the module docstring)."""
+    usable = [g for g in samples if g.appended >= 0 and g.records > 0 and g.growth > 0][
+        -CALIBRATION_WINDOW:
     ]
-    ratios = [r for r in ratios if MIN_FACTOR <= r <= MAX_FACTOR][-CALIBRATION_WINDOW:]
+    small = [(g.growth - g.appended) / g.records for g in usable if g.appended < SMALL_GAP_TOKENS]
+    overhead = min(MAX_OVERHEAD, max(0.0, median(small))) if small else 0.0
+    ratios = [
+        (g.growth - overhead * g.records) / g.appended
+        for g in usable
+        if g.appended >= MIN_SAMPLE_TOKENS
+    ]
+    ratios = [r for r in ratios if MIN_FACTOR <= r <= MAX_FACTOR]
     if not ratios:
-        return default, 0
-    return median(ratios), len(ratios)
+        return Calibration(DEFAULT_FACTOR, overhead, len(small))
+    return Calibration(median(ratios), overhead, len(ratios))
 
 
-def estimate(exact: int, appended: int, factor: float) -> int:
-    """The fill now: the newest exact usage plus the scaled count of what came after."""
-    return exact + round(factor * appended)
+def estimate(exact: int, appended: int, calibration: Calibration, records: int = 0) -> int:
+    """The fill now: the newest exact usage plus what came after, calibrated."""
+    return exact + round(calibration.factor * appended + calibration.overhead * records)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cc_guard.base.timefmt import epoch
 from cc_guard.config.sections import CompactConfig
 from cc_guard.context import threshold
-from cc_guard.context.fill import DEFAULT_FACTOR, Since
+from cc_guard.context.fill import Calibration, Since
 from cc_guard.context.fill import estimate as estimate_fill
 from cc_guard.context.forecast import Forecast, forecast
 
@@ -34,9 +34,11 @@ class Estimate:
     exact: int  # fill + output of the newest response (or a compaction's post tokens)
     exact_time: str | None
     appended: int  # cl100k tokens of what was appended since
-    factor: float  # the session's calibration factor
-    samples: int  # gaps the factor was learned from (0: the default)
-    tokens: int  # exact + factor x appended
+    records: int  # records appended since
+    factor: float  # the session's calibration: tokens per counted token...
+    overhead: float  # ... plus this many per appended record
+    samples: int  # gaps the calibration was learned from (0: the defaults)
+    tokens: int  # exact + factor x appended + overhead x records
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,15 +176,14 @@ def report_for(
     *,
     config: CompactConfig | None = None,
     since: Since | None = None,
-    factor: float | None = None,
-    samples: int = 0,
+    calibration: Calibration | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ContextReport:
     """The context report of ``session``.
 
     ``feed``: its statusline record (the window Claude Code reports); ``since`` and
-    ``factor``: what was appended after the newest exact usage, counted, and the
-    session's calibration factor (no estimate without them); ``env``: its
+    ``calibration``: what was appended after the newest exact usage, counted, and the
+    session's calibration (no estimate without ``since``); ``env``: its
     auto-compaction settings when the model does not carry them. ``now`` is accepted
     for callers that pass the clock; nothing here depends on it yet.
     """
@@ -197,14 +198,16 @@ def report_for(
     )
     estimate: Estimate | None = None
     if since is not None:
-        used = factor if factor is not None else DEFAULT_FACTOR
+        used = calibration or Calibration()
         estimate = Estimate(
             exact=since.exact,
             exact_time=since.exact_time,
             appended=since.appended,
-            factor=round(used, 3),
-            samples=samples if factor is not None else 0,
-            tokens=estimate_fill(since.exact, since.appended, used),
+            records=since.records,
+            factor=round(used.factor, 3),
+            overhead=round(used.overhead, 1),
+            samples=used.samples,
+            tokens=estimate_fill(since.exact, since.appended, used, since.records),
         )
     now_tokens = estimate.tokens if estimate is not None else total
     percent_of_window = (

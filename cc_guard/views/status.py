@@ -36,8 +36,7 @@ def context_report(s: SessionModel, estimate: bool = True) -> ContextReport:
         time.time(),
         config=compact_config(s.project_dir),
         since=measured.since if measured is not None else None,
-        factor=measured.factor if measured is not None and measured.samples else None,
-        samples=measured.samples if measured is not None else 0,
+        calibration=measured.calibration if measured is not None else None,
     )
 
 
@@ -84,8 +83,9 @@ def _context_lines(report: ContextReport) -> list[str]:
     if est is not None and est.appended:
         lines.append(
             f"estimate  {tokens_text(est.tokens)} now ({tokens_text(est.exact)} exact + "
-            f"{tokens_text(est.appended)} appended x {est.factor:.2f}"
-            + (f", learned from {est.samples} turns" if est.samples else ", default factor")
+            f"{tokens_text(est.appended)} counted in {est.records} records x {est.factor:.2f}"
+            f" + {est.overhead:.0f} per record"
+            + (f"; learned from {est.samples} gaps" if est.samples else "; defaults")
             + ")"
         )
     lines.append(f"forecast  {report.forecast.describe()}")
