@@ -57,3 +57,21 @@ def test_a_doc_that_lost_its_markers_is_an_error_naming_the_block(tmp_path: Path
     proc = _generate("--check", "--docs", str(docs))
     assert proc.returncode == 2
     assert "config-keys" in proc.stderr
+
+
+def test_a_field_without_a_note_stops_the_generator_naming_it() -> None:
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "import generate\n"
+        "del generate.FIELD_NOTES['turns']\n"
+        "sys.exit(generate.main(['--check']))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "docs")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "no note for 'turns'" in proc.stderr
