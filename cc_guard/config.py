@@ -63,6 +63,55 @@ class ContextConfig:
 @dataclass(frozen=True)
 class HandoffConfig:
     summarizer: str = "offline"
+    #: Output cap of one API summary (and of each chunk summary), in tokens.
+    summary_max_tokens: int = 2000
+    #: Input budget of one summarizer request (tiktoken estimate times the safety factor).
+    summary_input_tokens: int = 40000
+
+
+#: The default model chain: the newest Sonnet-class model, then the newest Haiku-class
+#: model of the installed anthropic SDK's model list (tests/test_api_chain.py keeps
+#: these in step with the SDK). After the last one comes the offline handoff.
+DEFAULT_MODELS: tuple[str, ...] = ("claude-sonnet-5-5", "claude-haiku-5-5")
+#: Providers a ``[api] models`` table may name.
+PROVIDERS = ("anthropic", "bedrock", "vertex")
+MODEL_KEYS = ("provider", "model", "region", "project_id")
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    #: Model ids (the Anthropic API) or tables ``{provider, model, region, project_id}``.
+    models: tuple[str | Mapping[str, str], ...] = DEFAULT_MODELS
+    #: Endpoint for the Anthropic API ("" = $ANTHROPIC_BASE_URL, else the SDK's default).
+    base_url: str = ""
+    connect_timeout_seconds: float = 5.0
+    first_byte_timeout_seconds: float = 15.0
+    #: Longest silence between two stream events.
+    idle_timeout_seconds: float = 30.0
+    #: Longest one attempt may take in all (a stream that keeps dripping).
+    attempt_timeout_seconds: float = 180.0
+    server_error_retries: int = 2
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 8.0
+    #: A 429's retry-after is waited for when at most this long; longer: the next model.
+    max_retry_after_seconds: float = 20.0
+    circuit_cooldown_seconds: float = 30.0
+    circuit_max_cooldown_seconds: float = 600.0
+
+
+#: Anthropic's Atlassian Statuspage feed (components "Claude API (api.anthropic.com)",
+#: "Claude Code", ...).
+DEFAULT_STATUS_URL = "https://status.claude.com/api/v2/summary.json"
+
+
+@dataclass(frozen=True)
+class DoctorConfig:
+    #: Statuspage ``summary.json`` to read ("" = do not look at a status page).
+    status_url: str = DEFAULT_STATUS_URL
+    #: The whole run answers within this many seconds, whatever the probes do.
+    timeout_seconds: float = 5.0
+    #: How far back incidents in local sessions count.
+    incident_window_minutes: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +121,8 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     context: ContextConfig = field(default_factory=ContextConfig)
     handoff: HandoffConfig = field(default_factory=HandoffConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    doctor: DoctorConfig = field(default_factory=DoctorConfig)
     #: "section.key" -> "default" | "user: <path>" | "project: <path>" for every key.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     #: The files that were read, in the order they were applied.
@@ -90,7 +141,7 @@ class Config:
             for f in fields(section_type):
                 value = getattr(section, f.name)
                 if isinstance(value, tuple):
-                    value = list(value)
+                    value = [dict(v) if isinstance(v, Mapping) else v for v in value]
                 elif isinstance(value, Mapping):
                     value = dict(value)
                 values[f.name] = value
@@ -104,7 +155,13 @@ SECTIONS: dict[str, type[Any]] = {
     "git": GitConfig,
     "context": ContextConfig,
     "handoff": HandoffConfig,
+    "api": ApiConfig,
+    "doctor": DoctorConfig,
 }
+
+#: Keys a project's ``.cc-guard.toml`` may not set: a project file can come with a cloned
+#: repository, and these decide where the user's work or credentials go.
+USER_ONLY_KEYS = ("backup.remote", "api.base_url", "doctor.status_url")
 
 
 # --- validation ------------------------------------------------------------------------
@@ -153,6 +210,72 @@ def _summarizer(value: Any) -> str:
     raise ValueError("one of " + ", ".join(f'"{name}"' for name in SUMMARIZERS))
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError("a whole number (0 or more)")
+
+
+def _tokens(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 100:
+        return value
+    raise ValueError("a whole number of tokens, at least 100")
+
+
+def _url(value: Any) -> str:
+    if isinstance(value, str) and (
+        value == ""
+        or (
+            value.startswith(("http://", "https://"))
+            and value.split("://", 1)[1].strip("/")
+            and not any(c.isspace() for c in value)
+        )
+    ):
+        return value
+    raise ValueError('an http:// or https:// URL, or ""')
+
+
+def _doctor_timeout(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 60:
+        return float(value)
+    raise ValueError("a number of seconds greater than 0, at most 60")
+
+
+def _models(value: Any) -> tuple[str | dict[str, str], ...]:
+    expected = (
+        "a non-empty list of model ids or tables like "
+        '{ provider = "vertex", model = "...", region = "...", project_id = "..." }'
+    )
+    if not isinstance(value, list) or not value:
+        raise ValueError(expected)
+    out: list[str | dict[str, str]] = []
+    for number, item in enumerate(value, 1):
+        if isinstance(item, str) and item.strip() and not any(c.isspace() for c in item.strip()):
+            out.append(item.strip())
+            continue
+        if not isinstance(item, dict):
+            raise ValueError(f"{expected} (entry {number} is neither)")
+        unknown = sorted(set(item) - set(MODEL_KEYS))
+        if unknown:
+            raise ValueError(
+                f"{expected} (entry {number}: unknown key {unknown[0]!r}; "
+                f"known: {', '.join(MODEL_KEYS)})"
+            )
+        if not all(isinstance(v, str) and v.strip() for v in item.values()):
+            raise ValueError(f"{expected} (entry {number}: every value must be a non-empty string)")
+        if "model" not in item:
+            raise ValueError(f"{expected} (entry {number} has no 'model')")
+        provider = item.get("provider", "anthropic")
+        if provider not in PROVIDERS:
+            raise ValueError(
+                f"{expected} (entry {number}: provider must be one of {', '.join(PROVIDERS)})"
+            )
+        out.append(
+            {"provider": provider, **{k: item[k].strip() for k in MODEL_KEYS[1:] if k in item}}
+        )
+    return tuple(out)
+
+
 def _remote(value: Any) -> str:
     # A remote name, not a URL or an option: it is passed to git as an argv item.
     if isinstance(value, str) and not value.startswith("-") and not any(c.isspace() for c in value):
@@ -171,7 +294,30 @@ CHECKERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "backup": {"remote": _remote},
     "git": {"commit_trailer": _bool},
     "context": {"warn_percent": _percent, "windows": _windows},
-    "handoff": {"summarizer": _summarizer},
+    "handoff": {
+        "summarizer": _summarizer,
+        "summary_max_tokens": _tokens,
+        "summary_input_tokens": _tokens,
+    },
+    "api": {
+        "models": _models,
+        "base_url": _url,
+        "connect_timeout_seconds": _positive_number,
+        "first_byte_timeout_seconds": _positive_number,
+        "idle_timeout_seconds": _positive_number,
+        "attempt_timeout_seconds": _positive_number,
+        "server_error_retries": _count,
+        "backoff_base_seconds": _positive_number,
+        "backoff_cap_seconds": _positive_number,
+        "max_retry_after_seconds": _positive_number,
+        "circuit_cooldown_seconds": _positive_number,
+        "circuit_max_cooldown_seconds": _positive_number,
+    },
+    "doctor": {
+        "status_url": _url,
+        "timeout_seconds": _doctor_timeout,
+        "incident_window_minutes": _positive_number,
+    },
 }
 
 
@@ -288,13 +434,16 @@ def _build(layers: list[tuple[str, Path]]) -> Config:
             continue
         files.append(path)
         checked = _validate(path, data)
-        if label == PROJECT and "remote" in checked.get("backup", {}):
+        for user_only in USER_ONLY_KEYS if label == PROJECT else ():
             # A project file can come with a cloned repository: it must not choose where
-            # checkpoints (snapshots of the user's uncommitted work) get pushed.
-            raise ConfigError(
-                f"{path}: 'backup.remote' can only be set in the user config file "
-                f"({layers[0][1]}), not in a project's .cc-guard.toml"
-            )
+            # checkpoints (snapshots of the user's uncommitted work) get pushed, where the
+            # user's API key is sent, or which URL doctor fetches.
+            section_name, _, key = user_only.partition(".")
+            if key in checked.get(section_name, {}):
+                raise ConfigError(
+                    f"{path}: '{user_only}' can only be set in the user config file "
+                    f"({layers[0][1]}), not in a project's .cc-guard.toml"
+                )
         for section_name, values in checked.items():
             sections[section_name].update(values)
             for key in values:

@@ -91,8 +91,9 @@ def _glob_safe(text: str) -> str:
     "--summarizer",
     type=click.Choice(["offline", "api", "auto"]),
     default=None,
-    help="offline: deterministic, no network. api: not available yet (falls back to offline). "
-    "Default: [handoff] summarizer in the config (offline).",
+    help="offline: deterministic, no network. api: a model of [api] models writes the "
+    "narrative (offline when none can). auto: the API when it is usable and its circuit "
+    "is closed, else offline. Default: [handoff] summarizer in the config (offline).",
 )
 def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None) -> int:
     """Write SESSION's working-state snapshot to the state dir and print it.
@@ -100,21 +101,23 @@ def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None
     SESSION is an id or unique prefix; without it, the newest session of the current
     directory. Files: <state dir>/handoff/<session-id>.md and .json (secrets redacted).
     """
-    if summarizer is None:
-        from cc_guard.config import load_config_safe
+    from cc_guard.config import load_config_safe
 
-        summarizer = load_config_safe(Path.cwd()).handoff.summarizer
-    if summarizer == "api":
-        click.echo(
-            "cc-guard: the API summarizer is not available yet; using the offline handoff.",
-            err=True,
-        )
+    config = load_config_safe(Path.cwd())
+    summarizer = summarizer or config.handoff.summarizer
     transcript = find_transcript(session)
     h, written = _write(transcript)
     if _checkpoint_if_interrupted(h):
         h, written = _write(transcript)  # name the checkpoint just taken
     fmt = "json" if as_json else fmt
-    click.echo(render.render(h, fmt), nl=False)
+    if summarizer == "offline":
+        click.echo(render.render(h, fmt), nl=False)
+    else:
+        from cc_guard.handoff.summarize import for_command
+
+        text, note = for_command(h, transcript, summarizer, fmt, config)
+        click.echo(text, nl=False)
+        click.echo(f"cc-guard: {note}.", err=True)
     click.echo(f"cc-guard: wrote {written.md_path} and {written.json_path}", err=True)
     return 0
 
@@ -289,7 +292,12 @@ def resume(
         seed = None
     else:
         nonce = store.new_nonce()
-        seed = store.render_seed(render.to_short(h))
+        from cc_guard.config import load_config_safe
+        from cc_guard.handoff.summarize import seed_for
+
+        seed_text, note = seed_for(h, transcript, load_config_safe(cwd))
+        click.echo(f"cc-guard: {note}.", err=True)
+        seed = store.render_seed(seed_text)
         store.write_seed(nonce, seed, h.session_id)
         env_extra[store.SEED_ENV] = nonce
         prompt = fresh_prompt(h)
