@@ -94,6 +94,29 @@ class AttemptError(Exception):
         return self.failure.detail or str(self.failure.kind)
 
 
+class Connection:
+    """The HTTP client the SDK clients of one caller share (one TLS set-up, one pool).
+
+    Its response hook switches a request's read timeout from first byte to idle gap
+    once the headers are in, and notes that a response came (so a failure before it
+    is told apart from one after). One caller thread at a time.
+    """
+
+    def __init__(self, timeouts: Timeouts) -> None:
+        self.timeouts = timeouts
+        self.responded = False
+        self.http = httpx2.Client(event_hooks={"response": [self._on_response]})
+
+    def _on_response(self, response: httpx2.Response) -> None:
+        self.responded = True
+        timeout = response.request.extensions.get("timeout")
+        if isinstance(timeout, dict):
+            timeout["read"] = self.timeouts.idle
+
+    def close(self) -> None:
+        self.http.close()
+
+
 class ModelClient:
     """An SDK client for one model of the chain (Anthropic API, Bedrock or Vertex)."""
 
@@ -101,21 +124,24 @@ class ModelClient:
         self,
         model: ModelRef,
         credentials: Credentials,
-        timeouts: Timeouts,
+        connection: Connection,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model = model
-        self.timeouts = timeouts
+        self.connection = connection
+        self.timeouts = timeouts = connection.timeouts
         self.clock = clock
-        self.responded = False  # a response (status line and headers) came back
-        self._http = httpx2.Client(event_hooks={"response": [self._on_response]})
         timeout = httpx2.Timeout(
             connect=timeouts.connect,
             read=timeouts.first_byte,
             write=timeouts.first_byte,
             pool=timeouts.connect,
         )
-        common: dict[str, Any] = {"max_retries": 0, "timeout": timeout, "http_client": self._http}
+        common: dict[str, Any] = {
+            "max_retries": 0,
+            "timeout": timeout,
+            "http_client": connection.http,
+        }
         try:
             if model.provider == BEDROCK:
                 self.sdk: Any = anthropic.AnthropicBedrock(aws_region=model.region, **common)
@@ -126,29 +152,25 @@ class ModelClient:
                     common["project_id"] = model.project_id
                 self.sdk = anthropic.AnthropicVertex(**common)
             else:
+                both = credentials.api_key is not None and credentials.auth_token is not None
                 self.sdk = anthropic.Anthropic(
                     api_key=credentials.api_key,
-                    auth_token=credentials.auth_token,
+                    # The SDK takes one of the two; the token then travels in the headers.
+                    auth_token=None if both else credentials.auth_token,
                     base_url=credentials.base_url,
+                    default_headers=claude_code_auth_headers(credentials),
                     **common,
                 )
         except Exception as exc:  # no region, no project: this provider is not set up
-            self._http.close()
             raise AttemptError(_credential_failure(exc)) from None
 
-    def _on_response(self, response: httpx2.Response) -> None:
-        """Headers are in: from now on the read timeout is the idle gap between events."""
-        self.responded = True
-        timeout = response.request.extensions.get("timeout")
-        if isinstance(timeout, dict):
-            timeout["read"] = self.timeouts.idle
-
-    def close(self) -> None:
-        self._http.close()
+    @property
+    def responded(self) -> bool:
+        return self.connection.responded
 
     def stream(self, request: Request, on_first_event: Callable[[], None] = lambda: None) -> Reply:
         """Send ``request`` to this model and return its complete answer, or raise AttemptError."""
-        self.responded = False
+        self.connection.responded = False
         started = self.clock()
         seen_stop = False
         first = True
@@ -309,6 +331,21 @@ def _transport_cause(exc: BaseException) -> BaseException:
             return seen
         seen = seen.__cause__ or seen.__context__
     return exc
+
+
+def claude_code_auth_headers(credentials: Credentials) -> dict[str, Any]:
+    """Headers that send the credentials the way Claude Code does.
+
+    ``ANTHROPIC_API_KEY`` goes as ``x-api-key`` and ``ANTHROPIC_AUTH_TOKEN`` as
+    ``Authorization: Bearer`` (gateways in front of the API tell them apart); the SDK
+    alone would send the key as a bearer token, overwriting a token given with it.
+    """
+    if credentials.api_key is None:
+        return {}
+    bearer: Any = (
+        f"Bearer {credentials.auth_token}" if credentials.auth_token is not None else anthropic.omit
+    )
+    return {"X-Api-Key": credentials.api_key, "Authorization": bearer}
 
 
 def _status_failure(exc: anthropic.APIStatusError, request_id: str | None) -> Failure:

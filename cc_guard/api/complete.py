@@ -18,7 +18,7 @@ from pathlib import Path
 from cc_guard.api.attempts import Attempt, record
 from cc_guard.api.chain import ANTHROPIC, ModelRef, build_chain
 from cc_guard.api.circuit import Circuit, Gate, Permit
-from cc_guard.api.client import AttemptError, ModelClient, Reply, Request, Timeouts
+from cc_guard.api.client import AttemptError, Connection, ModelClient, Reply, Request, Timeouts
 from cc_guard.api.credentials import ApiUnavailable, Credentials, find_credentials
 from cc_guard.api.policy import Action, Decision, Failure, Knobs, Tries, decide
 from cc_guard.config import ApiConfig
@@ -114,6 +114,19 @@ class ApiClient:
         self.sleep = sleep
         self.rand = rand
         self.clock = clock
+        self._connection: Connection | None = None
+
+    def close(self) -> None:
+        """Close the HTTP connections (the client can still be used: they reopen)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- what can be asked -------------------------------------------------
 
@@ -191,8 +204,10 @@ class ApiClient:
     ) -> Decision | None:
         """Every attempt on one model. None when the call is over (see ``complete``)."""
         token = permit.token
+        if self._connection is None:
+            self._connection = Connection(self.timeouts)
         try:
-            client = ModelClient(model, self.credentials, self.timeouts, self.clock)
+            client = ModelClient(model, self.credentials, self._connection, self.clock)
         except AttemptError as err:
             decision = decide(err.failure, Tries(), self.knobs, self.rand)
             self._log_failure(outcome, model, request, err, 1, decision)
@@ -255,7 +270,6 @@ class ApiClient:
                 )
                 return None
         finally:
-            client.close()
             self.circuit.release(model.key, token)
 
     # -- the log -----------------------------------------------------------

@@ -257,8 +257,6 @@ def summarize(
     ``mode`` ``api`` always tries the chain; ``auto`` first checks that the API is usable
     and that some model's circuit is closed. Never raises for API or network trouble.
     """
-    from cc_guard import tokens
-    from cc_guard.api.attempts import token_samples
     from cc_guard.api.complete import ApiClient
     from cc_guard.base.paths import state_dir as default_state_dir
 
@@ -267,7 +265,24 @@ def summarize(
     hit = cached(handoff.session_id, print_, state)
     if hit is not None:
         return Result(hit, f"API summary by {hit.model} (cached)")
-    client = client or ApiClient(config.api, state_dir=state)
+    if client is None:
+        with ApiClient(config.api, state_dir=state) as own:
+            return _summarize(handoff, transcript, config, mode, own, state, print_)
+    return _summarize(handoff, transcript, config, mode, client, state, print_)
+
+
+def _summarize(
+    handoff: Handoff,
+    transcript: Path,
+    config: Config,
+    mode: str,
+    client: ApiClient,
+    state: Path,
+    print_: str,
+) -> Result:
+    from cc_guard import tokens
+    from cc_guard.api.attempts import token_samples
+
     reason = client.unavailable_reason()
     if reason is not None:
         return Result(None, f"API unavailable: {reason}")
