@@ -109,6 +109,19 @@ def test_a_probe_released_without_a_verdict_frees_the_slot_and_a_lost_one_expire
     assert circuit.acquire(KEY).gate == Gate.PROBE
 
 
+def test_a_probe_whose_process_died_is_taken_over_at_once(tmp_path: Path) -> None:
+    clock = Clock()
+    circuit = make(tmp_path, clock)
+    circuit.acquire(KEY)
+    stored = json.loads((tmp_path / CIRCUIT_FILE).read_text())
+    dead = multiprocessing.get_context("fork").Process(target=lambda: None)
+    dead.start()
+    dead.join()
+    stored["models"][KEY]["probe_pid"] = dead.pid  # the prober exited without a verdict
+    (tmp_path / CIRCUIT_FILE).write_text(json.dumps(stored))
+    assert circuit.acquire(KEY).gate == Gate.PROBE
+
+
 def test_releasing_someone_elses_probe_changes_nothing(tmp_path: Path) -> None:
     clock = Clock()
     circuit = make(tmp_path, clock)

@@ -13,8 +13,9 @@ Per model (``ModelRef.key``):
 - **half-open** when the cooldown is over, or when nothing is known about the model
   (no answer within the last ``healthy_seconds``): exactly one process gets the
   probe (:data:`Gate.PROBE`); the others wait (:data:`Gate.WAIT`) until the probe
-  proves the model alive (its first stream event) or overloaded, or its lease runs
-  out (a crashed prober cannot block the model for longer than ``probe_lease``).
+  proves the model alive (its first stream event) or overloaded. A prober that
+  died is replaced at once (its pid is gone); one that hangs, when its lease
+  (``probe_lease``) runs out.
 - **closed** while the model answered within ``healthy_seconds``: everyone goes.
 
 So however many processes start together, a model gets at most one request per
@@ -65,6 +66,7 @@ class ModelState:
     cooldown: float = 0.0  # the last cooldown used (0: none since the last answer)
     probe_until: float = 0.0
     probe_owner: str = ""
+    probe_pid: int = 0
     healthy_until: float = 0.0
     opened_at: float = 0.0
     overloads: int = 0  # 529s reported since the last answer
@@ -91,7 +93,7 @@ class Circuit:
         state_dir: Path,
         cooldown: float = 30.0,
         max_cooldown: float = 600.0,
-        probe_lease: float = 25.0,
+        probe_lease: float = 50.0,
         healthy_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -148,11 +150,12 @@ class Circuit:
                     return Permit(Gate.OPEN, retry_in=model.open_until - now)
                 if model.healthy_until > now:
                     return Permit(Gate.GO)
-                if model.probe_until > now:
+                if model.probe_until > now and _running(model.probe_pid):
                     return Permit(Gate.WAIT, retry_in=model.probe_until - now)
                 token = secrets.token_hex(8)
                 model.probe_until = now + self.probe_lease
                 model.probe_owner = token
+                model.probe_pid = os.getpid()
                 return Permit(Gate.PROBE, token=token)
         except OSError:
             return Permit(Gate.GO)  # no usable state dir: no breaker, never no answer
@@ -174,7 +177,7 @@ class Circuit:
             model = data.models.setdefault(key, ModelState())
             change(model, self.clock())
             if token and model.probe_owner == token:
-                model.probe_until, model.probe_owner = 0.0, ""
+                model.probe_until, model.probe_owner, model.probe_pid = 0.0, "", 0
 
     def _alive(self, model: ModelState, now: float) -> None:
         model.healthy_until = now + self.healthy_seconds
@@ -209,12 +212,26 @@ class Circuit:
         return max(0.0, model.open_until - self.clock()) if model is not None else 0.0
 
 
+def _running(pid: int) -> bool:
+    """Whether the process that took a probe is still there (0: unknown, assumed so)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
 def _state_from(value: dict[str, Any]) -> ModelState:
     return ModelState(
         open_until=float(value.get("open_until", 0.0)),
         cooldown=float(value.get("cooldown", 0.0)),
         probe_until=float(value.get("probe_until", 0.0)),
         probe_owner=str(value.get("probe_owner", "")),
+        probe_pid=int(value.get("probe_pid", 0)),
         healthy_until=float(value.get("healthy_until", 0.0)),
         opened_at=float(value.get("opened_at", 0.0)),
         overloads=int(value.get("overloads", 0)),

@@ -25,15 +25,20 @@ import email.utils
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import anthropic
-import httpx2
+from typing import TYPE_CHECKING, Any
 
 from cc_guard.api.chain import BEDROCK, VERTEX, ModelRef
 from cc_guard.api.credentials import Credentials
 from cc_guard.api.policy import Failure
 from cc_guard.incidents import IncidentKind, classify_failure, kind_for_stop_reason
+
+if TYPE_CHECKING:
+    import anthropic
+    import httpx2
+
+# The SDK (and its HTTP library) are imported where a request is about to be made:
+# importing them takes longer than everything else a summary does locally, and a
+# process whose models are all behind open circuits never needs them.
 
 # What a provider's own credential lookup raises before anything is sent (no
 # import of boto3 or google-auth just to name them).
@@ -103,6 +108,8 @@ class Connection:
     """
 
     def __init__(self, timeouts: Timeouts) -> None:
+        import httpx2
+
         self.timeouts = timeouts
         self.responded = False
         self.http = httpx2.Client(event_hooks={"response": [self._on_response]})
@@ -127,6 +134,9 @@ class ModelClient:
         connection: Connection,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        import anthropic
+        import httpx2
+
         self.model = model
         self.connection = connection
         self.timeouts = timeouts = connection.timeouts
@@ -271,6 +281,9 @@ class ModelClient:
         )
 
     def _classify(self, exc: Exception, request_id: str | None) -> Failure:
+        import anthropic
+        import httpx2
+
         if isinstance(exc, anthropic.APIStatusError):
             return _status_failure(exc, request_id)
         cause = _transport_cause(exc)
@@ -323,6 +336,8 @@ class ModelClient:
 
 def _transport_cause(exc: BaseException) -> BaseException:
     """The HTTP library's exception behind an SDK connection error (or ``exc`` itself)."""
+    import httpx2
+
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
@@ -340,6 +355,8 @@ def claude_code_auth_headers(credentials: Credentials) -> dict[str, Any]:
     ``Authorization: Bearer`` (gateways in front of the API tell them apart); the SDK
     alone would send the key as a bearer token, overwriting a token given with it.
     """
+    import anthropic
+
     if credentials.api_key is None:
         return {}
     bearer: Any = (

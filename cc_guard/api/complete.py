@@ -26,6 +26,8 @@ from cc_guard.incidents import IncidentKind
 
 #: How often a process waiting for another's probe asks the circuit again.
 WAIT_STEP = 0.1
+#: Allowance for a prober to load the SDK and set up its client before it sends.
+PREPARE_SECONDS = 30.0
 #: Said to a model whose answer stopped at max_tokens, after its own text.
 CONTINUE_PROMPT = (
     "Your answer was cut off by the output limit. Continue exactly where it stopped, "
@@ -103,13 +105,14 @@ class ApiClient:
             backoff_cap=self.config.backoff_cap_seconds,
             max_retry_after=self.config.max_retry_after_seconds,
         )
-        # A probe resolves at its first stream event or its error, so within connect +
-        # first byte; past that its owner is presumed gone.
+        # A probe resolves at its first stream event or its error: within the time to
+        # load the SDK and connect + first byte. Past that its owner is presumed hung
+        # (a dead owner is noticed at once by its pid).
         self.circuit = Circuit(
             self.state_dir,
             cooldown=self.config.circuit_cooldown_seconds,
             max_cooldown=self.config.circuit_max_cooldown_seconds,
-            probe_lease=self.timeouts.connect + self.timeouts.first_byte + 5.0,
+            probe_lease=PREPARE_SECONDS + self.timeouts.connect + self.timeouts.first_byte,
         )
         self.sleep = sleep
         self.rand = rand

@@ -304,14 +304,15 @@ def _summarize(
     entries = [e.render() for e in digest.read(transcript)]
     result = Result(None, "")
     for shrink in (False, True):
-        if shrink:
-            budget.input_tokens = max(1000, budget.input_tokens // 2)
         try:
             text, model, chunks = _run(handoff, entries, needs, budget, client, result)
-        except _Shrink:
+        except _Shrink as too_long:
             if shrink:
                 result.note = "the input was still too long after shrinking it once"
                 return result
+            # Half of what was refused: a request that fit the budget can still be too
+            # long for the model (the real tokenizer counts more than the estimate).
+            budget.input_tokens = max(1000, min(budget.input_tokens, too_long.tokens) // 2)
             continue
         except _Failed as exc:
             result.note = str(exc)
@@ -356,6 +357,10 @@ def _failure_note(outcomes: list[Outcome]) -> str:
 
 class _Shrink(Exception):
     """A request was too long for the model: shrink the input and start over."""
+
+    def __init__(self, tokens: int) -> None:
+        super().__init__(f"a request of about {tokens} tokens was too long")
+        self.tokens = tokens
 
 
 def _run(
@@ -478,7 +483,7 @@ def _ask(
     outcome = client.complete(request, skip=skip or set())
     result.outcomes.append(outcome)
     if outcome.shrink:
-        raise _Shrink()
+        raise _Shrink(budget.count(system + prompt))
     if outcome.reply is None:
         raise _Failed(outcome.summary())
     return redact(outcome.reply.text).strip(), outcome.reply.model
