@@ -447,6 +447,7 @@ def test_the_sentence_names_the_deciding_evidence_and_advice_leads_with_the_verd
         Finding("hooks", Status.WARN, "not installed", fix="Run cc-guard install."),
     ]
     verdict, sentence, advice = judge(findings)
+    assert verdict == Verdict.UPSTREAM_OVERLOADED
     assert sentence == "The upstream API is overloaded (529): GET /v1/models answered 529."
     assert advice[0].startswith("Wait a few minutes") and advice[1:] == (
         "Wait.",
