@@ -104,12 +104,5 @@ def run(args: list[str]) -> int:
     return 0
 
 
-class UserError(click.ClickException):
-    """An error the user caused: shown as one line, exit code 1, never a traceback."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"cc-guard: {self.format_message()}", err=True)
-
-
 if __name__ == "__main__":
     sys.exit(run(sys.argv[1:]))

@@ -22,7 +22,8 @@ from cc_guard.api.chain import ModelRef, build_chain
 from cc_guard.api.client import AttemptError, Connection, ModelClient, Request, Timeouts
 from cc_guard.api.complete import ApiClient
 from cc_guard.api.credentials import Credentials
-from cc_guard.config import DEFAULT_MODELS, ApiConfig, ConfigError, load_config
+from cc_guard.config.load import ConfigError, load_config
+from cc_guard.config.sections import DEFAULT_MODELS, ApiConfig
 from cc_guard.incidents import IncidentKind
 
 KEY = "sk-ant-api03-chaintest-000000000000000000000000"
@@ -235,4 +236,4 @@ def test_cloud_providers_without_credentials_hand_over_to_the_next_provider(
         ("anthropic", "ok"),
     ]
     assert "provider not set up" in outcome.attempts[0].detail
-    assert [r["model"] for r in server.records()] == ["claude-sonnet-5-5"]
+    assert [r["model"] for r in server.requests()] == ["claude-sonnet-5-5"]

@@ -21,7 +21,7 @@ from cc_guard.api.circuit import Circuit, Gate
 from cc_guard.api.client import Request
 from cc_guard.api.complete import ApiClient, Outcome
 from cc_guard.api.credentials import ApiUnavailable, Credentials
-from cc_guard.config import ApiConfig
+from cc_guard.config.sections import ApiConfig
 
 KEY = "sk-ant-api03-clienttest-0000000000000000000000"
 SONNET, HAIKU = "claude-sonnet-5-5", "claude-haiku-5-5"
@@ -80,7 +80,7 @@ def sent(server: Any) -> list[tuple[str, str, Any, datetime]]:
             r["answer"].get("status"),
             datetime.fromisoformat(r["time"]),
         )
-        for r in server.records()
+        for r in server.requests()
         if r["path"] == "/v1/messages"
     ]
 
@@ -349,7 +349,7 @@ def test_max_tokens_gets_one_continuation_joined_to_the_first_part(
     outcome = ask(client_for(server.url, tmp_path), max_tokens=100)
     assert outcome.reply is not None
     assert outcome.reply.text == "The first half, and the second half."
-    bodies = [r["body"] for r in server.records() if r["path"] == "/v1/messages"]
+    bodies = [r["body"] for r in server.requests() if r["path"] == "/v1/messages"]
     assert len(bodies) == 2
     assert bodies[1]["messages"][-2] == {"role": "assistant", "content": "The first half, "}
     assert bodies[1]["max_tokens"] == 40  # what is left of the cap
@@ -434,7 +434,7 @@ def test_the_key_is_sent_as_claude_code_sends_it_and_never_logged(
 ) -> None:
     server = chaos([{"text": "hi"}])
     ask(client_for(server.url, tmp_path))
-    headers = server.records()[0]["headers"]
+    headers = server.requests()[0]["headers"]
     assert headers["x-api-key"] == "[redacted]"  # the server saw one; its log hides it
     assert "authorization" not in headers  # as Claude Code: the key goes as x-api-key only
     assert headers["anthropic-version"] and headers["x-stainless-retry-count"] == "0"
@@ -458,7 +458,7 @@ def test_a_key_and_a_token_are_both_sent_each_in_its_own_header(chaos: Any, tmp_
         tmp_path,
     )
     assert ask(client).reply is not None
-    headers = server.records()[0]["headers"]
+    headers = server.requests()[0]["headers"]
     assert headers["x-api-key"] == "[redacted]" and headers["authorization"] == "[redacted]"
 
 
@@ -470,7 +470,7 @@ def test_an_auth_token_is_sent_as_a_bearer_header(chaos: Any, tmp_path: Path) ->
         tmp_path,
     )
     assert ask(client).reply is not None
-    headers = server.records()[0]["headers"]
+    headers = server.requests()[0]["headers"]
     assert headers["authorization"] == "[redacted]" and "x-api-key" not in headers
 
 

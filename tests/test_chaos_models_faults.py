@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.test_chaos_server import HEADERS
+from tests.support.chaos import HEADERS
 
 
 def test_a_random_529_answers_the_models_endpoint_in_the_api_error_shape(chaos: Any) -> None:
@@ -19,7 +19,7 @@ def test_a_random_529_answers_the_models_endpoint_in_the_api_error_shape(chaos: 
     assert answer.headers["retry-after"] == "1"
     one = httpx.get(server.url + "/v1/models/claude-haiku-4-5", headers=HEADERS)
     assert one.status_code == 529
-    logged = [r["answer"] for r in server.records()]
+    logged = [r["answer"] for r in server.requests()]
     assert [(a["kind"], a["endpoint"], a["status"]) for a in logged] == [
         ("fault", "models", 529),
         ("fault", "models", 529),

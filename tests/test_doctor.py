@@ -25,7 +25,7 @@ from cc_guard.doctor.local import check_key
 from cc_guard.doctor.network import judge_status_page
 from cc_guard.doctor.result import EXIT_CODES
 from cc_guard.doctor.verdict import judge
-from tests.test_handoff_support import FIXTURES
+from tests.support.handoff import FIXTURES
 
 KEY = "sk-ant-api03-doctortest-00000000000000000000000"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "doctor.md"
@@ -162,7 +162,7 @@ def test_healthy(chaos: Any, doctor_env: Any, status_page: Any) -> None:
     assert (code, report["verdict"]) == (0, "healthy")
     assert check(report, "models")["status"] == "ok" and check(report, "connect")["status"] == "ok"
     assert check(report, "status_page")["data"]["components"]["Claude Code"] == "operational"
-    requests = [(r["method"], r["path"]) for r in server.records()]
+    requests = [(r["method"], r["path"]) for r in server.requests()]
     assert requests == [("GET", "/v1/models")]  # the one probe request, free
 
 
@@ -192,7 +192,7 @@ def test_an_upstream_failing_on_every_request(
             "auth-problem": "The API refuses your credentials",
         }[verdict]
     )
-    assert len(server.records()) == 1  # at most one probe request per run
+    assert len(server.requests()) == 1  # at most one probe request per run
 
 
 def test_nothing_listening(doctor_env: Any) -> None:
@@ -251,7 +251,7 @@ def test_the_paid_probe_is_sent_only_with_probe_and_instead_of_the_free_one(
     code, report, _ = doctor_env(server.url, "", "--probe")
     assert code == 0 and report["probe_sent"] is True
     assert [c["check"] for c in report["checks"]].count("message") == 1
-    [request] = server.records()
+    [request] = server.requests()
     assert (request["method"], request["path"]) == ("POST", "/v1/messages")
     assert request["body"]["max_tokens"] == 1 and request["model"] == "claude-sonnet-5-5"
 
@@ -265,7 +265,7 @@ def test_the_paid_probe_sees_an_overloaded_model(chaos: Any, doctor_env: Any) ->
 def test_without_a_key_the_probe_is_skipped_and_says_why(chaos: Any, doctor_env: Any) -> None:
     server = chaos([{"text": "unused"}])
     code, report, _ = doctor_env(server.url, key=None)
-    assert check(report, "models")["status"] == "skipped" and server.records() == []
+    assert check(report, "models")["status"] == "skipped" and server.requests() == []
     assert "API unavailable: no ANTHROPIC_API_KEY" in check(report, "key")["evidence"]
     assert code == 0  # nothing points anywhere: the key is optional for Claude Code users
 

@@ -17,7 +17,7 @@ from cc_guard.cli import main as cli_main
 from cc_guard.handoff import render, store
 from cc_guard.handoff.assemble import Handoff
 from cc_guard.runtime.handlers.handoff import on_session_start, on_stop_failure
-from tests.test_handoff_support import (
+from tests.support.handoff import (
     CWD,
     append_record,
     fake_claude_process,
@@ -566,7 +566,7 @@ def test_a_secret_cut_by_trimming_is_still_redacted(isolated_env: dict[str, Path
 
 
 def test_continuation_prompt_redacts_before_taking_the_tail(isolated_env: dict[str, Path]) -> None:
-    from cc_guard.commands.handoff import continuation_prompt
+    from cc_guard.handoff.resume import continuation_prompt
 
     h = store.make_handoff(
         install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"]), isolated_env["state"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cc_guard.cli import run
-from cc_guard.commands.sessions import SUMMARY_FIELDS
-from tests.test_transcripts_support import (
+from cc_guard.views.sessions import SUMMARY_FIELDS
+from tests.support.transcripts import (
     api_error,
     assistant,
     compact_boundary,
@@ -263,7 +263,8 @@ README_STATUS_FIELDS = {
         "cache_creation_input_tokens",
         "cache_read_input_tokens",
     ],
-    "compactions": ["time", "trigger", "pre_tokens"],
+    "compactions": ["time", "trigger", "pre_tokens", "post_tokens"],
+    "fill_history": ["time", "tokens"],
     "incidents": [
         "kind",
         "time",

@@ -21,11 +21,11 @@ from cc_guard.api.circuit import Circuit
 from cc_guard.api.complete import ApiClient
 from cc_guard.api.credentials import Credentials
 from cc_guard.cli import main as cli_main
-from cc_guard.config import Config, load_config
+from cc_guard.config.load import Config, load_config
 from cc_guard.handoff import store
 from cc_guard.handoff.assemble import Handoff
 from cc_guard.handoff.summarize import Requirements, render_with, requirements, summarize
-from tests.test_handoff_support import install_fixture
+from tests.support.handoff import install_fixture
 
 KEY = "sk-ant-api03-summarytest-000000000000000000000"
 CUT_SID = "22222222-aaaa-4bbb-8ccc-000000000002"
@@ -62,7 +62,7 @@ def client_for(url: str, state: Path, config: Config | None = None) -> ApiClient
 
 
 def message_requests(server: Any) -> list[dict[str, Any]]:
-    return [r for r in server.records() if r["path"] == "/v1/messages"]
+    return [r for r in server.requests() if r["path"] == "/v1/messages"]
 
 
 def use_server(

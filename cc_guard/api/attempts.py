@@ -59,7 +59,7 @@ def attempts_path(state_dir: Path) -> Path:
 
 def record(attempt: Attempt, state_dir: Path) -> None:
     """Append one attempt (best effort: a full disk must not fail the call it describes)."""
-    from cc_guard.base.paths import append_private
+    from cc_guard.base.fs import append_private
 
     path = attempts_path(state_dir)
     with contextlib.suppress(OSError):

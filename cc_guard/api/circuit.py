@@ -110,7 +110,7 @@ class Circuit:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[_File]:
         """The file's content under the lock; written back (atomically) on exit."""
-        from cc_guard.base.paths import ensure_private_dir, write_private
+        from cc_guard.base.fs import ensure_private_dir, write_private
 
         ensure_private_dir(self.path.parent)
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)

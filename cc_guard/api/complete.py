@@ -21,7 +21,7 @@ from cc_guard.api.circuit import Circuit, Gate, Permit
 from cc_guard.api.client import AttemptError, Connection, ModelClient, Reply, Request, Timeouts
 from cc_guard.api.credentials import ApiUnavailable, Credentials, find_credentials
 from cc_guard.api.policy import Action, Decision, Failure, Knobs, Tries, decide
-from cc_guard.config import ApiConfig
+from cc_guard.config.sections import ApiConfig
 from cc_guard.incidents import IncidentKind
 
 #: How often a process waiting for another's probe asks the circuit again.

@@ -49,9 +49,13 @@ def doctor(as_json: bool, probe: bool, session: str | None) -> int:
 
     transcript = None
     if session:
-        from cc_guard.commands.handoff import find_transcript
+        from cc_guard.commands.errors import UserError
+        from cc_guard.transcripts.locate import SessionNotFound, find_transcript
 
-        transcript = find_transcript(session)
+        try:
+            transcript = find_transcript(session)
+        except SessionNotFound as exc:
+            raise UserError(str(exc)) from None
     report = run_doctor(DoctorOptions(probe=probe, session_transcript=transcript))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))

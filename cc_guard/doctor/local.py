@@ -107,7 +107,7 @@ def _hide_userinfo(value: str) -> str:
 
 
 def check_config(cwd: Path) -> Finding:
-    from cc_guard.config import ConfigError, load_config
+    from cc_guard.config.load import ConfigError, load_config
 
     try:
         config = load_config(cwd)

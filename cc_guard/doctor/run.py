@@ -44,7 +44,7 @@ def run_doctor(options: DoctorOptions | None = None) -> DoctorReport:
     from cc_guard.api.credentials import find_credentials
     from cc_guard.base.paths import claude_dir as default_claude_dir
     from cc_guard.base.paths import state_dir as default_state_dir
-    from cc_guard.config import load_config_safe
+    from cc_guard.config.load import load_config_safe
 
     options = options or DoctorOptions()
     started = time.monotonic()

@@ -40,7 +40,7 @@ from cc_guard.handoff.freshness import handoff_dir
 if TYPE_CHECKING:
     from cc_guard.api.client import Request
     from cc_guard.api.complete import ApiClient, Outcome
-    from cc_guard.config import Config
+    from cc_guard.config.load import Config
 
 #: Bumped whenever the prompts change, so cached summaries are not reused across them.
 PROMPT_VERSION = 1
@@ -178,7 +178,7 @@ def fingerprint(transcript: Path, config: Config) -> str:
 
 
 def _cache_path(session_id: str, state_dir: Path | None) -> Path:
-    from cc_guard.base.paths import ensure_private_dir
+    from cc_guard.base.fs import ensure_private_dir
 
     folder = handoff_dir(state_dir) / SUMMARY_DIR
     ensure_private_dir(folder)
@@ -197,7 +197,7 @@ def cached(session_id: str, print_: str, state_dir: Path | None = None) -> Summa
 
 
 def _store(session_id: str, summary: Summary, state_dir: Path | None) -> None:
-    from cc_guard.base.paths import write_private
+    from cc_guard.base.fs import write_private
 
     data = asdict(summary)
     data.pop("cached")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from cc_guard.transcripts.classify import (
     USER_INTERRUPT,
@@ -21,6 +22,7 @@ from cc_guard.transcripts.classify import (
 from cc_guard.transcripts.model import (
     Compaction,
     FileTouch,
+    FillPoint,
     Incident,
     IncidentKind,
     ParseStats,
@@ -31,12 +33,6 @@ from cc_guard.transcripts.model import (
 )
 from cc_guard.transcripts.shapes import KNOWN_FIELDS
 
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 SYNTHETIC_MODEL = "<synthetic>"
 #: Bounds that keep the index small for long-lived sessions (texts are for
 #: display and handoff; nobody needs a 50 KB pasted prompt twice).
@@ -44,6 +40,8 @@ MAX_TEXT = 4000
 MAX_PROMPTS = 500
 MAX_INCIDENTS = 500
 MAX_TOOL_INPUT = 2000
+#: Fill points kept per transcript (one per API response; the oldest are dropped).
+MAX_FILL_POINTS = 2000
 #: Dedup keys remembered per file. A response split over several records has
 #: them next to each other, so a window this size catches every repeat seen in
 #: practice while keeping the index from growing with every API call.
@@ -118,6 +116,7 @@ _SCALAR_FIELDS = (
 )
 
 
+
 @dataclass
 class Brief:
     """A Fold's summary, stored beside it in the index so that listing sessions
@@ -168,6 +167,7 @@ class Fold:
     context_tokens: int | None = None
     context_model: str | None = None
     compactions: list[Compaction] = field(default_factory=list)
+    fill: list[FillPoint] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     files: dict[str, FileTouch] = field(default_factory=dict)
     todos: list[TodoItem] = field(default_factory=list)
@@ -197,6 +197,7 @@ class Fold:
         data: dict[str, Any] = {k: getattr(self, k) for k in _SCALAR_FIELDS}
         data["tokens"] = dict(self.tokens.__dict__)
         data["compactions"] = [dict(c.__dict__) for c in self.compactions]
+        data["fill"] = [[p.time, p.tokens] for p in self.fill]
         data["incidents"] = [{**i.__dict__, "kind": i.kind.value} for i in self.incidents]
         data["files"] = [{**f.__dict__, "tools": list(f.tools)} for f in self.files.values()]
         data["todos"] = [dict(t.__dict__) for t in self.todos]
@@ -245,6 +246,7 @@ class Fold:
         fold = cls(**{k: data[k] for k in _SCALAR_FIELDS if k in data})
         fold.tokens = TokenTotals(**data.get("tokens", {}))
         fold.compactions = [Compaction(**c) for c in data.get("compactions", [])]
+        fold.fill = [FillPoint(t, n) for t, n in data.get("fill", [])]
         fold.incidents = [
             Incident(**{**i, "kind": IncidentKind(i["kind"])}) for i in data.get("incidents", [])
         ]
@@ -322,7 +324,7 @@ class Fold:
         real = model is not None and model != SYNTHETIC_MODEL
         usage = message.get("usage")
         if real and isinstance(usage, dict):
-            self._count_usage(record, message, usage)
+            new_response = self._count_usage(record, message, usage)
             if not side:
                 self.context_tokens = (
                     _int(usage.get("input_tokens"))
@@ -331,6 +333,10 @@ class Fold:
                 )
                 self.context_model = model
                 self.model = model
+                if new_response:
+                    self.fill.append(FillPoint(ts, self.context_tokens))
+                    if len(self.fill) > MAX_FILL_POINTS:
+                        del self.fill[0]
             for incident in self._open_incidents():
                 incident.final = False  # a real response came back: the retries worked
         elif real and not side:
@@ -382,7 +388,8 @@ class Fold:
 
     def _count_usage(
         self, record: dict[str, Any], message: dict[str, Any], usage: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Count a response's tokens once; True when this record starts a new response."""
         request = record.get("requestId") or record.get("requestRef") or ""
         msg_id = message.get("id")
         output = _int(usage.get("output_tokens"))
@@ -394,7 +401,7 @@ class Fold:
             if output > counted:
                 self.tokens.output_tokens += output - counted
                 self.seen[key] = output
-            return
+            return False
         self.tokens.input_tokens += _int(usage.get("input_tokens"))
         self.tokens.cache_creation_input_tokens += _int(usage.get("cache_creation_input_tokens"))
         self.tokens.cache_read_input_tokens += _int(usage.get("cache_read_input_tokens"))
@@ -404,6 +411,7 @@ class Fold:
             self.seen[key] = output
             if len(self.seen) > DEDUP_WINDOW:
                 del self.seen[next(iter(self.seen))]
+        return True
 
     def _tool_use(
         self, record: dict[str, Any], block: dict[str, Any], ts: str | None, side: bool
@@ -548,17 +556,18 @@ class Fold:
             meta = record.get("compactMetadata")
             meta = meta if isinstance(meta, dict) else {}
             pre = meta.get("preTokens")
+            post = meta.get("postTokens")
             self.compactions.append(
                 Compaction(
                     time=ts,
                     trigger=_str(meta.get("trigger")),
                     pre_tokens=pre if isinstance(pre, int) else None,
+                    post_tokens=post if isinstance(post, int) else None,
                 )
             )
             for incident in self._open_incidents():
                 incident.final = False  # the compaction's own request got through
             if not side:
-                post = meta.get("postTokens")
                 # The fill before the compaction no longer applies; unknown until the next response.
                 self.context_tokens = post if isinstance(post, int) else None
             self._set_phase(Phase.COMPACTED, ts, side)

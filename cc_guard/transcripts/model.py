@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from cc_guard.incidents import IncidentKind as IncidentKind  # the incidents' kind
-
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 
 class SessionState(StrEnum):
@@ -73,6 +68,16 @@ class Compaction:
     time: str | None
     trigger: str | None  # manual | auto
     pre_tokens: int | None
+    #: Claude Code's estimate of the context right after it (the fill until the next response).
+    post_tokens: int | None = None
+
+
+@dataclass
+class FillPoint:
+    """The context fill one main-chain API response reported (input + cache tokens)."""
+
+    time: str | None
+    tokens: int
 
 
 @dataclass
@@ -162,6 +167,8 @@ class SessionModel:
     api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
     incident_count: int = 0  # len(incidents), also set when incidents are not loaded (brief models)
     compactions: list[Compaction] = field(default_factory=list)
+    #: One point per main-chain API response, oldest first (the newest MAX_FILL_POINTS).
+    fill_history: list[FillPoint] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     files_touched: list[FileTouch] = field(default_factory=list)
     todos: list[TodoItem] = field(default_factory=list)

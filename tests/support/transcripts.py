@@ -137,14 +137,20 @@ def synthetic_error(
 
 
 def compact_boundary(
-    ts: str = "2026-01-01T11:00:00.000Z", pre: int = 150_000, trigger: str = "manual"
+    ts: str = "2026-01-01T11:00:00.000Z",
+    pre: int = 150_000,
+    trigger: str = "manual",
+    post: int | None = None,
 ) -> dict[str, Any]:
+    meta: dict[str, Any] = {"trigger": trigger, "preTokens": pre}
+    if post is not None:
+        meta["postTokens"] = post
     return _base(
         "system",
         ts,
         subtype="compact_boundary",
         content="Conversation compacted",
-        compactMetadata={"trigger": trigger, "preTokens": pre},
+        compactMetadata=meta,
     )
 
 
@@ -193,3 +199,8 @@ def append(path: Path, *records: dict[str, Any] | bytes) -> None:
 
 def session_path(claude: Path, sid: str = SID, project: str = "-home-dev-proj") -> Path:
     return claude / "projects" / project / f"{sid}.jsonl"
+
+
+#: Transcripts recorded from the real CLI (tests/fixtures/record_transcripts.py).
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
+RECORDED = sorted(FIXTURES.glob("*-2.1.3*.jsonl"))
