@@ -479,3 +479,46 @@ def test_the_circuit_file_is_shared_with_other_clients(chaos: Any, tmp_path: Pat
     ask(client_for(server.url, tmp_path))
     other = Circuit(tmp_path)
     assert other.acquire(f"anthropic:{SONNET}").gate == Gate.OPEN
+
+
+# ----------------------------------------------------------------------------- the timeouts
+
+
+SLOW_TEXT = "one two three four five six seven eight nine ten eleven twelve"
+
+
+def test_after_the_headers_the_idle_gap_replaces_the_first_byte_timeout(
+    chaos: Any, tmp_path: Path
+) -> None:
+    """Events 0.6 s apart: longer than the first-byte timeout, shorter than the idle gap."""
+    server = chaos([{"fault": {"drip_ms": 600}, "text": SLOW_TEXT}])
+    client = client_for(
+        server.url, tmp_path, first_byte_timeout_seconds=0.3, idle_timeout_seconds=3.0
+    )
+    outcome = ask(client)
+    assert outcome.reply is not None and outcome.reply.text == SLOW_TEXT
+    assert models_of(server) == [SONNET]
+
+
+def test_a_gap_between_events_longer_than_the_idle_timeout_is_a_timeout(
+    chaos: Any, tmp_path: Path
+) -> None:
+    server = chaos([{"fault": {"drip_ms": 600}, "text": SLOW_TEXT}])
+    client = client_for(
+        server.url, tmp_path, first_byte_timeout_seconds=3.0, idle_timeout_seconds=0.3
+    )
+    outcome = ask(client)
+    assert outcome.reply is None
+    assert {a.detail for a in outcome.attempts} == {"timed out between stream events"}
+    assert models_of(server) == [SONNET, SONNET, HAIKU, HAIKU]
+
+
+def test_a_stream_that_keeps_dripping_is_cut_at_the_attempt_timeout(
+    chaos: Any, tmp_path: Path
+) -> None:
+    server = chaos([{"fault": {"drip_ms": 200}, "text": SLOW_TEXT * 3}])
+    client = client_for(server.url, tmp_path, attempt_timeout_seconds=0.5)
+    outcome = ask(client)
+    assert outcome.reply is None
+    assert outcome.attempts[0].detail == "the attempt took longer than 0.5 s"
+    assert outcome.attempts[0].outcome == "timeout"

@@ -489,3 +489,14 @@ def test_a_key_for_a_gateway_need_not_look_like_an_anthropic_key() -> None:
         None,
     )
     assert gateway.status == Status.OK and direct.points_to == Verdict.LOCAL_CONFIG_PROBLEM
+
+
+def test_an_unusable_state_dir_is_a_local_config_problem_not_a_traceback(
+    chaos: Any, doctor_env: Any, tmp_path: Path
+) -> None:
+    server = chaos([{"text": "unused"}])
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    code, report, _ = doctor_env(server.url, CC_GUARD_HOME=str(blocker / "state"))
+    assert (code, report["verdict"]) == (16, "local-config-problem")
+    assert "is a file" in check(report, "config")["evidence"]

@@ -56,12 +56,29 @@ def doctor(as_json: bool, probe: bool, session: str | None) -> int:
             transcript = find_transcript(session)
         except SessionNotFound as exc:
             raise UserError(str(exc)) from None
-    report = run_doctor(DoctorOptions(probe=probe, session_transcript=transcript))
+    report = run_doctor(
+        DoctorOptions(probe=probe, session_transcript=transcript, already_spent=process_age())
+    )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(report), nl=False)
     return report.exit_code
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux ``/proc``; 0 where that is not there)."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time in ticks
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, min(5.0, uptime - started))
 
 
 def render_text(report: DoctorReport) -> str:

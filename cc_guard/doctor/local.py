@@ -106,9 +106,21 @@ def _hide_userinfo(value: str) -> str:
 # ----------------------------------------------------------------------------- files
 
 
-def check_config(cwd: Path) -> Finding:
+def check_config(cwd: Path, state_dir: Path) -> Finding:
     from cc_guard.config.load import ConfigError, load_config
 
+    unusable = next(
+        (p for p in (state_dir, *state_dir.parents) if p.exists() and not p.is_dir()), None
+    )
+    if unusable is not None or (state_dir.is_dir() and not os.access(state_dir, os.W_OK | os.X_OK)):
+        return Finding(
+            "config",
+            Status.FAIL,
+            f"cc-guard's state dir {state_dir} is unusable"
+            + (f" ({unusable} is a file)" if unusable is not None else " (not writable)"),
+            fix="Point CC_GUARD_HOME at a directory you own, or remove what is in the way.",
+            points_to=Verdict.LOCAL_CONFIG_PROBLEM,
+        )
     try:
         config = load_config(cwd)
     except ConfigError as exc:

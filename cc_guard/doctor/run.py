@@ -36,6 +36,9 @@ class DoctorOptions:
     timeout: float | None = None
     #: The environment to read variables from (default: ``os.environ``).
     environ: Mapping[str, str] | None = None
+    #: Seconds the caller already spent before calling (a command's interpreter start-up),
+    #: taken off the deadline so the whole command answers within the timeout.
+    already_spent: float = 0.0
 
 
 def run_doctor(options: DoctorOptions | None = None) -> DoctorReport:
@@ -52,9 +55,9 @@ def run_doctor(options: DoctorOptions | None = None) -> DoctorReport:
     environ = options.environ if options.environ is not None else os.environ
     config = load_config_safe(cwd)
     timeout = options.timeout or config.doctor.timeout_seconds
-    deadline = started + max(0.5, timeout - MARGIN)
+    deadline = started + max(0.5, timeout - MARGIN - max(0.0, options.already_spent))
     claude_dir = default_claude_dir()
-    state_dir = default_state_dir()
+    state_dir = default_state_dir(create=False)  # doctor only reads it; never fails on it
     now = time.time()
     credentials = find_credentials(config.api.base_url, environ, claude_dir)
     where = network.target(credentials.base_url, environ)
@@ -88,7 +91,7 @@ def run_doctor(options: DoctorOptions | None = None) -> DoctorReport:
             ),
         ),
         ("proxy", lambda: local.check_proxy(environ)),
-        ("config", lambda: local.check_config(cwd)),
+        ("config", lambda: local.check_config(cwd, state_dir)),
         ("settings", lambda: local.check_settings(claude_dir, cwd)),
         ("dns", lambda: network.check_dns(where)),
         ("connect", lambda: network.check_connect(where, net)),

@@ -578,6 +578,15 @@ def short_with(handoff: Handoff, block: str, limit: int) -> str:
 # ----------------------------------------------------------------------------- commands
 
 
+def _guarded(handoff: Handoff, transcript: Path, config: Config, mode: str) -> Result:
+    """``summarize``, and whatever goes wrong in it, the offline handoff: a command that
+    asked for a summary always ends with a handoff, never a traceback."""
+    try:
+        return summarize(handoff, transcript, config, mode)
+    except Exception as exc:
+        return Result(None, f"the API summarizer failed ({type(exc).__name__}: {exc})")
+
+
 def for_command(
     handoff: Handoff, transcript: Path, mode: str, fmt: str, config: Config
 ) -> tuple[str, str]:
@@ -585,7 +594,7 @@ def for_command(
 
     The offline handoff whenever there is no valid API summary; the note says which.
     """
-    result = summarize(handoff, transcript, config, mode)
+    result = _guarded(handoff, transcript, config, mode)
     text = render_with(handoff, result.summary, fmt)
     if result.summary is not None:
         return text, result.note
@@ -604,7 +613,7 @@ def seed_for(handoff: Handoff, transcript: Path, config: Config) -> tuple[str, s
     summary = cached(handoff.session_id, fingerprint(transcript, config))
     why = ""
     if summary is None and config.handoff.summarizer in ("api", "auto"):
-        result = summarize(handoff, transcript, config, config.handoff.summarizer)
+        result = _guarded(handoff, transcript, config, config.handoff.summarizer)
         summary, why = result.summary, result.note
     if summary is not None:
         text = render_with(handoff, summary, "short", SEED_LIMIT)
