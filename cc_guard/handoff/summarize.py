@@ -185,11 +185,11 @@ def _cache_path(session_id: str, state_dir: Path | None) -> Path:
     return folder / f"{session_id}.json"
 
 
-def cached(session_id: str, print_: str, state_dir: Path | None = None) -> Summary | None:
-    """The stored summary of ``session_id`` if it was made from fingerprint ``print_``."""
+def cached(session_id: str, transcript_print: str, state_dir: Path | None = None) -> Summary | None:
+    """The stored summary of ``session_id`` if it was made from fingerprint ``transcript_print``."""
     try:
         data = json.loads(_cache_path(session_id, state_dir).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("fingerprint") == print_:
+        if isinstance(data, dict) and data.get("fingerprint") == transcript_print:
             return Summary(**{**data, "cached": True})
     except (OSError, ValueError, TypeError):
         pass
@@ -261,14 +261,14 @@ def summarize(
     from cc_guard.base.paths import state_dir as default_state_dir
 
     state = state_dir or default_state_dir()
-    print_ = fingerprint(transcript, config)
-    hit = cached(handoff.session_id, print_, state)
+    transcript_print = fingerprint(transcript, config)
+    hit = cached(handoff.session_id, transcript_print, state)
     if hit is not None:
         return Result(hit, f"API summary by {hit.model} (cached)")
     if client is None:
         with ApiClient(config.api, state_dir=state) as own:
-            return _summarize(handoff, transcript, config, mode, own, state, print_)
-    return _summarize(handoff, transcript, config, mode, client, state, print_)
+            return _summarize(handoff, transcript, config, mode, own, state, transcript_print)
+    return _summarize(handoff, transcript, config, mode, client, state, transcript_print)
 
 
 def _summarize(
@@ -278,7 +278,7 @@ def _summarize(
     mode: str,
     client: ApiClient,
     state: Path,
-    print_: str,
+    transcript_print: str,
 ) -> Result:
     from cc_guard import tokens
     from cc_guard.api.attempts import token_samples
@@ -321,7 +321,7 @@ def _summarize(
             text=text,
             model=model.label(),
             provider=model.provider,
-            fingerprint=print_,
+            fingerprint=transcript_print,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             requests=sum(len(o.attempts) for o in result.outcomes),
             chunks=chunks,
