@@ -24,7 +24,8 @@ from cc_guard.cli import main as cli_main
 from cc_guard.config.load import Config, load_config
 from cc_guard.handoff import store
 from cc_guard.handoff.assemble import Handoff
-from cc_guard.handoff.summarize import render_with, requirements, summarize
+from cc_guard.handoff.summarize import requirements, summarize
+from cc_guard.handoff.summary_render import render_with
 from tests.support.handoff import install_fixture
 from tests.support.summaries import big_transcript, valid_summary
 

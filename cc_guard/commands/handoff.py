@@ -83,7 +83,7 @@ def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None
     if summarizer == "offline":
         click.echo(render.render(h, fmt), nl=False)
     else:
-        from cc_guard.handoff.summarize import for_command
+        from cc_guard.handoff.summary_render import for_command
 
         text, note = for_command(h, transcript, summarizer, fmt, config)
         click.echo(text, nl=False)
@@ -167,7 +167,7 @@ def resume(
     if restore_files and (h.checkpoint is None or not h.project):
         raise UserError(f"session {h.session_id} has no checkpoint to restore.")
     from cc_guard.config.load import load_config_safe
-    from cc_guard.handoff.summarize import seed_for
+    from cc_guard.handoff.summary_render import seed_for
 
     config = load_config_safe(Path(h.project) if h.project else Path.cwd())
     plan = resume_plan.plan_resume(
