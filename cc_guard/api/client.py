@@ -104,7 +104,9 @@ class Connection:
 
     Its response hook switches a request's read timeout from first byte to idle gap
     once the headers are in, and notes that a response came (so a failure before it
-    is told apart from one after). One caller thread at a time.
+    is told apart from one after). The switch works because the HTTP core reads the
+    request's timeout table when it starts reading the body, after this hook ran;
+    tests/test_api_client.py ("the timeouts") pins that. One caller thread at a time.
     """
 
     def __init__(self, timeouts: Timeouts) -> None:
