@@ -151,6 +151,23 @@ CHECKPOINT_TYPES = {
 
 #: ``section.key`` -> what it does.
 CONFIG_NOTES: dict[str, str] = {
+    'handoff.summary_input_tokens': 'Input budget (cl100k tokens, with a safety factor) of each API summary request; bigger transcripts are summarized in chunks (docs/api.md).',
+    'handoff.summary_max_tokens': 'Output cap of each API summary request.',
+    'api.models': "The model chain for cc-guard's own API calls, tried in order, then the offline handoff: model ids, or tables for Bedrock/Vertex (docs/api.md).",
+    'api.base_url': 'The Anthropic API endpoint (`""`: `$ANTHROPIC_BASE_URL`, else the API\'s own). User config file only.',
+    'api.connect_timeout_seconds': 'Opening the TCP/TLS connection.',
+    'api.first_byte_timeout_seconds': "From sending a request to the response's status line.",
+    'api.idle_timeout_seconds': 'The longest silence between two stream events.',
+    'api.attempt_timeout_seconds': 'One attempt in all (a stream that keeps dripping).',
+    'api.server_error_retries': 'Retries of a 500/502/503 on the same model before the next.',
+    'api.backoff_base_seconds': 'Full-jitter backoff between those retries: uniform in [0, min(cap, base x 2^n)].',
+    'api.backoff_cap_seconds': 'The longest backoff.',
+    'api.max_retry_after_seconds': 'The longest `retry-after` a 429 is waited for; longer goes to the next model.',
+    'api.circuit_cooldown_seconds': 'How long a model is left alone after a 529 (doubling on each further 529).',
+    'api.circuit_max_cooldown_seconds': 'The longest cooldown; then one half-open probe.',
+    'doctor.status_url': 'The Statuspage `summary.json` doctor reads; `""` skips it. User config file only.',
+    'doctor.timeout_seconds': '`cc-guard doctor` answers within this, whatever its probes do (at most 60).',
+    'doctor.incident_window_minutes': 'How far back local incidents count as evidence.',
     "checkpoints.enabled": "Take checkpoints at all.",
     "checkpoints.exclude": "Never checkpointed, even when git tracks them (secrets). A pattern without `/` matches the file name at any depth, one with `/` the path from the top of the work tree. Setting it replaces the default list.",
     "checkpoints.extra_tools": "More tool names (e.g. MCP tools) whose PostToolUse takes a checkpoint. They join the installed matcher: run `cc-guard install` again after changing it.",
