@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cc_guard.base.claude import valid_session_id
 from cc_guard.checkpoints.snapshot import REF_PREFIX
 from cc_guard.git import Git, Repo, clean_env, find_repo
 
@@ -57,6 +58,8 @@ def list_sessions(cwd: Path) -> list[SessionRef]:
     sessions = []
     for line in out.splitlines():
         ref, sha, stamp = line.split("\0")
+        if not valid_session_id(ref[len(REF_PREFIX) :]):
+            continue  # refs/cc-guard/a/b, fetched or made by hand: no session of ours
         sessions.append(
             SessionRef(ref[len(REF_PREFIX) :], sha, datetime.fromtimestamp(int(stamp), UTC))
         )
@@ -84,8 +87,11 @@ def resolve_session(cwd: Path, session: str | None) -> SessionRef:
 def list_checkpoints(cwd: Path, session_id: str) -> list[Checkpoint]:
     """The session's chain, newest first (its own commits only, not the user's history).
 
-    Empty when ``cwd`` is not in a git work tree or the session has no checkpoints.
+    Empty when ``cwd`` is not in a git work tree, the session has no checkpoints or
+    ``session_id`` is not one cc-guard could have written.
     """
+    if not valid_session_id(session_id):
+        return []
     try:
         _, git = user_git(cwd)
     except LookupError:
@@ -131,6 +137,10 @@ def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | No
     # Both trailers: the user's own commits can carry CC-Guard-Session (the
     # prepare-commit-msg hook adds it), and one of them is a first checkpoint's parent.
     if "CC-Guard-Session" not in trailers or "CC-Guard-Event" not in trailers:
+        return None
+    # Any commit can carry the trailers (a crafted one, fetched from anywhere): the id
+    # names the ref, lock and index files a restore writes, so it must be a real id.
+    if not valid_session_id(trailers["CC-Guard-Session"]):
         return None
     return Checkpoint(
         sha=sha,

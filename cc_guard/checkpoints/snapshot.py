@@ -77,6 +77,13 @@ def _repo_state_dir(repo: Repo) -> str:
     return directory
 
 
+def check_session_id(session_id: str) -> None:
+    """ValueError unless ``session_id`` may name files and refs (every function here
+    that turns one into a path or a ref calls this first)."""
+    if not valid_session_id(session_id):
+        raise ValueError(f"unusable session id {session_id!r}")
+
+
 def index_path(repo: Repo, session_id: str) -> Path:
     from pathlib import Path
 
@@ -84,6 +91,7 @@ def index_path(repo: Repo, session_id: str) -> Path:
 
 
 def _index_file(repo: Repo, session_id: str) -> str:
+    check_session_id(session_id)
     worktree = _key(repo.top, 12)
     return os.path.join(_repo_state_dir(repo), f"{session_id}.{worktree}.index")
 
@@ -95,6 +103,7 @@ def lock_session(repo: Repo, session_id: str, deadline: float) -> int:
     kernel when its holder dies, so a hook killed with SIGKILL never leaves a stale
     lock behind.
     """
+    check_session_id(session_id)
     lock_file = os.path.join(_repo_state_dir(repo), f"{session_id}.lock")
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -141,8 +150,7 @@ def take_checkpoint(
     ``cwd`` is not in a git work tree, checkpoints are disabled, or the time budget
     ran out (then an incident is recorded in ``<state>/checkpoint-incidents.jsonl``).
     """
-    if not valid_session_id(session_id):
-        raise ValueError(f"unusable session id {session_id!r}")
+    check_session_id(session_id)
     cwd = os.fspath(cwd)
     settings = settings or checkpoints_config(cwd)  # cheap when no config file exists
     if not settings.enabled:
@@ -170,6 +178,7 @@ def checkpoint_or_tip(
     Raises DeadlineExceeded / CheckpointBusy instead of recording an incident: for
     callers (restore) that must not go on without a checkpoint of the current state.
     """
+    check_session_id(session_id)
     deadline = time.monotonic() + settings.time_budget_seconds
     repo = find_repo(cwd, deadline)
     if repo is None:
