@@ -48,7 +48,11 @@ def _crafted(repo: Path, session: str, files: dict[str, str]) -> str:
         ).stdout.strip()
         entries.append(f"100644 blob {blob}\t{name}\n")
     tree = subprocess.run(
-        ["git", "mktree"], cwd=repo, input="".join(entries), capture_output=True, text=True,
+        ["git", "mktree"],
+        cwd=repo,
+        input="".join(entries),
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout.strip()
     message = f"cc-guard: Stop\n\nCC-Guard-Session: {session}\nCC-Guard-Event: Stop\n"
