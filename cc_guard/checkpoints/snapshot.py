@@ -472,10 +472,15 @@ def format_message(
     if named:
         subject += " " + ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
     lines = [subject[:200], ""]
-    if prompt:
-        first = prompt.strip().splitlines()[0] if prompt.strip() else ""
+    if prompt and prompt.strip():
+        # What the user typed goes to the ref and, with [backup], to a remote: redacted
+        # whole before its first line is taken and cut (a cut secret matches nothing).
+        # re comes with it, on UserPromptSubmit only (the one event with a prompt).
+        from cc_guard.base.redact import redact
+
+        first = redact(prompt).strip().splitlines()
         if first:
-            lines += [f"Prompt: {first[:200]}", ""]
+            lines += [f"Prompt: {_one_line(first[0])[:200]}", ""]
     if changed:
         lines.append(f"Files ({len(changed)}):")
         lines += [f"  {p}" for p in changed[:_MAX_FILES_IN_MESSAGE]]
