@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     StrPath = str | os.PathLike[str]
 
 REF_PREFIX = "refs/cc-guard/"
+#: Written into the tip cache beside each private index; an index whose cache says
+#: otherwise was seeded by an older cc-guard and is seeded again. 2: the user's
+#: assume-unchanged and skip-worktree flags are cleared in the private index.
+INDEX_FORMAT = "2"
 _MAX_FILES_IN_MESSAGE = 30
 _CAS_RETRIES = 3
 
@@ -223,7 +227,9 @@ def _checkpoint_locked(
     index = _index_file(repo, session_id)
     _clear_stale_locks(repo, ref, index)
     git = Git(repo.top, deadline, clean_env({"GIT_INDEX_FILE": index, **IDENTITY}))
-    tip = _read_tip(repo, git, ref, index)
+    tip, index_format = _read_tip(repo, git, ref, index)
+    if index_format != INDEX_FORMAT:
+        _unlink(index)  # seeded by an older cc-guard, or never checkpointed: seed again
     old = tip[0] if tip else None
     # The index is exactly as we left it after the last checkpoint: if this snapshot
     # updates nothing, its tree is that checkpoint's tree (no write-tree needed).
@@ -268,24 +274,28 @@ def _checkpoint_locked(
     raise GitError(f"{ref} kept changing under us")
 
 
-def _read_tip(repo: Repo, git: Git, ref: str, index: str) -> tuple[str, str, str] | None:
+def _read_tip(
+    repo: Repo, git: Git, ref: str, index: str
+) -> tuple[tuple[str, str, str] | None, str]:
     """The session ref's commit and tree (and the index stamp saved with them), or None
-    when the ref does not exist yet.
+    when the ref does not exist yet; and the index format the cache names.
 
     Usually without a git process: the tree of the last checkpoint we wrote is cached
     beside the index and trusted only while the loose ref still names that commit.
     """
+    index_format = ""
     try:
-        with open(os.path.join(repo.common, ref), "rb") as fh:
-            loose = fh.read().decode().strip()
         with open(index + ".tip", "rb") as fh:
             cached = fh.read().decode().split()
-        if len(cached) == 3 and cached[0] == loose:
-            return cached[0], cached[1], cached[2]
+        index_format = cached[3] if len(cached) >= 4 else ""
+        with open(os.path.join(repo.common, ref), "rb") as fh:
+            loose = fh.read().decode().strip()
+        if len(cached) >= 3 and cached[0] == loose:
+            return (cached[0], cached[1], cached[2]), index_format
     except (OSError, UnicodeDecodeError):
         pass
     out = git.out("for-each-ref", "--format=%(objectname) %(tree)", ref).split()
-    return (out[0], out[1], "") if len(out) == 2 else None
+    return ((out[0], out[1], "") if len(out) == 2 else None), index_format
 
 
 def _index_stamp(index: str) -> str:
@@ -300,7 +310,8 @@ def _write_tip(index: str, commit: str, tree: str) -> None:
     # git rewrites the index through a lock file made with the umask (usually 0644);
     # state files are 0600 (chmod changes no field of the stamp).
     os.chmod(index, 0o600)
-    write_atomic(index + ".tip", f"{commit} {tree} {_index_stamp(index)}\n", durable=False)
+    stamp = _index_stamp(index)
+    write_atomic(index + ".tip", f"{commit} {tree} {stamp} {INDEX_FORMAT}\n", durable=False)
 
 
 def _resolve(git: Git, rev: str) -> str | None:
@@ -440,16 +451,32 @@ def _seed_index(repo: Repo, git: Git, index: str, settings: CheckpointsConfig) -
                 return  # unborn branch, no index: start empty
             seed.run("read-tree", "HEAD")
         os.chmod(tmp, 0o600)
-        # Drop what the user tracks but checkpoints must not hold (secrets, big files).
+        # Drop what the user tracks but checkpoints must not hold (secrets, big files),
+        # and clear the user's flags that would hide a file's changes from every scan:
+        # assume-unchanged (a lowercase tag), and skip-worktree (tag S) unless a sparse
+        # checkout really left the file out of the work tree (then it is no deletion).
         excluder = Excluder(repo.top, settings)
-        listing = seed.run("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
-        drop = [
-            p
-            for p in dict.fromkeys(listing.split("\0"))
-            if p and (excluder.secret(p) or excluder.too_big(p))
-        ]
+        listing = seed.run("ls-files", "-z", "-v").stdout.decode("utf-8", "surrogateescape")
+        drop: list[str] = []
+        assumed: list[str] = []
+        skipped: list[str] = []
+        for entry in dict.fromkeys(listing.split("\0")):
+            if len(entry) < 3:
+                continue
+            tag, path = entry[0], entry[2:]
+            if excluder.secret(path) or excluder.too_big(path):
+                drop.append(path)
+                continue
+            if tag.islower():
+                assumed.append(path)
+            if tag in "Ss" and os.path.lexists(os.path.join(repo.top, path)):
+                skipped.append(path)
         if drop:
             _update_index(seed, ["--force-remove"], drop)
+        if assumed:
+            _update_index(seed, ["--no-assume-unchanged"], assumed)
+        if skipped:
+            _update_index(seed, ["--no-skip-worktree"], skipped)
         os.replace(tmp, index)
     finally:
         _unlink(tmp)
