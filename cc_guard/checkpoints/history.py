@@ -12,6 +12,9 @@ from cc_guard.checkpoints.snapshot import REF_PREFIX
 from cc_guard.git import Git, Repo, clean_env, find_repo
 
 _NO_DEADLINE = 3600.0  # commands a user runs are not on the hook's clock
+#: Checkpoints a restore (PreRestore) or an undo (PreUndo) takes of whatever the work
+#: tree held when it went ahead: not the session's work, so ``<session>~N`` skips them.
+SAFETY_EVENTS = frozenset({"PreRestore", "PreUndo"})
 
 
 @dataclass(frozen=True)
@@ -155,24 +158,24 @@ def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | No
 
 
 def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
-    """A checkpoint by (short) sha, or ``<session-prefix>~N`` (N steps back)."""
+    """A checkpoint by (short) sha, or by session: ``<session-prefix>`` is its newest
+    checkpoint of work, ``<session-prefix>~N`` the one N steps of work before (the
+    safety checkpoints of restores and undos are not counted)."""
     _, git = user_git(cwd)
     if "~" in spec:
         session, _, steps = spec.partition("~")
         if not steps.isdigit():
             raise LookupError(f"{spec!r}: expected <session>~<number>")
-        chain = list_checkpoints(cwd, resolve_session(cwd, session).session_id)
-        if int(steps) >= len(chain):
-            raise LookupError(f"{spec!r}: the session has only {len(chain)} checkpoints")
-        return chain[int(steps)]
+        return _nth_of_work(cwd, resolve_session(cwd, session).session_id, int(steps), spec)
     proc = git.run("rev-parse", "-q", "--verify", spec + "^{commit}", check=False)
     sha = proc.stdout.decode().strip()
     if proc.returncode != 0 or not sha:
-        # Maybe a session id or prefix: its newest checkpoint.
+        # Maybe a session id or prefix: its newest checkpoint of work.
         try:
-            sha = resolve_session(cwd, spec).sha
+            session_id = resolve_session(cwd, spec).session_id
         except LookupError:
             raise LookupError(f"no checkpoint {spec!r} in this repository") from None
+        return _nth_of_work(cwd, session_id, 0, spec)
     record = git.run("log", "-1", "--format=%H%x00%P%x00%ct%x00%B", sha).stdout.decode(
         "utf-8", "surrogateescape"
     )
@@ -180,6 +183,18 @@ def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
     if cp is None:
         raise LookupError(f"{spec!r} is not a cc-guard checkpoint")
     return cp
+
+
+def work_chain(cwd: Path, session_id: str) -> list[Checkpoint]:
+    """The session's checkpoints of its own work, newest first (no safety checkpoints)."""
+    return [cp for cp in list_checkpoints(cwd, session_id) if cp.event not in SAFETY_EVENTS]
+
+
+def _nth_of_work(cwd: Path, session_id: str, steps: int, spec: str) -> Checkpoint:
+    chain = work_chain(cwd, session_id)
+    if steps >= len(chain):
+        raise LookupError(f"{spec!r}: the session has only {len(chain)} checkpoints of its work")
+    return chain[steps]
 
 
 def first_checkpoint(cwd: Path, session_id: str) -> Checkpoint | None:
