@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,8 @@ from cc_guard.config import CheckpointsConfig, checkpoints_config
 from cc_guard.git import DeadlineExceeded, Git, GitError, Repo
 
 _GITLINK = "160000"
+#: Marks the temp files a restore writes in the work tree (see fs.temp_name).
+WORKTREE_TEMP_TAG = "cc-guard"
 _RESTORE_BUDGET = 300.0
 _NOTHING = "\0"  # a path selector no file matches (git paths hold no NUL)
 
@@ -272,6 +273,11 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
         fs.append_private(_journal(repo), json.dumps(record))
     contents = _read_contents(git, want, plan.written)
+    # A restore killed half way left its temp files where it wrote: remove those of
+    # dead processes in the directories this one writes to (and only cc-guard's).
+    for directory in sorted({os.path.dirname(p) for p in plan.written}):
+        if _no_symlink_below(repo.toplevel, directory):
+            fs.sweep_temp_files(repo.toplevel / directory, WORKTREE_TEMP_TAG)
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
     # Computed once: per deletion it cost O(files in the checkpoint).
@@ -471,19 +477,27 @@ def _no_symlink_parents(top: Path, path: str) -> None:
             raise OSError(f"{parent} is a symbolic link; not writing {path} through it")
 
 
+def _no_symlink_below(top: Path, directory: str) -> bool:
+    path = top
+    for part in [p for p in directory.split("/") if p]:
+        path = path / part
+        if path.is_symlink():
+            return False
+    return True
+
+
 def _write_file(target: Path, entry: _Entry, data: bytes) -> None:
     """Atomically replace one work-tree file (temp file + rename in its directory)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_dir() and not target.is_symlink():
         raise IsADirectoryError(f"{target} is a directory now; not replacing it")
     if entry.mode == "120000":
-        tmp_link = target.with_name(f".{target.name}.cc-guard-{os.getpid()}")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_link)
+        tmp_link = fs.temp_name(target, WORKTREE_TEMP_TAG)
         os.symlink(os.fsdecode(data), tmp_link)
         os.replace(tmp_link, target)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".cc-guard", dir=target.parent)
+    tmp = fs.temp_name(target, WORKTREE_TEMP_TAG)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -16,7 +16,7 @@ import os
 import time
 
 from cc_guard.base.claude import valid_session_id
-from cc_guard.base.fs import append_line, write_atomic
+from cc_guard.base.fs import append_line, sweep_temp_tree, temp_name, write_atomic
 from cc_guard.base.paths import state_root, state_subroot
 from cc_guard.checkpoints.exclude import Excluder, nested_repo_ok
 from cc_guard.config import CheckpointsConfig, checkpoints_config
@@ -104,8 +104,11 @@ def lock_session(repo: Repo, session_id: str, deadline: float) -> int:
     """Take the session's lock (one checkpoint at a time per session and repository).
 
     Returns the fd to pass to :func:`unlock_session`. flock(2) is released by the
-    kernel when its holder dies, so a hook killed with SIGKILL never leaves a stale
-    lock behind.
+    kernel when the last process holding it dies, so a hook killed with SIGKILL never
+    leaves a stale lock behind. The fd is inherited by the git processes the hook
+    starts: a git that outlives its hook (Claude Code kills a hook past its timeout,
+    not the hook's children) still holds the lock, so the next hook waits for it
+    instead of taking its ``index.lock`` for a stale one.
     """
     check_session_id(session_id)
     lock_file = os.path.join(_repo_state_dir(repo), f"{session_id}.lock")
@@ -114,6 +117,7 @@ def lock_session(repo: Repo, session_id: str, deadline: float) -> int:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.set_inheritable(fd, True)
                 return fd
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
@@ -323,8 +327,9 @@ def _resolve(git: Git, rev: str) -> str | None:
 def _clear_stale_locks(repo: Repo, ref: str, index: str) -> None:
     """Remove lock files a killed git left behind for our own index and ref.
 
-    Only called while holding the session lock: no live cc-guard process can be
-    writing them, so any that exist are stale.
+    Only called while holding the session lock, which every git a checkpoint starts
+    holds too (:func:`lock_session`): no live process can be writing them, so any
+    that exist are stale.
     """
     for lock in (index + ".lock", os.path.join(repo.common, ref + ".lock")):
         _unlink(lock)
@@ -437,8 +442,11 @@ def _seed_index(repo: Repo, git: Git, index: str, settings: CheckpointsConfig) -
     """
     import shutil
 
+    # Once per session and work tree: a good moment to remove the temp files killed
+    # processes left in the state dir (the statusline's feeds, handoffs, indexes).
+    sweep_temp_tree(state_root())
     user_index = os.path.join(repo.gitdir, "index")
-    tmp = f"{index}.seed.{os.getpid()}"
+    tmp = temp_name(index)
     # Finished in the temp file and renamed last: a hook killed half way must not
     # leave an index that still holds the user's tracked secrets.
     seed = Git(git.cwd, git.deadline, dict(git.env, GIT_INDEX_FILE=tmp))
