@@ -172,3 +172,17 @@ def test_a_restore_removes_the_temp_files_a_killed_restore_left_in_the_work_tree
     restore_checkpoint(repo, first)
     assert (repo / "src" / "app.py").read_text() == "print('hi')\n"
     assert not leftover.exists() and users.exists()
+
+
+def test_killing_a_git_at_the_budget_never_removes_the_session_lock_file(repo: Path) -> None:
+    # The killed git inherited the session's lock file; only what it made itself goes.
+    git(repo, "config", "filter.slow.clean", "sleep 2; cat")
+    (repo / ".gitattributes").write_text("*.slow filter=slow\n")
+    assert take_checkpoint(repo, SID, "Stop") is not None
+    found = find_repo(repo, time.monotonic() + 60)
+    assert found is not None
+    lock_file = index_path(found, SID).parent / f"{SID}.lock"
+    inode = lock_file.stat().st_ino
+    (repo / "a.slow").write_text("slow\n")
+    take_checkpoint(repo, SID, "Stop", settings=CheckpointsConfig(time_budget_seconds=0.8))
+    assert lock_file.exists() and lock_file.stat().st_ino == inode

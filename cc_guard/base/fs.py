@@ -147,10 +147,10 @@ def append_private(path: StrPath, line: str) -> None:
     append_line(path, line)
 
 
-def sweep_temp_tree(root: StrPath, depth: int = 2) -> list[str]:
+def sweep_temp_tree(root: StrPath, depth: int = 2, now: float | None = None) -> list[str]:
     """:func:`sweep_temp_files` in ``root`` and its directories ``depth`` levels down
     (cc-guard's state dir: ``statusline/``, ``handoff/``, ``checkpoints/<repo>/``...)."""
-    removed = sweep_temp_files(root)
+    removed = sweep_temp_files(root, now=now)
     if depth <= 0:
         return removed
     try:
@@ -163,5 +163,5 @@ def sweep_temp_tree(root: StrPath, depth: int = 2) -> list[str]:
         except OSError:
             continue
         if is_dir:
-            removed += sweep_temp_tree(entry.path, depth - 1)
+            removed += sweep_temp_tree(entry.path, depth - 1, now)
     return removed

@@ -96,6 +96,9 @@ def run_all(
                         (os.POSIX_SPAWN_DUP2, err[1], 2),
                     ],
                     setsigdef=(signal.SIGPIPE, signal.SIGALRM),
+                    # Its own process group, so a kill also takes the filters and
+                    # other helpers git started (they would hold the session lock).
+                    setpgroup=0,
                 )
             )
         # The children have their ends (pipes are close-on-exec, so no child holds
@@ -124,7 +127,8 @@ def run_all(
 
 
 def kill_and_clean(pid: int) -> list[str]:
-    """Kill a child (not yet reaped) and remove the temp files it was writing.
+    """Kill a child (not yet reaped) and its process group, and remove the temp files
+    it was writing.
 
     A git killed mid-write leaves ``objects/xx/tmp_obj_*`` (as big as the object
     it was writing) and its ``*.lock`` files behind. The child is stopped first so
@@ -139,7 +143,10 @@ def kill_and_clean(pid: int) -> list[str]:
         leftovers = _open_temp_files(pid)
     except OSError:
         pass
-    os.kill(pid, signal.SIGKILL)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     removed = []
     for path in leftovers:
@@ -161,14 +168,23 @@ def _wait_stopped(pid: int) -> None:
         time.sleep(0.0005)
 
 
-def _open_temp_files(pid: int) -> list[str]:
+def _open_files(pid: int | str) -> set[str]:
     directory = f"/proc/{pid}/fd"
-    found = []
+    found = set()
     for fd in os.listdir(directory):
         try:
-            target = os.readlink(os.path.join(directory, fd))
+            found.add(os.readlink(os.path.join(directory, fd)))
         except OSError:
             continue
+    return found
+
+
+def _open_temp_files(pid: int) -> list[str]:
+    """The lock and temp object files ``pid`` made and has open: not those it got
+    from us (an inherited lock file is ours to keep)."""
+    inherited = _open_files("self")
+    found = []
+    for target in _open_files(pid) - inherited:
         if not target.startswith("/") or target.endswith(" (deleted)"):
             continue
         name = target.rsplit("/", 1)[-1]

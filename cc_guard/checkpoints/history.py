@@ -27,6 +27,14 @@ class Checkpoint:
     session_id: str = ""
     subject: str = ""
     parent: str | None = None
+    #: Changed files the time budget ran out for (a partial checkpoint), and files
+    #: left out as too slow to hash: both 0 for a complete checkpoint.
+    pending: int = 0
+    too_slow: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.pending or self.too_slow)
 
     @property
     def short(self) -> str:
@@ -154,7 +162,13 @@ def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | No
         session_id=trailers["CC-Guard-Session"],
         subject=body.splitlines()[0] if body else "",
         parent=parents.split()[0] if parents.split() else None,
+        pending=_count(trailers.get("CC-Guard-Pending")),
+        too_slow=_count(trailers.get("CC-Guard-Too-Slow")),
     )
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value is not None and value.isdigit() else 0
 
 
 def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
@@ -221,13 +235,25 @@ def checkpoint_summary(cwd: Path, session_id: str) -> dict[str, object]:
         }
     chain = list_checkpoints(cwd, session_id)
     latest = chain[0] if chain else None
+    behind = _behind(cwd, session_id)
     return {
         "repo": True,
         "ref": REF_PREFIX + session_id if chain else None,
         "count": len(chain),
         "latest": latest.sha if latest else None,
         "latest_time": latest.time.isoformat() if latest else None,
+        "behind": behind,
         "note": f"{len(chain)} checkpoint(s) on {REF_PREFIX}{session_id}"
         if chain
         else "no checkpoints yet",
     }
+
+
+def _behind(cwd: Path, session_id: str) -> dict[str, object] | None:
+    """Whether the session's checkpoints are behind its work tree (checkup.Behind)."""
+    from dataclasses import asdict
+
+    from cc_guard.checkpoints.checkup import behind_for
+
+    found = behind_for(cwd, session_id)
+    return asdict(found) if found else None

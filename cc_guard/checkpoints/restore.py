@@ -160,7 +160,14 @@ def _go_ahead(cwd: Path, repo: Repo, git: Git, plan: RestoreResult) -> None:
     made from it is the one shown; NotRestored otherwise, with nothing written."""
     try:
         safety, _ = checkpoint_or_tip(
-            repo.toplevel, plan.session_id, plan.event, None, [], None, _settings(repo.toplevel)
+            repo.toplevel,
+            plan.session_id,
+            plan.event,
+            None,
+            [],
+            None,
+            _settings(repo.toplevel),
+            partial_ok=False,  # --undo must be able to put back everything
         )
     except (OSError, GitError, DeadlineExceeded, CheckpointBusy) as exc:
         raise NotRestored(f"could not checkpoint the current state ({exc})") from None

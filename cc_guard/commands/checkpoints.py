@@ -53,6 +53,7 @@ def checkpoints(session: str | None, as_json: bool) -> int:
                     "tool": cp.tool,
                     "files": cp.files,
                     "parent": cp.parent,
+                    "partial": cp.partial,
                 }
                 for cp in chain
             ],
@@ -66,6 +67,7 @@ def checkpoints(session: str | None, as_json: bool) -> int:
         when = cp.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         files = ", ".join(cp.files[:3]) + (f" (+{len(cp.files) - 3})" if len(cp.files) > 3 else "")
         event = cp.event + (" (safety)" if cp.event in SAFETY_EVENTS else "")
+        event += " (partial)" if cp.partial else ""
         click.echo(f"{cp.short}  {when}  {event:<21} {cp.tool or '-':<12} {files}")
     return 0
 
@@ -237,4 +239,9 @@ def prune(
         click.echo(f"  refs/cc-guard/{sid}")
     if result.sessions and not dry_run:
         click.echo("Their objects become unreachable; git's next gc reclaims the space.")
+    if result.temp_files:
+        click.echo(
+            f"{'Would remove' if dry_run else 'Removed'} {len(result.temp_files)} temp file(s) "
+            "killed processes left behind (git temp objects, cc-guard temp files)."
+        )
     return 0
