@@ -103,6 +103,36 @@ def write_atomic(path: StrPath, data: bytes | str, mode: int = 0o600, durable: b
     ``durable``: fsync before the rename (state a user keeps); caches rewritten every
     few seconds pass False. A failure leaves the old file and no temp file behind.
     """
+    tmp = _write_temp(path, data, mode, durable)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def write_atomic_if(path: StrPath, data: bytes | str, expected: bytes | None, mode: int) -> bool:
+    """:func:`write_atomic` (durable), but only if ``path`` still holds ``expected``
+    (None: it does not exist), checked right before the rename. False, with nothing
+    written, when another writer changed it since it was read."""
+    tmp = _write_temp(path, data, mode, True)
+    try:
+        try:
+            with open(path, "rb") as fh:
+                current: bytes | None = fh.read()
+        except FileNotFoundError:
+            current = None
+        if current != expected:
+            _discard(tmp)
+            return False
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+    return True
+
+
+def _write_temp(path: StrPath, data: bytes | str, mode: int, durable: bool) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     tmp = temp_name(path)
@@ -117,13 +147,17 @@ def write_atomic(path: StrPath, data: bytes | str, mode: int = 0o600, durable: b
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
     except BaseException:
-        try:  # noqa: SIM105 - contextlib is not imported on the hook path
-            os.unlink(tmp)  # a full disk must not leave temp files behind
-        except OSError:
-            pass
+        _discard(tmp)  # a full disk must not leave temp files behind
         raise
+    return tmp
+
+
+def _discard(tmp: str) -> None:
+    try:  # noqa: SIM105 - contextlib is not imported on the hook path
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def write_private(path: StrPath, data: bytes | str) -> None:
