@@ -79,7 +79,7 @@ def test_hashing_progress_carries_over_hooks_until_a_complete_checkpoint(
         assert "behind" in _statusline(repo)
         report = health(repo)
         assert [b.session_id for b in report.behind] == [SID]
-        assert checkpoint_summary(repo, SID)["behind"] is not None
+        assert "BEHIND: " in str(checkpoint_summary(repo, SID)["note"])
     assert tree_of(repo, tip) == expected_tree(repo), "checkpoints never caught up"
     # Partial checkpoints came first, each with fewer files left, then a complete one.
     assert pending[-1] == 0 and len(pending) >= 2 and pending[0] > 0
@@ -92,7 +92,7 @@ def test_hashing_progress_carries_over_hooks_until_a_complete_checkpoint(
     # Caught up: nothing says behind any more.
     assert "behind" not in _statusline(repo)
     assert health(repo).behind == []
-    assert checkpoint_summary(repo, SID)["behind"] is None
+    assert "BEHIND" not in str(checkpoint_summary(repo, SID)["note"])
     fsck_clean(repo)
 
 
@@ -139,11 +139,18 @@ def test_a_checkpoint_that_times_out_before_hashing_says_it_is_behind(repo: Path
     assert "behind" not in _statusline(repo)
 
 
-def test_status_says_when_checkpoints_are_behind() -> None:
-    from cc_guard.views.status import behind_text
+def test_status_says_when_checkpoints_are_behind(repo: Path) -> None:
+    from cc_guard.transcripts.model import SessionModel
+    from cc_guard.views.status import render_status
 
-    text = behind_text({"files": 12, "since": 1_000_000.0, "reason": "partial"}, 1_000_300.0)
-    assert text == "BEHIND: checkpoints lack 12 changed files (since 5m ago): partial"
+    assert take_checkpoint(repo, SID, "UserPromptSubmit") is not None
+    for i in range(8):
+        (repo / f"part{i}.slow").write_text(f"part {i}\n")
+    take_checkpoint(repo, SID, "Stop", settings=CheckpointsConfig(time_budget_seconds=1.0))
+    session = SessionModel(session_id=SID, transcript_path="t.jsonl", project_dir=str(repo))
+    text = render_status(session, checkpoint_summary(repo, SID), 0.0)
+    line = next(line for line in text.splitlines() if line.startswith("git "))
+    assert "BEHIND: 8 changed file(s) not in a checkpoint (partial checkpoint: " in line
 
 
 def test_the_restore_safety_checkpoint_is_never_partial(repo: Path) -> None:

@@ -235,25 +235,25 @@ def checkpoint_summary(cwd: Path, session_id: str) -> dict[str, object]:
         }
     chain = list_checkpoints(cwd, session_id)
     latest = chain[0] if chain else None
-    behind = _behind(cwd, session_id)
+    note = (
+        f"{len(chain)} checkpoint(s) on {REF_PREFIX}{session_id}" if chain else "no checkpoints yet"
+    )
     return {
         "repo": True,
         "ref": REF_PREFIX + session_id if chain else None,
         "count": len(chain),
         "latest": latest.sha if latest else None,
         "latest_time": latest.time.isoformat() if latest else None,
-        "behind": behind,
-        "note": f"{len(chain)} checkpoint(s) on {REF_PREFIX}{session_id}"
-        if chain
-        else "no checkpoints yet",
+        "note": note + _behind_note(cwd, session_id),
     }
 
 
-def _behind(cwd: Path, session_id: str) -> dict[str, object] | None:
-    """Whether the session's checkpoints are behind its work tree (checkup.Behind)."""
-    from dataclasses import asdict
-
+def _behind_note(cwd: Path, session_id: str) -> str:
+    """``; BEHIND: ...`` while the session's checkpoints lack some of its work tree."""
     from cc_guard.checkpoints.checkup import behind_for
 
     found = behind_for(cwd, session_id)
-    return asdict(found) if found else None
+    if found is None:
+        return ""
+    what = f"{found.files} changed file(s)" if found.files else "changes"
+    return f"; BEHIND: {what} not in a checkpoint ({found.reason})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.views.fmt import ago, context_text, home_relative, plural, tokens_text
+from cc_guard.views.fmt import ago, context_text, home_relative, tokens_text
 
 
 def checkpoint_summary(s: SessionModel) -> dict[str, object]:
@@ -23,21 +23,6 @@ def checkpoint_summary(s: SessionModel) -> dict[str, object]:
     from cc_guard.checkpoints.history import checkpoint_summary
 
     return checkpoint_summary(project, s.session_id)
-
-
-def behind_text(behind: dict[str, object], now: float) -> str:
-    """``BEHIND: checkpoints lack 12 files (since 5m ago): <reason>``."""
-    from datetime import UTC, datetime
-
-    files = behind.get("files")
-    what = plural(files, "changed file") if isinstance(files, int) and files else "changes"
-    since = behind.get("since")
-    when = (
-        ago(datetime.fromtimestamp(since, UTC).isoformat(), now)
-        if isinstance(since, int | float)
-        else "-"
-    )
-    return f"BEHIND: checkpoints lack {what} (since {when}): {behind.get('reason')}"
 
 
 def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -> str:
@@ -58,9 +43,6 @@ def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -
         f"git       {checkpoints['note']}"
         + (f" (newest {str(checkpoints['latest'])[:10]})" if checkpoints.get("latest") else ""),
     ]
-    behind = checkpoints.get("behind")
-    if isinstance(behind, dict):
-        lines.append(f"          {behind_text(behind, now)}")
     if s.compactions:
         lines.append(f"\ncompactions ({len(s.compactions)})")
         lines += [
