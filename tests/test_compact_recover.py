@@ -113,6 +113,6 @@ def test_the_free_probe_asks_the_sessions_upstream(chaos: Callable[..., Any]) ->
     env = {"ANTHROPIC_BASE_URL": served.url, "ANTHROPIC_API_KEY": "sk-ant-test"}
     assert probe_upstream(env) == (UP, "GET /v1/models answered 200")
     # It asked for the model list (free), not for a message.
-    assert [r["path"] for r in served.records()] == ["/v1/models"]
+    assert [r["path"] for r in served.requests()] == ["/v1/models"]
     status, seen = probe_upstream({"ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}, timeout=2)
     assert status == DOWN and "failed" in seen
