@@ -42,14 +42,22 @@ def configure(text: str) -> None:
     path.write_text(text)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
+def wait_for(
+    predicate: Callable[[], Any], timeout: float = 60, what: str = "", bed: ClaudeBed | None = None
+) -> Any:
     deadline = time.monotonic() + timeout
     value = predicate()
     while not value and time.monotonic() < deadline:
         time.sleep(0.3)
         value = predicate()
-    assert value, f"timed out waiting for {what or predicate}"
+    seen = f"; decisions: {decisions(bed)}; errors: {errors(bed)}" if bed is not None else ""
+    assert value, f"timed out waiting for {what or predicate}{seen}"
     return value
+
+
+def errors(bed: ClaudeBed) -> str:
+    path = bed.state_dir / "hook-errors.log"
+    return path.read_text() if path.exists() else ""
 
 
 def body(request: dict[str, Any]) -> str:
@@ -172,7 +180,10 @@ def test_no_keys_while_a_draft_sits_in_the_box_or_a_turn_is_running(claude_bed: 
     pane.type("my half-written draft", enter=False)  # the user starts typing mid-turn
     pane.wait_for("Slow answer", 30)
     gave_up = wait_for(
-        lambda: [d for d in decisions(bed) if "did not type /compact" in d["reason"]], 30, "giving up"
+        lambda: [d for d in decisions(bed) if "did not type /compact" in d["reason"]],
+        30,
+        "giving up",
+        bed,
     )
     assert "draft" in gave_up[0]["reason"]
     assert box(pane) == "my half-written draft"  # untouched

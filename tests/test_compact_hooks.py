@@ -309,3 +309,30 @@ def test_the_statusline_forecasts_turns_from_the_turn_ends_the_stop_hook_kept(
     assert compaction_state(isolated_env["state"])["turns"] == [300_010, 350_010, 400_010]
     # 50k per turn, 566,990 tokens to Claude Code's point: 12 turns.
     assert "· 59% until auto-compact, ~12 turns |" in run_statusline(400_000)
+
+
+def test_stop_waits_for_the_answer_claude_code_has_not_written_yet(
+    isolated_env: dict[str, Path],
+) -> None:
+    import subprocess
+    import threading
+
+    from tests.support.checkpoints import CC_GUARD
+    from tests.support.transcripts import append
+
+    transcript = working_session(isolated_env["claude"], tokens=300_000)
+    late = assistant(
+        "Final words.", ts="2026-01-01T10:01:00.000Z", msg_id="m9", request="r9", use=filled(700_000)
+    )
+    # Claude Code writes its transcript in the background: the record lands after the hook started.
+    writer = threading.Timer(0.4, lambda: append(transcript, late))
+    writer.start()
+    proc = subprocess.run(
+        [str(CC_GUARD), "hook", "Stop"],
+        input=json.dumps(payload(transcript, "Stop", last_assistant_message="Final words.")),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    writer.join()
+    assert "context at 72% of the auto-compact point" in json.loads(proc.stdout)["systemMessage"]

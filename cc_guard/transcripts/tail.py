@@ -24,16 +24,24 @@ class LastUsage:
     ``output`` tokens, its ``model`` and ``time``; ``compacted`` when a compaction came
     after it (then ``fill`` is the compaction's post tokens and ``output`` 0)."""
 
-    __slots__ = ("compacted", "fill", "model", "output", "time")
+    __slots__ = ("compacted", "fill", "model", "output", "text", "time")
 
     def __init__(
-        self, fill: int, output: int, model: str | None, time: str | None, compacted: bool = False
+        self,
+        fill: int,
+        output: int,
+        model: str | None,
+        time: str | None,
+        compacted: bool = False,
+        text: str = "",
     ) -> None:
         self.fill = fill
         self.output = output
         self.model = model
         self.time = time
         self.compacted = compacted
+        #: The text of that response's record (to match it with a hook's payload).
+        self.text = text
 
     @property
     def total(self) -> int:
@@ -101,5 +109,25 @@ def last_usage(path: str, max_bytes: int = TAIL_BYTES) -> LastUsage | None:
         if boundary is not None:
             boundary.model = model
             return boundary
-        return LastUsage(fill, _int(usage.get("output_tokens")), model, stamp)
+        return LastUsage(fill, _int(usage.get("output_tokens")), model, stamp, text=_text(message))
     return boundary
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if not isinstance(content, list):
+        return content if isinstance(content, str) else ""
+    return "\n".join(
+        b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
+    )
+
+
+def holds(usage: LastUsage | None, answer: str) -> bool:
+    """Whether ``usage`` is the response whose text is ``answer`` (a hook's
+    ``last_assistant_message``): Claude Code may not have written it yet when the hook runs."""
+    if usage is None:
+        return False
+    said, found = answer.strip(), usage.text.strip()
+    if not said or usage.compacted:
+        return True
+    return bool(found) and (found in said or said in found)

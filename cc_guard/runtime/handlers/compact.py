@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from cc_guard.context.threshold import AutoCompact
 
 
+#: How long the Stop hook waits for Claude Code to write the answer it is about.
+TRANSCRIPT_WAIT = 2.0
+
+
 def _now_iso() -> str:
     from cc_guard.state.errors import now_iso
 
@@ -76,9 +80,18 @@ def on_stop(event: HookEvent) -> HookOutput | None:
     from cc_guard.context import policy, threshold
     from cc_guard.state import compaction as store
     from cc_guard.state import feeds
-    from cc_guard.transcripts.tail import last_usage
+    from cc_guard.transcripts.tail import holds, last_usage
 
     usage = last_usage(event.transcript_path)
+    answer = event.payload.get("last_assistant_message")
+    if isinstance(answer, str):
+        # Claude Code writes the transcript in the background: the answer this Stop
+        # is about may land a moment after the hook starts.
+        waited = 0.0
+        while not holds(usage, answer) and waited < TRANSCRIPT_WAIT:
+            time.sleep(0.05)
+            waited += 0.05
+            usage = last_usage(event.transcript_path)
     if usage is None:
         return None
     state = state_root()
