@@ -1,6 +1,7 @@
 """Benchmarks of the context policy (BENCHMARKS.md, "Context").
 
 Usage: python benchmarks/context_bench.py [timing] [estimate] [footer] [--runs 30] [--data DIR]
+       [--compare DIR]
 
 - ``timing``: ``cc-guard statusline`` as Claude Code runs it (a new process per call), with
   the compaction state its line reads (turn ends for "~N turns", a notice) and a fill past
@@ -105,7 +106,10 @@ STOP_CODE = (
 )
 
 
-def timing(runs: int) -> bool:
+ENTRY_CODE = "import sys\nfrom cc_guard.entry import main\nsys.exit(main(['statusline']))\n"
+
+
+def timing(runs: int, compare: Path | None = None) -> bool:
     from statusline_bench import PAYLOAD, fake_checkpoints
 
     exe = str(Path(sys.executable).parent / "cc-guard")
@@ -136,14 +140,24 @@ def timing(runs: int) -> bool:
         payload["context_window"]["current_usage"]["cache_read_input_tokens"] = 770_000
         stdin = json.dumps(payload).encode()
         commands = [[sys.executable, "-c", "pass"], [exe, "statusline"]]
-        _rounds(commands, [stdin] * 2, env, 3)
-        baseline, ours = _rounds(commands, [stdin] * 2, env, runs)
+        if compare is not None:
+            # Another cc_guard tree (e.g. `git archive main`), run the same way both times.
+            commands += [
+                ["env", f"PYTHONPATH={compare}", sys.executable, "-c", ENTRY_CODE],
+                ["env", f"PYTHONPATH={ROOT}", sys.executable, "-c", ENTRY_CODE],
+            ]
+        _rounds(commands, [stdin] * len(commands), env, 3)
+        measured = _rounds(commands, [stdin] * len(commands), env, runs)
+        baseline, ours = measured[0], measured[1]
         base = statistics.median(baseline)
         print(f"statusline, runs per row: {runs}; cores: {os.cpu_count()}")
         print("| command | median ms | p90 ms | ratio to baseline |")
         print("|---|---|---|---|")
         print(_row("`python -c pass` (baseline)", baseline, base))
         print(_row("`cc-guard statusline` (77%, turn ends, notice)", ours, base))
+        if compare is not None:
+            print(_row(f"statusline of {compare} (same state and payload)", measured[2], base))
+            print(_row("statusline of this tree, run the same way", measured[3], base))
         ok &= statistics.median(ours) < 40
 
         for label, tokens in (("below warn_percent (every turn)", 500_000), ("past warn_percent, first time", 700_000)):
@@ -274,10 +288,13 @@ def main() -> int:
     parser.add_argument("what", nargs="*", default=["timing", "estimate", "footer"])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--compare", type=Path, help="another cc_guard tree whose statusline runs beside this one"
+    )
     args = parser.parse_args()
     ok = True
     if "timing" in args.what:
-        ok &= timing(args.runs)
+        ok &= timing(args.runs, args.compare)
         print()
     if "estimate" in args.what:
         ok &= estimate(args.data)
