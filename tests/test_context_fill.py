@@ -127,3 +127,21 @@ def test_report_for_a_session_gives_both_denominators_and_the_footer(tmp_path: P
     assert report.until_auto_compact == 2 and report.footer == "2% until auto-compact"
     assert report.level == "compact" and report.advice is not None
     assert report.advice.startswith("compact now: cc-guard compact ")
+
+
+def test_nothing_is_counted_when_nothing_was_appended_since_the_newest_usage() -> None:
+    counted: list[str] = []
+
+    def count(text: str) -> int:
+        counted.append(text)
+        return 1
+
+    records = [
+        prompt("one"),
+        assistant("a", msg_id="m1", request="r1", use=usage(10, 0, 1000, 5)),
+        prompt("two three"),
+        assistant("b", msg_id="m2", request="r2", use=usage(10, 0, 1100, 5)),
+    ]
+    found, _ = since(records, count)
+    assert found is not None and (found.exact, found.appended) == (1115, 0)
+    assert counted == []

@@ -221,13 +221,17 @@ def since(
     records: Iterable[dict[str, Any]], count: Count, keep: int = CALIBRATION_WINDOW
 ) -> tuple[Since | None, list[Gap]]:
     """The newest exact usage with what was appended after it, and the gaps before it
-    (only the newest ``keep`` counted: a calibration uses no more)."""
+    (only the newest ``keep`` counted: a calibration uses no more). When nothing was
+    appended since, nothing is counted at all (the gaps keep ``appended = -1``): the
+    estimate is the exact usage then, and counting is what costs."""
     walk = _Walk(count, keep)
     for record in records:
         walk.add(record)
-    found = walk.counted()
     if walk.last is None:
-        return None, found
+        return None, walk.gaps
+    if not walk.pending_texts:
+        return Since(walk.last, walk.last_time, 0, walk.pending_records), walk.gaps
+    found = walk.counted()
     return Since(walk.last, walk.last_time, walk.pending, walk.pending_records), found
 
 
