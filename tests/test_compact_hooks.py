@@ -150,9 +150,12 @@ def test_dropped_facts_are_reinjected_after_compaction_and_reported(
     assert "pending" not in compaction_state(isolated_env["state"])
 
 
-def test_without_sessionstart_postcompact_still_reports(isolated_env: dict[str, Path]) -> None:
+def test_without_the_subagentstop_summary_postcompact_reports(isolated_env: dict[str, Path]) -> None:
+    """Hooks installed before SubagentStop joined them: SessionStart(compact) has no summary
+    to compare, so it re-injects nothing and PostCompact, which carries it, reports."""
     transcript = working_session(isolated_env["claude"])
     hook("PreCompact", transcript, trigger="auto")
+    assert hook("SessionStart", transcript, source="compact") == ""
     hook("PostCompact", transcript, trigger="auto", compact_summary="<summary>nothing kept</summary>")
     [report] = reports(isolated_env["state"])
     assert report["outcome"] == "ok" and report["dropped"] and report["reinjected"] == []

@@ -304,6 +304,11 @@ def on_session_start(event: HookEvent) -> HookOutput | None:
         store.update(state, event.session_id, lambda d: d.update(flag=flag))
     if event.payload.get("source") != "compact":
         return None
+    pending = data.get("pending")
+    if not isinstance(pending, dict) or not pending.get("summary"):
+        # No summary yet (hooks installed before SubagentStop was among them): PostCompact,
+        # which carries it, writes the report; nothing can be re-injected then.
+        return None
     from cc_guard.compaction import reports
     from cc_guard.config import compact_config
 
