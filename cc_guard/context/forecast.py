@@ -35,9 +35,9 @@ class Forecast:
     def describe(self) -> str:
         """One line for people: ``~4 turns (~12 min) to auto-compact, 9 turns to the window``."""
         if self.tokens_per_turn is None or self.turns_to_point is None:
-            return "forecast: too few turns yet"
+            return "too few turns yet"
         if self.tokens_per_turn <= 0:
-            return "forecast: the context is not growing"
+            return "the context is not growing"
         parts = [f"+{_tokens(self.tokens_per_turn)}/turn"]
         if self.turns_to_point == 0:
             parts.append("at the auto-compact point")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.views.fmt import ago, context_text, home_relative, tokens_text
+from cc_guard.views.fmt import ago, context_text, home_relative, plural, tokens_text
 
 if TYPE_CHECKING:
     from cc_guard.context.report import ContextReport
@@ -82,11 +82,11 @@ def _context_lines(report: ContextReport) -> list[str]:
     est = report.estimate
     if est is not None and est.appended:
         lines.append(
-            f"estimate  {tokens_text(est.tokens)} now ({tokens_text(est.exact)} exact + "
-            f"{tokens_text(est.appended)} counted in {est.records} records x {est.factor:.2f}"
-            f" + {est.overhead:.0f} per record"
-            + (f"; learned from {est.samples} gaps" if est.samples else "; defaults")
-            + ")"
+            f"estimate  {tokens_text(est.tokens)} now: {tokens_text(est.exact)} after the newest "
+            f"response (output included), + {plural(est.appended, 'token')} counted in "
+            f"{plural(est.records, 'record')} since, x {est.factor:.2f} + {est.overhead:.0f} per "
+            "record"
+            + (f" (learned from {plural(est.samples, 'gap')})" if est.samples else " (defaults)")
         )
     lines.append(f"forecast  {report.forecast.describe()}")
     if report.advice:
