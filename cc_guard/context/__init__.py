@@ -3,7 +3,8 @@
 - :mod:`.threshold`: where Claude Code compacts by itself (the effective auto-compact
   point, its overrides) and what its footer shows; import-free, the statusline uses it.
 - :mod:`.fill`: the fill between exact usages (what was appended, calibrated counts).
-- :mod:`.forecast`: tokens per turn, turns and minutes to the point and the window.
+- :mod:`.pace` (import-free) and :mod:`.forecast`: tokens per turn, turns and minutes to
+  the point and the window.
 - :mod:`.policy`: at the end of a turn: warn, compact, notify or nothing, and why.
 - :mod:`.focus`: the key facts a compaction must keep, and the focus text.
 - :mod:`.compare`: which key facts a compaction summary kept or dropped.
