@@ -128,16 +128,16 @@ def test_past_auto_percent_cc_guard_compacts_in_tmux_and_puts_back_what_the_summ
     )
     pane = start(bed)
     pane.type("Write a retry helper in retry_helper.py")
-    [summary] = wait_for(lambda: summary_requests(chaos), 90, "the summary request")
+    [summary] = wait_for(lambda: summary_requests(chaos), 90, "the summary request", bed)
     text = body(summary)
     assert "[cc-guard] keep latest request: Write a retry helper" in text  # typed after /compact
     assert "[cc-guard] Keep these facts in the summary" in text  # PreCompact's plain stdout
     assert "retry_helper.py" in text
     sid = session_id(bed)
     transcript = next(p for p in bed.sessions() if p.stem == sid)
-    [boundary] = wait_for(lambda: boundaries(transcript), 60, "the compaction boundary")
+    [boundary] = wait_for(lambda: boundaries(transcript), 60, "the compaction boundary", bed)
     assert boundary["compactMetadata"]["trigger"] == "manual"
-    [report] = wait_for(lambda: reports(bed, sid), 30, "the report")
+    [report] = wait_for(lambda: reports(bed, sid), 30, "the report", bed)
     assert (report["by"], report["via"], report["outcome"]) == ("cc-guard", "tmux", "ok")
     assert {"kind": "file", "text": "retry_helper.py"} in report["dropped"]
     assert report["reinjected"] == report["dropped"]
@@ -145,7 +145,7 @@ def test_past_auto_percent_cc_guard_compacts_in_tmux_and_puts_back_what_the_summ
     before = len(chaos.message_requests())
     pane.wait_for(r"Compacted", 30)
     pane.type("carry on")
-    wait_for(lambda: len(chaos.message_requests()) > before, 60, "the next request")
+    wait_for(lambda: len(chaos.message_requests()) > before, 60, "the next request", bed)
     after = body(chaos.message_requests()[before])
     assert "left out these facts from before it" in after and "retry_helper.py" in after
     # Its Stop is past auto_percent again, but cc-guard just compacted: not twice.
@@ -156,6 +156,7 @@ def test_past_auto_percent_cc_guard_compacts_in_tmux_and_puts_back_what_the_summ
         else None,
         30,
         "the second Stop decision",
+        bed,
     )[0]
     assert last["action"] == "nothing" and "min_interval_minutes" in last["reason"], decisions(bed)
     time.sleep(2)

@@ -20,6 +20,8 @@ from cc_guard.context.screen import Screen, parse, typing_verdict
 LOOK_GAP = 0.5
 #: Between the text and Enter (Claude Code's slash-command menu opens as it is typed).
 ENTER_DELAY = 0.3
+#: How long the typed text may take to appear in the box before cc-guard gives up on it.
+SHOWN_WITHIN = 3.0
 
 
 @dataclass(frozen=True)
@@ -94,16 +96,26 @@ def wait_until_idle(
         sleep(interval)
 
 
-def type_line(pane: Pane, text: str) -> tuple[bool, str]:
-    """Type ``text`` (one line) and press Enter, if the box then shows it; (typed, why)."""
+def type_line(pane: Pane, text: str, shown_within: float = SHOWN_WITHIN) -> tuple[bool, str]:
+    """Type ``text`` (one line) and press Enter once the box shows it; (typed, why).
+
+    A busy machine can take a moment to draw the typed text; if the box shows
+    something else (someone typed at the same moment) or never shows it, Enter is
+    not pressed and the text stays for the user to see.
+    """
     if "\n" in text or "\r" in text:
         raise ValueError("one line only: a newline would submit half of it")
     tmux.send_literal(pane.server, pane.pane_id, text)
     time.sleep(ENTER_DELAY)
-    screen = pane.look()
     head = text[:24]
-    if not screen.has_box or not screen.box_text.startswith(head):
-        # Someone typed at the same moment, or the screen changed: leave it for them to see.
-        return False, "the input box did not show the typed text; Enter was not pressed"
+    deadline = time.monotonic() + shown_within
+    while True:
+        screen = pane.look()
+        if screen.has_box and screen.box_text.startswith(head):
+            break
+        drawn = screen.has_box and screen.box_text and head.startswith(screen.box_text[: len(head)])
+        if (screen.has_box and screen.box_text and not drawn) or time.monotonic() >= deadline:
+            return False, "the input box did not show the typed text; Enter was not pressed"
+        time.sleep(0.1)
     tmux.send_key(pane.server, pane.pane_id, "Enter")
     return True, "typed"
