@@ -256,6 +256,7 @@ README_SESSION_FIELDS = [
     "transcript_path",
 ]
 README_STATUS_FIELDS = {
+    "title": None,
     "api_calls": None,
     "tokens": [
         "input_tokens",

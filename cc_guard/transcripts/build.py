@@ -191,6 +191,7 @@ def brief_model(path: StrPath, brief: Brief, subagents: list[str], mtime: float)
     model.turns = brief.turns
     model.api_calls = brief.api_calls
     model.incident_count = brief.incident_count
+    model.title = brief.title
     model.tokens = TokenTotals(*brief.tokens)
     model.subagents = subagents
     return model
@@ -214,6 +215,7 @@ def full_model(
     model.todos = list(fold.todos)
     model.prompts = list(fold.prompts)
     model.last_assistant_text = fold.last_assistant_text
+    model.title = fold.title
     model.pending_tool_calls = [c for c in fold.pending.values() if not c.is_sidechain]
     model.subagents = [os.fspath(p) for p, _ in subagents]
     tokens = dataclasses.replace(fold.tokens)

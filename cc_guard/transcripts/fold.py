@@ -42,6 +42,7 @@ SYNTHETIC_MODEL = "<synthetic>"
 #: display and handoff; nobody needs a 50 KB pasted prompt twice).
 MAX_TEXT = 4000
 MAX_PROMPTS = 500
+MAX_TITLE = 200
 MAX_INCIDENTS = 500
 MAX_TOOL_INPUT = 2000
 #: Dedup keys remembered per file. A response split over several records has
@@ -110,6 +111,7 @@ _SCALAR_FIELDS = (
     "context_tokens",
     "context_model",
     "last_assistant_text",
+    "title",
     "phase",
     "phase_ts",
     "stop_reason",
@@ -142,6 +144,7 @@ class Brief:
     incident_count: int = 0
     last_final_kind: str | None = None
     last_pending_tool: str | None = None
+    title: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -175,6 +178,8 @@ class Fold:
     tasks: dict[str, TodoItem] = field(default_factory=dict)
     prompts: list[Prompt] = field(default_factory=list)
     last_assistant_text: str | None = None
+    #: The session's first prompt on one line (kept when ``prompts`` drops old ones).
+    title: str | None = None
     pending: dict[str, ToolCall] = field(default_factory=dict)
     #: message.id + request id -> output tokens already counted (bounded window).
     seen: dict[str, int] = field(default_factory=dict)
@@ -238,6 +243,7 @@ class Fold:
             incident_count=len(self.incidents),
             last_final_kind=final[-1].kind.value if final else None,
             last_pending_tool=pending[-1] if pending else None,
+            title=self.title,
         )
 
     @classmethod
@@ -508,6 +514,8 @@ class Fold:
             self._set_phase(Phase.USER_INTERRUPT, ts, side)
             return
         self.turns += 1
+        if self.title is None:
+            self.title = " ".join(text.split())[:MAX_TITLE]
         self.prompts.append(Prompt(text=_clip(text), time=ts, uuid=_str(record.get("uuid"))))
         if len(self.prompts) > MAX_PROMPTS:
             del self.prompts[0]

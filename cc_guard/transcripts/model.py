@@ -159,6 +159,7 @@ class SessionModel:
     context_source: str | None = None  # transcript | statusline | config
     tokens: TokenTotals = field(default_factory=TokenTotals)
     turns: int = 0  # the user's prompts (see ``prompts``)
+    title: str | None = None  # the first prompt, on one line (at most 200 characters)
     api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
     incident_count: int = 0  # len(incidents), also set when incidents are not loaded (brief models)
     compactions: list[Compaction] = field(default_factory=list)
