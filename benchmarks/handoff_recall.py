@@ -145,7 +145,7 @@ def ground_truth(path: Path) -> dict[str, Any]:
 
 def squash(text: str) -> str:
     # Facts are compared in their redacted form: a handoff must never hold the secret itself.
-    from cc_guard.handoff.redact import redact
+    from cc_guard.base.redact import redact
 
     return " ".join(redact(text).split())
 

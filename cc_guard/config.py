@@ -1,6 +1,6 @@
 """cc-guard's configuration: one typed, frozen object read from TOML.
 
-Two files, both optional: the user file (``cc_guard.paths.config_file()``) and a
+Two files, both optional: the user file (``cc_guard.base.paths.config_file()``) and a
 per-project ``.cc-guard.toml``; a value from the project file overrides the
 user's, key by key (a list or table is replaced whole, never merged). An unknown
 key or a value of the wrong type is a ``ConfigError`` that names the file, the
@@ -266,7 +266,7 @@ def load_config(project_dir: Path | None = None) -> Config:
 
     Raises ConfigError when either file cannot be used.
     """
-    from cc_guard.paths import config_file
+    from cc_guard.base.paths import config_file
 
     layers: list[tuple[str, Path]] = [(USER, config_file())]
     if project_dir is not None:
@@ -325,7 +325,7 @@ def _log(exc: ConfigError) -> None:
     import time
 
     try:
-        from cc_guard.paths import append_private, state_dir
+        from cc_guard.base.paths import append_private, state_dir
 
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         append_private(state_dir() / "hook-errors.log", f"{stamp} config: {exc} (file ignored)")

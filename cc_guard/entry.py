@@ -3,7 +3,7 @@
 ``cc-guard hook`` and ``cc-guard statusline`` run inside Claude Code's loop, many
 times a minute, so they skip click (about 30 ms to import) and go straight to
 their light-weight entry points; so does ``cc-guard sessions [--json]`` (its
-result cache, ``cc_guard.transcripts.warm``). Everything else goes through the click CLI.
+result cache, ``cc_guard.views.cache``). Everything else goes through the click CLI.
 """
 
 from __future__ import annotations
@@ -42,16 +42,16 @@ def console() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "hook" and not _wants_help(args):
-        from cc_guard.hooks.dispatch import main as hook_main
+        from cc_guard.runtime.hook import main as hook_main
 
         return hook_main(args[1:])
     if args and args[0] == "statusline" and not _wants_help(args):
-        from cc_guard.install.statusline import main as statusline_main
+        from cc_guard.runtime.statusline import main as statusline_main
 
         return statusline_main(args[1:])
     if args in _SESSIONS:
         # From the result cache when nothing changed, else listed without click (warm.py).
-        from cc_guard.transcripts.warm import main as sessions_main
+        from cc_guard.views.cache import main as sessions_main
 
         code = sessions_main(as_json=len(args) == 2)
         if code is not None:

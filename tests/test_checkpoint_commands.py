@@ -280,8 +280,8 @@ def test_restore_writes_files_as_git_checkout_would(repo: Path) -> None:
 def test_prune_waits_for_a_running_hook_of_the_session(repo: Path) -> None:
     import subprocess
 
-    from cc_guard.checkpoints.gitcmd import find_repo
     from cc_guard.checkpoints.snapshot import index_path, lock_session, unlock_session
+    from cc_guard.git import find_repo
     from tests.test_checkpoint_support import CC_GUARD
 
     assert take_checkpoint(repo, SID, "Stop") is not None

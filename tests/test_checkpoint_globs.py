@@ -133,8 +133,8 @@ def test_the_checkpoint_path_never_imports_re_by_itself(tmp_path: Path) -> None:
     (repo / ".env").write_text("SECRET=1\n")
     code = (
         "import sys\n"
-        "import cc_guard.hooks.dispatch, cc_guard.checkpoints.handlers as h\n"
-        "from cc_guard.hooks.types import HookEvent\n"
+        "import cc_guard.runtime.hook, cc_guard.runtime.handlers.checkpoint as h\n"
+        "from cc_guard.base.hookio import HookEvent\n"
         "h.on_post_tool_use(HookEvent('PostToolUse', {'tool_name': 'Write'}, 'sid', "
         f"{str(repo)!r}))\n"
         "print(sorted(m for m in ('re', 'enum', 'fnmatch', 'json') if m in sys.modules))"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from cc_guard.checkpoints.exclude import Settings
-from cc_guard.checkpoints.gitcmd import find_repo
 from cc_guard.checkpoints.history import list_checkpoints
 from cc_guard.checkpoints.snapshot import index_path, take_checkpoint
+from cc_guard.git import find_repo
 from tests.test_checkpoint_support import (
     expected_tree,
     fsck_clean,
@@ -265,7 +265,7 @@ def test_a_seed_cut_short_leaves_no_index_holding_tracked_secrets(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cc_guard.checkpoints import snapshot
-    from cc_guard.checkpoints.gitcmd import DeadlineExceeded
+    from cc_guard.git import DeadlineExceeded
 
     (repo / ".env").write_text("TOKEN=abc\n")
     git(repo, "add", "-f", ".env")

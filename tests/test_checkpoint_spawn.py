@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cc_guard.checkpoints import spawn
+from cc_guard.base import spawn
 
 
 def test_large_input_and_output_do_not_deadlock() -> None:

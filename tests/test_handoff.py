@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from cc_guard.base.hookio import HookEvent
 from cc_guard.cli import main as cli_main
 from cc_guard.handoff import render, store
-from cc_guard.handoff.hooks import on_session_start, on_stop_failure
-from cc_guard.handoff.snapshot import Handoff
-from cc_guard.hooks.types import HookEvent
+from cc_guard.handoff.assemble import Handoff
+from cc_guard.runtime.handlers.handoff import on_session_start, on_stop_failure
 from tests.test_handoff_support import (
     CWD,
     append_record,

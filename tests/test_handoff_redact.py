@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cc_guard.handoff.redact import is_secret_name, redact, redact_obj
+from cc_guard.base.redact import is_secret_name, redact, redact_obj
 
 SECRETS = [
     (

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from cc_guard.hooks import fastjson
+from cc_guard.base import fastjson
 
 GOOD = [
     b'{"session_id": "abc", "cwd": "/tmp/x", "tool_input": {"file_path": "/a b/\\u00e9.py"}}',
@@ -90,7 +90,7 @@ def test_importing_it_does_not_import_json() -> None:
 
     code = (
         "import sys\n"
-        "from cc_guard.hooks import fastjson\n"
+        "from cc_guard.base import fastjson\n"
         "fastjson.loads(b'{\"a\": [1, 2]}'); fastjson.dumps({'a': 1})\n"
         "print('json' in sys.modules)"
     )
@@ -107,7 +107,7 @@ def test_bad_input_raises_json_errors_before_json_is_imported(raw: bytes) -> Non
 
     code = (
         "import sys\n"
-        "from cc_guard.hooks import fastjson\n"
+        "from cc_guard.base import fastjson\n"
         f"try:\n    fastjson.loads({raw!r})\n"
         "except ValueError as exc:\n    print(type(exc).__name__, exc)\n"
     )

@@ -1,4 +1,4 @@
-"""The hook path stays light, and its import-free helpers agree with cc_guard.paths."""
+"""The hook path stays light, and its import-free helpers agree with cc_guard.base.paths."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cc_guard import paths
-from cc_guard.checkpoints import handlers
+from cc_guard.base import fastpaths, paths
 from cc_guard.checkpoints.exclude import DEFAULT_EDIT_TOOLS
-from cc_guard.hooks import fastpaths
+from cc_guard.runtime.handlers import checkpoint as handlers
 
 
 def test_state_dir_matches_cc_guard_paths(isolated_env: dict[str, Path]) -> None:
@@ -45,8 +44,8 @@ def _modules_after(code: str) -> set[str]:
 
 def test_read_only_tool_hook_imports_nothing_heavy() -> None:
     loaded = _modules_after(
-        "import cc_guard.hooks.dispatch as d, cc_guard.checkpoints.handlers as h\n"
-        "from cc_guard.hooks.types import HookEvent\n"
+        "import cc_guard.runtime.hook as d, cc_guard.runtime.handlers.checkpoint as h\n"
+        "from cc_guard.base.hookio import HookEvent\n"
         "h.on_post_tool_use(HookEvent('PostToolUse', {'tool_name': 'Read'}, 's', '/tmp'))"
     )
     heavy = {
@@ -68,7 +67,7 @@ def test_read_only_tool_hook_imports_nothing_heavy() -> None:
 
 def test_checkpoint_path_never_imports_click_or_gitpython() -> None:
     loaded = _modules_after(
-        "import cc_guard.hooks.dispatch, cc_guard.checkpoints.handlers, "
+        "import cc_guard.runtime.hook, cc_guard.runtime.handlers.checkpoint, "
         "cc_guard.checkpoints.snapshot"
     )
     assert (
@@ -88,8 +87,8 @@ def test_a_checkpoint_taken_by_the_hook_never_imports_pathlib(tmp_path: Path) ->
     for n in range(2):  # the first seeds the private index, the second is the usual case
         (repo / "b.txt").write_text(f"{n}\n")
         loaded = _modules_after(
-            "import cc_guard.checkpoints.handlers as h\n"
-            "from cc_guard.hooks.types import HookEvent\n"
+            "import cc_guard.runtime.handlers.checkpoint as h\n"
+            "from cc_guard.base.hookio import HookEvent\n"
             "h.on_post_tool_use(HookEvent('PostToolUse', {'tool_name': 'Write'}, 'sid', "
             f"{str(repo)!r}))"
         )
@@ -116,7 +115,7 @@ def test_write_small_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path) -
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))\n"
-        "from cc_guard.hooks.fastpaths import write_small\n"
+        "from cc_guard.base.fastpaths import write_small\n"
         "try:\n"
         f"    write_small({str(target / 'f.tip')!r}, 'data')\n"
         "except OSError:\n"

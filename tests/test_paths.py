@@ -4,7 +4,7 @@ import os
 import stat
 from pathlib import Path
 
-from cc_guard import paths
+from cc_guard.base import paths
 
 
 def test_claude_dir_honours_env(tmp_path: Path, monkeypatch) -> None:

@@ -264,7 +264,8 @@ README_STATUS_FIELDS = {
         "cache_creation_input_tokens",
         "cache_read_input_tokens",
     ],
-    "compactions": ["time", "trigger", "pre_tokens"],
+    "compactions": ["time", "trigger", "pre_tokens", "post_tokens"],
+    "fill_history": ["time", "tokens"],
     "incidents": [
         "kind",
         "time",

@@ -136,8 +136,8 @@ def test_wrap_still_runs_theirs_on_garbage(isolated_env: dict[str, Path]) -> Non
 def test_fast_state_dir_agrees_with_paths(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str | None
 ) -> None:
-    from cc_guard import paths
-    from cc_guard.install.statusline import state_dir
+    from cc_guard.base import paths
+    from cc_guard.runtime.statusline import state_dir
 
     assert state_dir() == str(paths.state_dir())  # the CC_GUARD_HOME override
     monkeypatch.delenv("CC_GUARD_HOME")

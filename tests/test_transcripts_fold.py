@@ -64,6 +64,32 @@ def test_tokens_are_deduplicated_by_message_id_and_request_id() -> None:
     assert fold.api_calls == 2
 
 
+def test_fill_history_has_one_point_per_main_chain_response_and_marks_compactions() -> None:
+    fold = fold_of(
+        prompt("go"),
+        # One response split over two records: one point.
+        assistant("a", "2026-01-01T10:00:01.000Z", msg_id="m1", stop="tool_use", use=usage(10, 0, 1000, 5)),
+        assistant([tool_use("t1", "Bash", {"command": "ls"})], "2026-01-01T10:00:01.500Z",
+                  msg_id="m1", stop="tool_use", use=usage(10, 0, 1000, 9)),
+        tool_result("t1"),
+        # A subagent's response is not the main context: no point.
+        assistant("side", msg_id="s1", request="rs", use=usage(1, 0, 90_000, 1), side=True),
+        assistant("b", "2026-01-01T10:00:05.000Z", msg_id="m2", request="r2", use=usage(20, 500, 1500, 5)),
+        synthetic_error(),  # <synthetic>: no usage, no point
+        compact_boundary("2026-01-01T10:01:00.000Z", pre=2020, trigger="auto", post=300),
+        assistant("c", "2026-01-01T10:02:00.000Z", msg_id="m3", request="r3", use=usage(5, 0, 400, 5)),
+    )
+    assert [(p.time, p.tokens) for p in fold.fill] == [
+        ("2026-01-01T10:00:01.000Z", 1010),
+        ("2026-01-01T10:00:05.000Z", 2020),
+        ("2026-01-01T10:02:00.000Z", 405),
+    ]
+    assert [(c.trigger, c.pre_tokens, c.post_tokens) for c in fold.compactions] == [("auto", 2020, 300)]
+    # It survives the index round trip.
+    again = Fold.from_json(fold.to_json())
+    assert again.fill == fold.fill and again.compactions == fold.compactions
+
+
 def test_request_ref_of_newer_versions_also_keys_dedup() -> None:
     a = assistant("x", msg_id="m1", use=usage(5, 0, 0, 1))
     a.pop("requestId")

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 
 from cc_guard.entry import main
-from cc_guard.transcripts import warm
 from cc_guard.transcripts.build import stem
 from cc_guard.transcripts.engine import normal_path
+from cc_guard.views import cache as warm
 from tests.test_transcripts_support import append, assistant, prompt, session_path, usage, write
 
 #: Modules the splice path must not load: each costs ms at every fresh start.
-#: (click: the CLI; cc_guard.paths: tempfile/shutil/random; typing and pathlib:
+#: (click: the CLI; cc_guard.base.paths: tempfile/shutil/random; typing and pathlib:
 #: ~4-5 ms each; cc_guard.config: only with a config file.)
-KEPT_OFF = {"click", "pathlib", "typing", "tempfile", "cc_guard.paths", "cc_guard.config", "shlex"}
+KEPT_OFF = {"click", "pathlib", "typing", "tempfile", "cc_guard.base.paths", "cc_guard.config", "shlex"}
 
 _PROBE = """
 import sys
@@ -72,7 +72,7 @@ def test_the_splice_path_keeps_heavy_modules_off(
     out, modules = _modules_after_refresh(isolated_env)
 
     # The splice answered (the engine redid one session), not a full listing.
-    assert "cc_guard.transcripts.splice" in modules
+    assert "cc_guard.views.splice" in modules
     assert "cc_guard.transcripts.engine" in modules
     assert warm.serve()
     assert capsys.readouterr().out.encode() == out

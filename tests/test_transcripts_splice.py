@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from cc_guard.entry import main
-from cc_guard.transcripts import splice, warm
+from cc_guard.views import cache as warm
+from cc_guard.views import splice
 from tests.test_transcripts_support import (
     append,
     assistant,

@@ -137,14 +137,20 @@ def synthetic_error(
 
 
 def compact_boundary(
-    ts: str = "2026-01-01T11:00:00.000Z", pre: int = 150_000, trigger: str = "manual"
+    ts: str = "2026-01-01T11:00:00.000Z",
+    pre: int = 150_000,
+    trigger: str = "manual",
+    post: int | None = None,
 ) -> dict[str, Any]:
+    meta: dict[str, Any] = {"trigger": trigger, "preTokens": pre}
+    if post is not None:
+        meta["postTokens"] = post
     return _base(
         "system",
         ts,
         subtype="compact_boundary",
         content="Conversation compacted",
-        compactMetadata={"trigger": trigger, "preTokens": pre},
+        compactMetadata=meta,
     )
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from cc_guard.entry import main
-from cc_guard.transcripts import warm
 from cc_guard.transcripts.build import judge_state, judgement_valid_until
 from cc_guard.transcripts.fold import Brief, Phase
 from cc_guard.transcripts.signals import SessionEvents
+from cc_guard.views import cache as warm
 from tests.test_transcripts_support import (
     append,
     assistant,

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from cc_guard.paths import project_key
+from cc_guard.base.paths import project_key
 
 CLAUDE_CODE_VERSION = "2.1.328"
 API_KEY = "sk-ant-api03-testbed-key-0000000000000000000000"

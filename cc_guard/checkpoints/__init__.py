@@ -32,7 +32,7 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy so the hook path (which imports cc_guard.checkpoints.handlers) loads only
+    # Lazy so the hook path (which imports cc_guard.runtime.handlers.checkpoint) loads only
     # the modules it uses.
     module = _WHERE.get(name)
     if module is None:

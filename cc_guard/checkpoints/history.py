@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cc_guard.checkpoints.gitcmd import Git, Repo, clean_env, find_repo
 from cc_guard.checkpoints.snapshot import REF_PREFIX
+from cc_guard.git import Git, Repo, clean_env, find_repo
 
 _NO_DEADLINE = 3600.0  # commands a user runs are not on the hook's clock
 

@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cc_guard import paths
+from cc_guard.base import paths
 from cc_guard.checkpoints.exclude import Settings, load_settings
-from cc_guard.checkpoints.gitcmd import Git, Repo
 from cc_guard.checkpoints.history import list_checkpoints, resolve_checkpoint, user_git
 from cc_guard.checkpoints.snapshot import REF_PREFIX, checkpoint_or_tip, repo_state_dir
+from cc_guard.git import Git, Repo
 
 _GITLINK = "160000"
 _RESTORE_BUDGET = 300.0

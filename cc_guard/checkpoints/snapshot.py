@@ -15,8 +15,9 @@ import fcntl
 import os
 import time
 
+from cc_guard.base.fastpaths import append_line, state_dir, state_subdir, write_small
 from cc_guard.checkpoints.exclude import Excluder, Settings, load_settings, nested_repo_ok
-from cc_guard.checkpoints.gitcmd import (
+from cc_guard.git import (
     IDENTITY,
     DeadlineExceeded,
     Git,
@@ -25,7 +26,6 @@ from cc_guard.checkpoints.gitcmd import (
     clean_env,
     find_repo,
 )
-from cc_guard.hooks.fastpaths import append_line, state_dir, state_subdir, write_small
 
 # Imports stay light (no dataclasses, datetime, shutil, contextlib, typing at import
 # time): this module loads on every hook that may change files.

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from cc_guard.checkpoints.exclude import load_settings
-from cc_guard.checkpoints.gitcmd import Git, clean_env, find_repo
 from cc_guard.checkpoints.snapshot import repo_state_dir, snapshot_tree
+from cc_guard.git import Git, clean_env, find_repo
 
 
 def worktree_tree(cwd: Path, budget: float = 300.0) -> str:

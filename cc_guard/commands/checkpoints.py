@@ -117,7 +117,7 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
     Files the checkpoint lacks are removed only if the session created them.
     """
     from cc_guard.checkpoints import restore as r
-    from cc_guard.checkpoints.gitcmd import GitError
+    from cc_guard.git import GitError
 
     cwd = Path.cwd()
     try:

@@ -30,8 +30,8 @@ def config(ctx: click.Context) -> int:
 )
 def show(as_json: bool, project: Path | None) -> int:
     """Print every config key, its effective value and where it came from."""
+    from cc_guard.base.paths import config_file
     from cc_guard.config import ConfigError, load_config
-    from cc_guard.paths import config_file
 
     try:
         cfg = load_config(project or Path.cwd())

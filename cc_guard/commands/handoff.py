@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from cc_guard import paths
+from cc_guard.base import paths
+from cc_guard.base.redact import redact
 from cc_guard.cli import UserError
 from cc_guard.handoff import render, store
-from cc_guard.handoff.redact import redact
-from cc_guard.handoff.snapshot import Handoff, one_line
+from cc_guard.handoff.assemble import Handoff, one_line
 
 CLAUDE_ENV = "CC_GUARD_CLAUDE"
 

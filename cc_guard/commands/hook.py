@@ -18,7 +18,7 @@ def hook(event: str | None) -> int:
     checkpoint when the event can have changed files, and always exits 0: problems
     go to <state>/hook-errors.log.
     """
-    from cc_guard.hooks.dispatch import main
+    from cc_guard.runtime.hook import main
 
     return main([event] if event else [])
 
@@ -33,7 +33,7 @@ def hook(event: str | None) -> int:
 )
 def statusline(wrap: str | None) -> int:
     """Claude Code statusLine command: reads the status JSON on stdin, prints one line."""
-    from cc_guard.install.statusline import main
+    from cc_guard.runtime.statusline import main
 
     result: int = main(["--wrap", wrap] if wrap is not None else [])
     return result

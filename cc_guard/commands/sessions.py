@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from cc_guard.transcripts.engine import Engine
-from cc_guard.transcripts.listing import (
+from cc_guard.transcripts.model import SessionModel
+from cc_guard.views.sessions import (
     SUMMARY_FIELDS,
     ago,
     context_text,
@@ -20,7 +21,6 @@ from cc_guard.transcripts.listing import (
     summary,
     tokens_text,
 )
-from cc_guard.transcripts.model import SessionModel
 
 __all__ = ["SUMMARY_FIELDS", "sessions", "status", "summary"]
 

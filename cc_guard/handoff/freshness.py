@@ -2,7 +2,7 @@
 
 A handoff records what it was built from (transcript and subagent sizes and mtimes,
 the StopFailure it saw) in ``<id>.meta.json``; when nothing changed, hooks skip the
-rebuild without importing the builder. Standard library, cc_guard.paths and the
+rebuild without importing the builder. Standard library, cc_guard.base.paths and the
 (regex-only) redactor.
 """
 
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cc_guard import paths
+from cc_guard.base import paths
 
 
 def handoff_dir(state_dir: Path | None = None) -> Path:
@@ -72,7 +72,7 @@ def save_failure(
     session_id: str, payload: dict[str, Any], time: str, state_dir: Path | None = None
 ) -> None:
     """Keep what the StopFailure hook said: the error and the last (maybe partial) answer."""
-    from cc_guard.handoff.redact import redact, redact_obj
+    from cc_guard.base.redact import redact, redact_obj
 
     last = payload.get("last_assistant_message")
     data = {

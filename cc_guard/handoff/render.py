@@ -12,8 +12,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from cc_guard.handoff.redact import redact, redact_obj
-from cc_guard.handoff.snapshot import Handoff, one_line, trim
+from cc_guard.base.redact import redact, redact_obj
+from cc_guard.handoff.assemble import Handoff, one_line, trim
 
 SHORT_LIMIT = 8000
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cc_guard import paths
+from cc_guard.base import paths
 from cc_guard.handoff import extract, health, render
+from cc_guard.handoff.assemble import Checkpoint, Handoff, build
 from cc_guard.handoff.freshness import (
     handoff_dir,
     is_current,
@@ -30,7 +31,6 @@ from cc_guard.handoff.freshness import (
     source_key,
     subagent_files,
 )
-from cc_guard.handoff.snapshot import Checkpoint, Handoff, build
 
 if TYPE_CHECKING:
     from cc_guard.transcripts.model import SessionModel
@@ -100,8 +100,8 @@ def newest_ref(cwd: str | None, session_id: str) -> Checkpoint | None:
         return None
     import subprocess
 
-    from cc_guard.checkpoints.gitcmd import clean_env
     from cc_guard.checkpoints.snapshot import REF_PREFIX
+    from cc_guard.git import clean_env
 
     try:
         proc = subprocess.run(
@@ -258,7 +258,7 @@ def _prune_seeds(folder: Path) -> None:
 
 
 def render_seed(text: str) -> str:
-    from cc_guard.handoff.redact import redact
+    from cc_guard.base.redact import redact
 
     return redact(text)[:SEED_LIMIT]
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cc_guard import paths
+from cc_guard.base import paths
 from cc_guard.handoff.freshness import handoff_dir, is_current
 
 SYNC_ENV = "CC_GUARD_HANDOFF_SYNC"
@@ -117,7 +117,7 @@ def main(argv: list[str]) -> int:
     try:
         run(Path(argv[0]), argv[1], "--force" in argv[2:])
     except Exception as exc:  # nobody sees our stderr: leave a line where hook errors go
-        from cc_guard.hooks.dispatch import log_error
+        from cc_guard.runtime.hook import log_error
 
         log_error("handoff-worker", f"{type(exc).__name__}: {exc}")
         return 1

@@ -224,7 +224,7 @@ def _remotes(repo: Path) -> set[str]:
 
 def active_session(repo: Path, now: float | None = None) -> str | None:
     """The most recent Claude Code session with events inside ``repo`` and no SessionEnd."""
-    from cc_guard.paths import state_dir
+    from cc_guard.base.paths import state_dir
 
     log = state_dir(create=False) / "events.jsonl"
     try:

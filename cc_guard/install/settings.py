@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cc_guard import paths
+from cc_guard.base import paths
 from cc_guard.install import jsonstyle, merge
 
 SCOPES = ("user", "project", "local")

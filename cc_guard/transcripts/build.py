@@ -212,6 +212,7 @@ def full_model(
     model.turns = fold.turns
     model.api_calls = fold.api_calls
     model.compactions = list(fold.compactions)
+    model.fill_history = list(fold.fill)
     model.todos = list(fold.todos)
     model.prompts = list(fold.prompts)
     model.last_assistant_text = fold.last_assistant_text

@@ -204,7 +204,7 @@ def load_session(
     """
     from pathlib import Path
 
-    from cc_guard import paths
+    from cc_guard.base import paths
 
     path = Path(path)
     fold = read_into(path, Cursor(), Fold())
@@ -253,9 +253,9 @@ class Engine:
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # cc_guard.paths only when needed: it imports tempfile (the result cache passes both).
+        # cc_guard.base.paths only when needed: it imports tempfile (the result cache passes both).
         if claude_dir is None:
-            from cc_guard import paths
+            from cc_guard.base import paths
 
             claude_dir = paths.claude_dir()
         self._claude_dir = normal_path(claude_dir)
@@ -304,7 +304,7 @@ class Engine:
         if self._state_dir is not None:
             ensure_private_dir(self._state_dir)
             return self._state_dir
-        from cc_guard import paths
+        from cc_guard.base import paths
 
         return str(paths.state_dir())
 

@@ -21,6 +21,7 @@ from cc_guard.transcripts.classify import (
 from cc_guard.transcripts.model import (
     Compaction,
     FileTouch,
+    FillPoint,
     Incident,
     IncidentKind,
     ParseStats,
@@ -45,6 +46,8 @@ MAX_PROMPTS = 500
 MAX_TITLE = 200
 MAX_INCIDENTS = 500
 MAX_TOOL_INPUT = 2000
+#: Fill points kept per transcript (one per API response; the oldest are dropped).
+MAX_FILL_POINTS = 2000
 #: Dedup keys remembered per file. A response split over several records has
 #: them next to each other, so a window this size catches every repeat seen in
 #: practice while keeping the index from growing with every API call.
@@ -171,6 +174,7 @@ class Fold:
     context_tokens: int | None = None
     context_model: str | None = None
     compactions: list[Compaction] = field(default_factory=list)
+    fill: list[FillPoint] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     files: dict[str, FileTouch] = field(default_factory=dict)
     todos: list[TodoItem] = field(default_factory=list)
@@ -202,6 +206,7 @@ class Fold:
         data: dict[str, Any] = {k: getattr(self, k) for k in _SCALAR_FIELDS}
         data["tokens"] = dict(self.tokens.__dict__)
         data["compactions"] = [dict(c.__dict__) for c in self.compactions]
+        data["fill"] = [[p.time, p.tokens] for p in self.fill]
         data["incidents"] = [{**i.__dict__, "kind": i.kind.value} for i in self.incidents]
         data["files"] = [{**f.__dict__, "tools": list(f.tools)} for f in self.files.values()]
         data["todos"] = [dict(t.__dict__) for t in self.todos]
@@ -251,6 +256,7 @@ class Fold:
         fold = cls(**{k: data[k] for k in _SCALAR_FIELDS if k in data})
         fold.tokens = TokenTotals(**data.get("tokens", {}))
         fold.compactions = [Compaction(**c) for c in data.get("compactions", [])]
+        fold.fill = [FillPoint(t, n) for t, n in data.get("fill", [])]
         fold.incidents = [
             Incident(**{**i, "kind": IncidentKind(i["kind"])}) for i in data.get("incidents", [])
         ]
@@ -328,7 +334,7 @@ class Fold:
         real = model is not None and model != SYNTHETIC_MODEL
         usage = message.get("usage")
         if real and isinstance(usage, dict):
-            self._count_usage(record, message, usage)
+            new_response = self._count_usage(record, message, usage)
             if not side:
                 self.context_tokens = (
                     _int(usage.get("input_tokens"))
@@ -337,6 +343,10 @@ class Fold:
                 )
                 self.context_model = model
                 self.model = model
+                if new_response:
+                    self.fill.append(FillPoint(ts, self.context_tokens))
+                    if len(self.fill) > MAX_FILL_POINTS:
+                        del self.fill[0]
             for incident in self._open_incidents():
                 incident.final = False  # a real response came back: the retries worked
         elif real and not side:
@@ -388,7 +398,8 @@ class Fold:
 
     def _count_usage(
         self, record: dict[str, Any], message: dict[str, Any], usage: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Count a response's tokens once; True when this record starts a new response."""
         request = record.get("requestId") or record.get("requestRef") or ""
         msg_id = message.get("id")
         output = _int(usage.get("output_tokens"))
@@ -400,7 +411,7 @@ class Fold:
             if output > counted:
                 self.tokens.output_tokens += output - counted
                 self.seen[key] = output
-            return
+            return False
         self.tokens.input_tokens += _int(usage.get("input_tokens"))
         self.tokens.cache_creation_input_tokens += _int(usage.get("cache_creation_input_tokens"))
         self.tokens.cache_read_input_tokens += _int(usage.get("cache_read_input_tokens"))
@@ -410,6 +421,7 @@ class Fold:
             self.seen[key] = output
             if len(self.seen) > DEDUP_WINDOW:
                 del self.seen[next(iter(self.seen))]
+        return True
 
     def _tool_use(
         self, record: dict[str, Any], block: dict[str, Any], ts: str | None, side: bool
@@ -556,17 +568,18 @@ class Fold:
             meta = record.get("compactMetadata")
             meta = meta if isinstance(meta, dict) else {}
             pre = meta.get("preTokens")
+            post = meta.get("postTokens")
             self.compactions.append(
                 Compaction(
                     time=ts,
                     trigger=_str(meta.get("trigger")),
                     pre_tokens=pre if isinstance(pre, int) else None,
+                    post_tokens=post if isinstance(post, int) else None,
                 )
             )
             for incident in self._open_incidents():
                 incident.final = False  # the compaction's own request got through
             if not side:
-                post = meta.get("postTokens")
                 # The fill before the compaction no longer applies; unknown until the next response.
                 self.context_tokens = post if isinstance(post, int) else None
             self._set_phase(Phase.COMPACTED, ts, side)

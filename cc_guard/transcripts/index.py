@@ -31,7 +31,7 @@ INDEX_NAME = "transcripts.sqlite"
 
 
 def ensure_private_dir(path: StrPath) -> None:
-    """As :func:`cc_guard.paths.ensure_private_dir` (0700, tightened if looser),
+    """As :func:`cc_guard.base.paths.ensure_private_dir` (0700, tightened if looser),
     without importing that module (tempfile) or pathlib: a few ms on every listing."""
     os.makedirs(path, mode=0o700, exist_ok=True)
     with contextlib.suppress(OSError):

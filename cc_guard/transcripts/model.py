@@ -73,6 +73,16 @@ class Compaction:
     time: str | None
     trigger: str | None  # manual | auto
     pre_tokens: int | None
+    #: Claude Code's estimate of the context right after it (the fill until the next response).
+    post_tokens: int | None = None
+
+
+@dataclass
+class FillPoint:
+    """The context fill one main-chain API response reported (input + cache tokens)."""
+
+    time: str | None
+    tokens: int
 
 
 @dataclass
@@ -163,6 +173,8 @@ class SessionModel:
     api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
     incident_count: int = 0  # len(incidents), also set when incidents are not loaded (brief models)
     compactions: list[Compaction] = field(default_factory=list)
+    #: One point per main-chain API response, oldest first (the newest MAX_FILL_POINTS).
+    fill_history: list[FillPoint] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     files_touched: list[FileTouch] = field(default_factory=list)
     todos: list[TodoItem] = field(default_factory=list)

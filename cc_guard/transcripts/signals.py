@@ -67,8 +67,8 @@ def config_windows() -> dict[str, int]:
     Imported by name and read defensively: a broken config file must not stop
     ``cc-guard sessions`` (``cc-guard config`` is where it gets reported).
     """
-    # warm's copy of cc_guard.paths.config_file: that module imports tempfile.
-    from cc_guard.transcripts.warm import config_file
+    # warm's copy of cc_guard.base.paths.config_file: that module imports tempfile.
+    from cc_guard.views.cache import config_file
 
     try:
         if not os.path.lexists(config_file()):

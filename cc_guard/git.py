@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 
-from cc_guard.checkpoints import spawn
+from cc_guard.base import spawn
 
 TYPE_CHECKING = False  # not typing's (import cost on the hook path)
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class DeadlineExceeded(Exception):
 class Git:
     """Runs git in one directory with one environment until one deadline (monotonic)."""
 
-    # A plain class, not a dataclass: see cc_guard.hooks.types (import cost on the hook path).
+    # A plain class, not a dataclass: see cc_guard.base.hookio (import cost on the hook path).
     __slots__ = ("cwd", "deadline", "env")
 
     def __init__(self, cwd: str | os.PathLike[str], deadline: float, env: dict[str, str]) -> None:

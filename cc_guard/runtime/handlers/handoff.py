@@ -1,4 +1,4 @@
-"""Hook handlers (registered in ``cc_guard.hooks.dispatch.HANDLERS``).
+"""Hook handlers (registered in ``cc_guard.runtime.hook.HANDLERS``).
 
 - Stop, StopFailure, PreCompact, SessionEnd: rebuild the session's handoff, but only
   when the transcript changed since the last one, in a detached worker process
@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cc_guard.hooks.types import HookEvent, HookOutput
+from cc_guard.base.hookio import HookEvent, HookOutput
 
 
 def _transcript(event: HookEvent) -> Path | None:
@@ -29,7 +29,7 @@ def _transcript(event: HookEvent) -> Path | None:
 
 def on_snapshot_event(event: HookEvent) -> HookOutput | None:
     """Stop, PreCompact, SessionEnd: refresh the handoff (in the background) if the transcript grew."""
-    from cc_guard import paths
+    from cc_guard.base import paths
     from cc_guard.handoff.freshness import is_current
 
     transcript = _transcript(event)

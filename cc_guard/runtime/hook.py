@@ -1,7 +1,7 @@
 """The hook entry: read Claude Code's JSON, log the event, run handlers, exit 0.
 
 This runs inside Claude Code's loop many times a minute, so it imports only the
-standard library and cc_guard.paths at module level; handlers are imported lazily
+standard library and cc_guard.base.paths at module level; handlers are imported lazily
 from the table below. It never blocks the agent: whatever goes wrong (garbage on
 stdin, an unknown event, a crashing handler, a deadline) is logged to
 ``<state_dir>/hook-errors.log`` and the exit code is still 0.
@@ -14,9 +14,9 @@ import select
 import sys
 import time
 
-from cc_guard.hooks import fastjson
-from cc_guard.hooks.fastpaths import append_line, state_dir
-from cc_guard.hooks.types import HookEvent, HookOutput
+from cc_guard.base import fastjson
+from cc_guard.base.fastpaths import append_line, state_dir
+from cc_guard.base.hookio import HookEvent, HookOutput
 
 # Imports are kept to the few modules above (measured with ``python -X importtime``):
 # typing, datetime, contextlib, dataclasses, pathlib, tempfile and even json (its
@@ -41,26 +41,26 @@ else:
 # event name -> handlers as "module:function", run in order. Each is
 # ``handler(event: HookEvent) -> HookOutput | None``.
 HANDLERS: dict[str, list[str]] = {
-    "PreToolUse": ["cc_guard.checkpoints.handlers:on_pre_tool_use"],
-    "PostToolUse": ["cc_guard.checkpoints.handlers:on_post_tool_use"],
-    "UserPromptSubmit": ["cc_guard.checkpoints.handlers:on_user_prompt_submit"],
+    "PreToolUse": ["cc_guard.runtime.handlers.checkpoint:on_pre_tool_use"],
+    "PostToolUse": ["cc_guard.runtime.handlers.checkpoint:on_post_tool_use"],
+    "UserPromptSubmit": ["cc_guard.runtime.handlers.checkpoint:on_user_prompt_submit"],
     "Stop": [
-        "cc_guard.checkpoints.handlers:on_lifecycle",
-        "cc_guard.handoff.hooks:on_snapshot_event",
+        "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
+        "cc_guard.runtime.handlers.handoff:on_snapshot_event",
     ],
     "StopFailure": [
-        "cc_guard.checkpoints.handlers:on_lifecycle",
-        "cc_guard.handoff.hooks:on_stop_failure",
+        "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
+        "cc_guard.runtime.handlers.handoff:on_stop_failure",
     ],
     "PreCompact": [
-        "cc_guard.checkpoints.handlers:on_lifecycle",
-        "cc_guard.handoff.hooks:on_snapshot_event",
+        "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
+        "cc_guard.runtime.handlers.handoff:on_snapshot_event",
     ],
     "SessionEnd": [
-        "cc_guard.checkpoints.handlers:on_lifecycle",
-        "cc_guard.handoff.hooks:on_snapshot_event",
+        "cc_guard.runtime.handlers.checkpoint:on_lifecycle",
+        "cc_guard.runtime.handlers.handoff:on_snapshot_event",
     ],
-    "SessionStart": ["cc_guard.handoff.hooks:on_session_start"],
+    "SessionStart": ["cc_guard.runtime.handlers.handoff:on_session_start"],
     "PostCompact": [],
     "SubagentStop": [],
     "Notification": [],

@@ -1,4 +1,4 @@
-"""Hook handlers that take checkpoints (registered in cc_guard.hooks.dispatch.HANDLERS).
+"""Hook handlers that take checkpoints (registered in cc_guard.runtime.hook.HANDLERS).
 
 Cheap checks come first so a hook for a tool that changes nothing returns before
 anything heavier than this module is imported.
@@ -6,7 +6,7 @@ anything heavier than this module is imported.
 
 from __future__ import annotations
 
-from cc_guard.hooks.types import HookEvent, HookOutput
+from cc_guard.base.hookio import HookEvent, HookOutput
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
-"""cc_guard.paths' state-dir helpers without its imports, for the hook path.
+"""cc_guard.base.paths' state-dir helpers without its imports, for the hook path.
 
-cc_guard.paths pulls in pathlib, tempfile and (without ``$CC_GUARD_HOME``)
+cc_guard.base.paths pulls in pathlib, tempfile and (without ``$CC_GUARD_HOME``)
 platformdirs: several milliseconds on every hook call. These give the same
 answers with ``os`` alone; tests/test_hook_fastpaths.py checks they agree.
 """
@@ -12,11 +12,11 @@ import sys
 
 
 def state_dir() -> str:
-    """Same as ``str(cc_guard.paths.state_dir())``.
+    """Same as ``str(cc_guard.base.paths.state_dir())``.
 
     ``$CC_GUARD_HOME``, else on Linux platformdirs' user state dir
     (``$XDG_STATE_HOME/cc-guard`` or ``~/.local/state/cc-guard``); elsewhere it asks
-    cc_guard.paths. Created 0700.
+    cc_guard.base.paths. Created 0700.
     """
     env = os.environ.get("CC_GUARD_HOME")
     if env:
@@ -26,7 +26,7 @@ def state_dir() -> str:
         base = xdg if xdg else os.path.expanduser("~/.local/state")
         path = os.path.join(base, "cc-guard")
     else:
-        from cc_guard import paths
+        from cc_guard.base import paths
 
         return str(paths.state_dir())
     if not os.path.isdir(path):
@@ -42,7 +42,7 @@ def state_subdir(name: str) -> str:
 
 
 def append_line(path: str, line: str) -> None:
-    """Append one line to a 0600 file (like cc_guard.paths.append_private)."""
+    """Append one line to a 0600 file (like cc_guard.base.paths.append_private)."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))

@@ -39,7 +39,7 @@ _SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def claude_dir() -> str:
-    """As :func:`cc_guard.paths.claude_dir`, as a string, without importing pathlib."""
+    """As :func:`cc_guard.base.paths.claude_dir`, as a string, without importing pathlib."""
     env = os.environ.get("CLAUDE_CONFIG_DIR")
     if env:
         return os.path.expanduser(env)
@@ -56,7 +56,7 @@ def state_dir() -> str:
 
 
 def config_file() -> str:
-    """As :func:`cc_guard.paths.config_file`, as a string, without importing pathlib."""
+    """As :func:`cc_guard.base.paths.config_file`, as a string, without importing pathlib."""
     env = os.environ.get("CC_GUARD_CONFIG")
     if env:
         return os.path.expanduser(env)
@@ -215,7 +215,7 @@ def main(as_json: bool = True) -> int | None:
         # Redo only the sessions that changed, keep the other stored rows (splice.py).
         import gc
 
-        from cc_guard.transcripts.splice import refresh
+        from cc_guard.views.splice import refresh
 
         # Importing the engine makes thousands of long-lived, acyclic objects: the
         # cyclic collector's passes over them are ~5% of this path, for nothing.
@@ -226,7 +226,7 @@ def main(as_json: bool = True) -> int | None:
             gc.enable()
     if output is None:
         from cc_guard.transcripts.engine import Engine
-        from cc_guard.transcripts.listing import list_json
+        from cc_guard.views.sessions import list_json
 
         # The fingerprint just taken predates the engine's reads: store it as is.
         try:
@@ -237,7 +237,7 @@ def main(as_json: bool = True) -> int | None:
     if not as_json:
         import json
 
-        from cc_guard.transcripts.listing import render_table
+        from cc_guard.views.sessions import render_table
 
         rows = json.loads(output)["sessions"]
         output = (render_table(rows, time.time()) + "\n").encode()

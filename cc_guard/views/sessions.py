@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from cc_guard.transcripts import warm
+from cc_guard.views import cache as warm
 
 TYPE_CHECKING = False  # typing stays unimported at run time (see splice.py)
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def list_json(
         taken = (time.time(), warm.fingerprint(warm.claude_dir(), state))
     started, fp = taken
     found = engine.refresh(brief=True)
-    from cc_guard.transcripts.splice import encode_records
+    from cc_guard.views.splice import encode_records
 
     rows = [row_text(s) for s in found]
     text = join_rows(rows)

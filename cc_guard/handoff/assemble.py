@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cc_guard.base.redact import redact
 from cc_guard.handoff import extract
 from cc_guard.handoff.extract import Facts, ToolUse
 from cc_guard.handoff.health import Health
-from cc_guard.handoff.redact import redact
 
 if TYPE_CHECKING:
     from cc_guard.transcripts.model import SessionModel

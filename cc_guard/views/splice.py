@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 
-from cc_guard.transcripts import warm
+from cc_guard.views import cache as warm
 
 TYPE_CHECKING = False  # typing costs ~5 ms to import: this is the hot path
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def _redo(
     watched: dict[int, bool] = {}
     if redo or changed_files:
         from cc_guard.transcripts.engine import Engine, normal_path
-        from cc_guard.transcripts.listing import row_text
+        from cc_guard.views.sessions import row_text
 
         claude = warm.claude_dir()
         engine = Engine(claude, warm.state_dir())

@@ -49,10 +49,10 @@ def _safe_id(value: object) -> bool:
 
 
 def state_dir() -> str:
-    """``cc_guard.paths.state_dir()`` without importing pathlib and tempfile (~8 ms).
+    """``cc_guard.base.paths.state_dir()`` without importing pathlib and tempfile (~8 ms).
 
     Covers the override and Linux's XDG rule (what platformdirs does there); anything
-    else asks cc_guard.paths. tests/test_statusline.py checks the two agree.
+    else asks cc_guard.base.paths. tests/test_statusline.py checks the two agree.
     """
     env = os.environ.get("CC_GUARD_HOME")
     if env:
@@ -63,7 +63,7 @@ def state_dir() -> str:
             base = os.path.expanduser("~/.local/state")
         path = os.path.join(base, "cc-guard")
     else:
-        from cc_guard.paths import state_dir as slow_state_dir
+        from cc_guard.base.paths import state_dir as slow_state_dir
 
         return str(slow_state_dir())
     _private_dir(path)

@@ -1,1 +1,0 @@
-"""``cc-guard hook <Event>``: the one entry every installed Claude Code hook calls."""
