@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from _typeshed import StrPath
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 INDEX_NAME = "transcripts.sqlite"
 
 
