@@ -17,6 +17,9 @@ from cc_guard import __version__
 
 # name -> (module, attribute, one-line help). Order is the order shown in --help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "tui": ("cc_guard.commands.tui", "tui", "Open the live dashboard (bare cc-guard does too)."),
+    "launch": ("cc_guard.commands.launch", "launch", "Run Claude Code in tmux with the dashboard beside it."),
+    "demo": ("cc_guard.commands.demo", "demo", "The dashboard on recorded sessions, no Claude Code needed."),
     "sessions": ("cc_guard.commands.sessions", "sessions", "List Claude Code sessions, newest first."),
     "status": ("cc_guard.commands.sessions", "status", "Show one session in full."),
     "checkpoints": ("cc_guard.commands.checkpoints", "checkpoints", "List a session's checkpoints."),
@@ -76,12 +79,10 @@ def _available(name: str) -> bool:
 def main(ctx: click.Context) -> None:
     """cc-guard keeps Claude Code sessions safe: checkpoints, context, restore."""
     if ctx.invoked_subcommand is None:
-        # The dashboard will open here; until then, bare cc-guard lists sessions.
-        command = ctx.command.get_command(ctx, "sessions") if isinstance(ctx.command, click.Group) else None
-        if command is None:
-            click.echo(ctx.get_help())
-            return
-        ctx.invoke(command)
+        # The dashboard in a terminal; in a pipe or CI, the session list and a hint.
+        from cc_guard.commands.tui import bare
+
+        ctx.exit(bare(ctx))
 
 
 def run(args: list[str]) -> int:

@@ -1,0 +1,1 @@
+"""Small state files other features read and write (panes, ...), each with one owner module."""

@@ -1,0 +1,62 @@
+"""The dashboard's first index build, newest sessions first, in a child process.
+
+``python -m cc_guard.tui.coldload CLAUDE_DIR STATE_DIR`` reads every transcript
+into the index in batches (the newest few first, so the dashboard can show them
+at once) and prints one JSON line per batch: ``{"read": N, "total": M, "paths":
+[...]}``. A child process rather than a thread: it can fork the engine's
+parallel readers (a threaded process must not fork) and it keeps the parsing off
+the dashboard's interpreter lock. No Textual here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from cc_guard.transcripts.engine import Engine, discover, normal_path
+
+#: Batch sizes: the first screenful quickly, then the rest in big parallel reads.
+BATCHES = (20, 100)
+
+
+def batches(paths: list[str]) -> list[list[str]]:
+    """``paths`` (newest first) cut into the batches the child reads in turn."""
+    out: list[list[str]] = []
+    start = 0
+    for size in BATCHES:
+        if start >= len(paths):
+            break
+        out.append(paths[start : start + size])
+        start += size
+    if start < len(paths):
+        out.append(paths[start:])
+    return out
+
+
+def newest_first(claude_dir: str) -> list[str]:
+    """Every main transcript under ``claude_dir``, most recently changed first."""
+    found = discover(normal_path(os.path.join(claude_dir, "projects")))
+    found.sort(key=lambda item: item.stat.st_mtime, reverse=True)
+    return [item.path for item in found]
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m cc_guard.tui.coldload CLAUDE_DIR STATE_DIR", file=sys.stderr)
+        return 2
+    claude_dir, state_dir = argv
+    paths = newest_first(claude_dir)
+    read = 0
+    for batch in batches(paths):
+        # A fresh engine per batch: ``only`` refreshes exactly these sessions.
+        Engine(claude_dir, state_dir).refresh(brief=True, only=batch)
+        read += len(batch)
+        line = json.dumps({"read": read, "total": len(paths), "paths": batch})
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,161 @@
+"""The main screen: every session, live, with a filter and the outage banner."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, ProgressBar, Static
+
+from cc_guard.transcripts.model import SessionModel, SessionState
+from cc_guard.tui.messages import FilterChanged
+from cc_guard.tui.widgets.banner import DemoBanner, OutageBanner
+from cc_guard.tui.widgets.sessions_table import SessionsTable
+
+if TYPE_CHECKING:
+    from cc_guard.tui.app import CCGuardApp
+
+
+#: Seconds between redraws of the "last activity" column when nothing else changes.
+AGE_TICK = 5.0
+
+EMPTY_TEXT = """\
+[b]No Claude Code sessions yet[/b] in {claude_dir}
+
+cc-guard reads Claude Code's transcripts, so sessions appear here as soon as
+you use Claude Code. To checkpoint your work and keep handoffs, wire in the hooks:
+
+    [b]cc-guard install[/b]        (or run Claude Code beside this: [b]cc-guard launch[/b])
+
+Or see what cc-guard does with recorded sessions, no Claude Code needed:
+"""
+
+
+class SessionsScreen(Screen[None]):
+    """Sessions newest first; ``/`` filters, Enter opens one."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("S", "sort", "Sort"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    app: CCGuardApp
+
+    def compose(self) -> ComposeResult:
+        if self.app.demo_root is not None:
+            yield DemoBanner(self.app.demo_root)
+        yield OutageBanner(id="outage")
+        yield Static(id="summary")
+        yield Input(placeholder="filter: text, state:interrupted, project:web, model:opus", id="filter")
+        with Vertical(id="loading"):
+            yield Static("Reading Claude Code's transcripts…", id="loading-text")
+            yield ProgressBar(id="progress", show_eta=False)
+        yield SessionsTable(id="sessions")
+        with Vertical(id="empty"):
+            yield Static(EMPTY_TEXT.format(claude_dir=self.app.claude_dir), id="empty-text")
+            yield Button("Open the demo (cc-guard demo)", id="open-demo", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#empty").display = False
+        self.app.sessions_signal.subscribe(self, self._sessions_updated)
+        self.app.alert_signal.subscribe(self, self._alert_updated)
+        self.app.progress_signal.subscribe(self, self._progress)
+        self.query_one(SessionsTable).focus()
+        # "N s ago" moves with the clock alone; the cells that changed are redrawn.
+        self.set_interval(AGE_TICK, self._tick)
+        if self.app.loaded:
+            self._sessions_updated(self.app.sessions)
+
+    # --- data ----------------------------------------------------------------
+
+    def _sessions_updated(self, sessions: list[SessionModel]) -> None:
+        table = self.query_one(SessionsTable)
+        table.checkpoint_counts = self.app.checkpoint_counts
+        table.show(sessions, self.app.now())
+        self._summary(sessions)
+        empty = self.app.loaded and not sessions
+        self.query_one("#empty").display = empty
+        table.display = not empty
+
+    def _tick(self) -> None:
+        table = self.query_one(SessionsTable)
+        if table.sessions:
+            table.show(table.sessions, self.app.now())
+
+    def _progress(self, progress: tuple[int, int, bool]) -> None:
+        read, total, done = progress
+        self.query_one("#loading").display = not done
+        bar = self.query_one(ProgressBar)
+        if total:
+            bar.update(total=total, progress=read)
+        self.query_one("#loading-text", Static).update(
+            f"Building the index: {read} of {total} transcripts read…"
+            if total
+            else "Reading Claude Code's transcripts…"
+        )
+
+    def _alert_updated(self, _: object) -> None:
+        alert, more = self.app.current_alert()
+        self.query_one(OutageBanner).show_alert(alert, self.app.now(), more)
+
+    def _summary(self, sessions: list[SessionModel]) -> None:
+        counts: dict[str, int] = {}
+        for session in sessions:
+            counts[session.state.value] = counts.get(session.state.value, 0) + 1
+        table = self.query_one(SessionsTable)
+        text = Text(f" {len(sessions)} sessions", style="bold")
+        for state in SessionState:
+            if counts.get(state.value):
+                text.append(f" · {counts[state.value]} {state.value}")
+        if table.filter.text:
+            text.append(f" · showing {len(table.listed)} matching “{table.filter.text}”")
+        text.append(f" · sorted by {table.sort_name}", style="dim")
+        self.query_one("#summary", Static).update(text)
+
+    def current_session(self) -> SessionModel | None:
+        return self.query_one(SessionsTable).current()
+
+    # --- keys ----------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        box.display = False
+        self.query_one(SessionsTable).focus()
+
+    def action_sort(self) -> None:
+        table = self.query_one(SessionsTable)
+        name = table.next_sort(self.app.now())
+        self._summary(table.sessions)
+        self.notify(f"Sorted by {name}", timeout=2)
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.post_message(FilterChanged(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(SessionsTable).focus()
+
+    def on_filter_changed(self, message: FilterChanged) -> None:
+        table = self.query_one(SessionsTable)
+        table.set_filter(message.text, self.app.now())
+        self._summary(table.sessions)
+
+    @on(Button.Pressed, "#open-demo")
+    def _open_demo(self) -> None:
+        self.app.action_demo()
