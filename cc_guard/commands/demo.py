@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def run_demo(*, speed: float, keep: bool, root: Path | None = None) -> int:
     try:
         try:
             world = demo_world.create(base)
-        except (OSError, demo_world.subprocess.CalledProcessError) as exc:
+        except (OSError, subprocess.CalledProcessError) as exc:
             raise UserError(f"could not build the demo world in {base}: {exc}") from None
         # The whole process works in the world: every action the dashboard runs sees it.
         os.environ.update(world.env())

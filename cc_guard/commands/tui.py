@@ -36,9 +36,7 @@ def open_dashboard(
         ) from None
     from cc_guard.tui.app import make_app
 
-    app = make_app(
-        claude_dir=claude_dir, state_dir=state, follow=follow, demo_root=demo_root
-    )
+    app = make_app(claude_dir=claude_dir, state_dir=state, follow=follow, demo_root=demo_root)
     app.run()
     if app.demo_requested:
         from cc_guard.commands.demo import run_demo

@@ -62,7 +62,9 @@ def _prompt_text(record: dict[str, Any]) -> str | None:
     if isinstance(content, list):
         if any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
             return None
-        texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"]
+        texts = [
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        ]
         content = "\n".join(t for t in texts if isinstance(t, str))
     if not isinstance(content, str) or not content.strip() or content.lstrip().startswith("<"):
         return None
@@ -107,18 +109,38 @@ def steps_from(records: list[dict[str, Any]]) -> list[Step]:
         uses = [b for b in _blocks(record) if b.get("type") == "tool_use"]
         results = [b for b in _blocks(record) if b.get("type") == "tool_result"]
         if prompt is not None:
-            add(Step(1.0, (record,), before_hook="UserPromptSubmit", before_payload={"prompt": prompt}))
+            add(
+                Step(
+                    1.0,
+                    (record,),
+                    before_hook="UserPromptSubmit",
+                    before_payload={"prompt": prompt},
+                )
+            )
         elif rtype == "assistant" and record.get("isApiErrorMessage"):
             text = _assistant_text(record)
             error = record.get("error") if isinstance(record.get("error"), str) else "unknown"
-            add(Step(1.2, (record,), "StopFailure", {"error": error, "last_assistant_message": text}))
+            add(
+                Step(
+                    1.2, (record,), "StopFailure", {"error": error, "last_assistant_message": text}
+                )
+            )
         elif rtype == "assistant" and uses:
             for use in uses:
                 tools[str(use.get("id"))] = (str(use.get("name")), dict(use.get("input") or {}))
             add(Step(1.0, (record,)))
-        elif rtype == "assistant" and (record.get("message") or {}).get("stop_reason") == "end_turn":
+        elif (
+            rtype == "assistant" and (record.get("message") or {}).get("stop_reason") == "end_turn"
+        ):
             text = _assistant_text(record)
-            add(Step(1.2, (record,), "Stop", {"stop_hook_active": False, "last_assistant_message": text}))
+            add(
+                Step(
+                    1.2,
+                    (record,),
+                    "Stop",
+                    {"stop_hook_active": False, "last_assistant_message": text},
+                )
+            )
         elif rtype == "assistant":
             add(Step(0.8, (record,)))
         elif results:
@@ -131,13 +153,27 @@ def steps_from(records: list[dict[str, Any]]) -> list[Step]:
             add(Step(1.5, (record,)))
         elif rtype == "system" and record.get("subtype") == "compact_boundary":
             trigger = (record.get("compactMetadata") or {}).get("trigger") or "manual"
-            add(Step(1.5, (record,), "PostCompact", {"trigger": trigger}, "PreCompact", {"trigger": trigger}))
+            add(
+                Step(
+                    1.5,
+                    (record,),
+                    "PostCompact",
+                    {"trigger": trigger},
+                    "PreCompact",
+                    {"trigger": trigger},
+                )
+            )
         elif steps and len(steps) > 1 and not extra and rtype != "queue-operation":
             # Bookkeeping records (attachments, api-request, ...) follow what they belong to.
             last = steps[-1]
             steps[-1] = Step(
-                last.delay, (*last.records, record), last.hook, last.payload,
-                last.before_hook, last.before_payload, last.edit,
+                last.delay,
+                (*last.records, record),
+                last.hook,
+                last.payload,
+                last.before_hook,
+                last.before_payload,
+                last.edit,
             )
         else:
             extra.append(record)
@@ -207,18 +243,46 @@ def _climb(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _set_fill(record: dict[str, Any], fill: int) -> None:
     usage = record["message"]["usage"]
-    usage["cache_read_input_tokens"] = fill - usage.get("input_tokens", 0) - usage.get(
-        "cache_creation_input_tokens", 0
+    usage["cache_read_input_tokens"] = (
+        fill - usage.get("input_tokens", 0) - usage.get("cache_creation_input_tokens", 0)
     )
 
 
 def scenarios() -> list[Scenario]:
     """The demo's sessions, each with its steps."""
     specs = [
-        ("webapp", "normal-tools-2.1.328.jsonl", 0.0, 90.0, "idle", "writes files; every change is checkpointed"),
-        ("api-server", "compaction-2.1.328.jsonl", 3.0, 300.0, "compacted", "climbs towards a full context, then compacts"),
-        ("cli-tool", "api-529-2.1.328.jsonl", 6.0, 120.0, "interrupted", "a 529 overloaded storm interrupts it"),
-        ("docs-site", "stream-cut-2.1.328.jsonl", 9.0, 900.0, "interrupted", "its answer's stream is cut mid-response"),
+        (
+            "webapp",
+            "normal-tools-2.1.328.jsonl",
+            0.0,
+            90.0,
+            "idle",
+            "writes files; every change is checkpointed",
+        ),
+        (
+            "api-server",
+            "compaction-2.1.328.jsonl",
+            3.0,
+            300.0,
+            "compacted",
+            "climbs towards a full context, then compacts",
+        ),
+        (
+            "cli-tool",
+            "api-529-2.1.328.jsonl",
+            6.0,
+            120.0,
+            "interrupted",
+            "a 529 overloaded storm interrupts it",
+        ),
+        (
+            "docs-site",
+            "stream-cut-2.1.328.jsonl",
+            9.0,
+            900.0,
+            "interrupted",
+            "its answer's stream is cut mid-response",
+        ),
     ]
     out = []
     for name, fixture, start, age, state, story in specs:
@@ -227,6 +291,8 @@ def scenarios() -> list[Scenario]:
             records = _climb(records)
         session_id = next(str(r["sessionId"]) for r in records if r.get("sessionId"))
         out.append(
-            Scenario(name, fixture, session_id, start, age, state, story, tuple(steps_from(records)))
+            Scenario(
+                name, fixture, session_id, start, age, state, story, tuple(steps_from(records))
+            )
         )
     return out

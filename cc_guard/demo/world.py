@@ -156,7 +156,9 @@ def _apply_edit(tool_input: dict[str, Any], project: str) -> None:
         target.write_text(str(moved["content"]))
     elif "old_string" in moved and target.is_file():
         text = target.read_text()
-        target.write_text(text.replace(str(moved["old_string"]), str(moved.get("new_string", "")), 1))
+        target.write_text(
+            text.replace(str(moved["old_string"]), str(moved.get("new_string", "")), 1)
+        )
 
 
 def run_hook(world: World, scenario: Scenario, event: str, extra: dict[str, Any]) -> None:

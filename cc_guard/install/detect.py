@@ -12,7 +12,10 @@ def settings_files(claude_dir: Path, project: Path | None) -> list[Path]:
     """The settings files Claude Code reads for ``project``: user, project, local."""
     files = [claude_dir / "settings.json"]
     if project is not None:
-        files += [project / ".claude" / "settings.json", project / ".claude" / "settings.local.json"]
+        files += [
+            project / ".claude" / "settings.json",
+            project / ".claude" / "settings.local.json",
+        ]
     return files
 
 

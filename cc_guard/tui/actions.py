@@ -154,9 +154,7 @@ def snapshot(session: SessionModel, state_dir: Path) -> Snapshot:
     transcript = Path(session.transcript_path)
     try:
         with build_lock(session.session_id, state_dir):
-            written = store.write_handoff(
-                transcript, state_dir, force=True, require_records=True
-            )
+            written = store.write_handoff(transcript, state_dir, force=True, require_records=True)
     except store.NoRecords as exc:
         raise ActionError(str(exc)) from None
     except OSError as exc:

@@ -103,7 +103,9 @@ def auto_compact_point(session: SessionModel) -> int | None:
     """Where Claude Code will compact this session by itself (tokens), None if it never will."""
     effective = _find("cc_guard.context", "auto_compact_point", "effective_auto_compact_point")
     if effective is not None:
-        value = _call(effective, session=session, model=session.model, window=session.context_window)
+        value = _call(
+            effective, session=session, model=session.model, window=session.context_window
+        )
         return value if isinstance(value, int) else None
     window = session.context_window
     if window is None or window <= _SMALL_WINDOW:

@@ -46,7 +46,9 @@ from cc_guard.tui.screens.sessions import SessionsScreen
 #: The doctor runs at most this often while an outage alert is up.
 DOCTOR_INTERVAL = 60.0
 #: Actions that need a session (the current screen's).
-SESSION_ACTIONS = frozenset({"compact", "snapshot", "resume", "doctor", "open_editor", "copy_resume"})
+SESSION_ACTIONS = frozenset(
+    {"compact", "snapshot", "resume", "doctor", "open_editor", "copy_resume"}
+)
 
 
 class SharedEngine(Engine):
@@ -69,7 +71,7 @@ class CCGuardApp(App[None]):
     """cc-guard's dashboard."""
 
     TITLE = "cc-guard"
-    CSS_PATH: ClassVar[list[str | Path]] = [Path(__file__).parent / "styles" / "app.tcss"]  # type: ignore[misc]
+    CSS_PATH = "styles/app.tcss"
     COMMANDS = App.COMMANDS | {SessionCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -103,7 +105,7 @@ class CCGuardApp(App[None]):
         self.clock = clock
         self.follow = follow
         self.demo_root = demo_root
-        self.watch = watch
+        self.live = watch
         self.cold_child = cold_child
         self.debounce = debounce
         self.engine = SharedEngine(self.claude_dir, self.state_dir, clock=clock)
@@ -148,11 +150,19 @@ class CCGuardApp(App[None]):
                 LoadFailed(f"cannot read sessions: {exc.strerror or exc} ({exc.filename or ''})")
             )
             return
-        self.post_message(SessionsLoaded(sessions, done=True, read=len(sessions), total=len(sessions)))
+        self.post_message(
+            SessionsLoaded(sessions, done=True, read=len(sessions), total=len(sessions))
+        )
 
     def _cold_load(self) -> None:
         """The index built by a child process batch by batch; each batch shown at once."""
-        argv = [sys.executable, "-m", "cc_guard.tui.coldload", str(self.claude_dir), str(self.state_dir)]
+        argv = [
+            sys.executable,
+            "-m",
+            "cc_guard.tui.coldload",
+            str(self.claude_dir),
+            str(self.state_dir),
+        ]
         shown: list[SessionModel] = []
         with subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ)
@@ -168,7 +178,9 @@ class CCGuardApp(App[None]):
                 )
                 shown = sorted([*shown, *found], key=_newest, reverse=True)
                 self.post_message(
-                    SessionsLoaded(list(shown), done=False, read=batch["read"], total=batch["total"])
+                    SessionsLoaded(
+                        list(shown), done=False, read=batch["read"], total=batch["total"]
+                    )
                 )
 
     def on_sessions_loaded(self, message: SessionsLoaded) -> None:
@@ -187,7 +199,7 @@ class CCGuardApp(App[None]):
         self.notify(message.error, severity="error", timeout=30)
 
     def _start_watcher(self) -> None:
-        if not self.watch or self.watcher is not None:
+        if not self.live or self.watcher is not None:
             return
         from cc_guard.transcripts.watch import SessionWatcher
 
@@ -405,7 +417,11 @@ class CCGuardApp(App[None]):
         checkpoint = (
             f"checkpoint {done.checkpoint[:10]}"
             if done.checkpoint
-            else (f"no change since checkpoint {done.latest[:10]}" if done.latest else "no checkpoint (not a git repository)")
+            else (
+                f"no change since checkpoint {done.latest[:10]}"
+                if done.latest
+                else "no checkpoint (not a git repository)"
+            )
         )
         self.post_message(ActionDone(f"Snapshot: {checkpoint}; handoff written to {done.handoff}."))
         screen = self.screen
@@ -440,7 +456,9 @@ class CCGuardApp(App[None]):
         elif self.demo_root is not None:
             why_not = "DEMO: there is no Claude Code here; Print shows exactly what would run."
         elif not actions.claude_available():
-            why_not = "No claude executable on PATH (or $CC_GUARD_CLAUDE): Print or Copy the command."
+            why_not = (
+                "No claude executable on PATH (or $CC_GUARD_CLAUDE): Print or Copy the command."
+            )
 
         def chosen(choice: ResumeChoice | None) -> None:
             if choice is not None:
@@ -470,7 +488,8 @@ class CCGuardApp(App[None]):
             self.post_message(ActionDone(str(exc), error=True))
             return
         self.call_from_thread(
-            self.push_screen, TextDialog(f"cc-guard resume {session_id[:8]} --mode {mode} --print", text)
+            self.push_screen,
+            TextDialog(f"cc-guard resume {session_id[:8]} --mode {mode} --print", text),
         )
 
     def action_copy_resume(self) -> None:
@@ -512,8 +531,13 @@ class CCGuardApp(App[None]):
                 code = subprocess.run(argv, cwd=cwd, env=full_env, check=False).returncode
         except SuspendNotSupported:
             code = subprocess.run(
-                argv, cwd=cwd, env=full_env, check=False, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                argv,
+                cwd=cwd,
+                env=full_env,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             ).returncode
         except OSError as exc:
             self.notify(f"Could not run {argv[0]}: {exc.strerror or exc}", severity="error")
@@ -538,7 +562,9 @@ class CCGuardApp(App[None]):
             self.post_message(ActionDone(f"The doctor failed: {exc}", error=True))
             return
         self.post_message(DoctorVerdict(result.verdict))
-        self.call_from_thread(self.push_screen, TextDialog(f"Doctor: {result.verdict}", result.text))
+        self.call_from_thread(
+            self.push_screen, TextDialog(f"Doctor: {result.verdict}", result.text)
+        )
 
     def action_compact(self) -> None:
         session = self.current_session()

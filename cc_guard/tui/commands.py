@@ -15,13 +15,21 @@ if TYPE_CHECKING:
 #: (action, title, help) for the palette; the same actions as the keys.
 ACTIONS = (
     ("compact", "Compact the session (c)", "Compact the session's context now"),
-    ("snapshot", "Snapshot: checkpoint + handoff now (s)", "Take a checkpoint and write the handoff"),
+    (
+        "snapshot",
+        "Snapshot: checkpoint + handoff now (s)",
+        "Take a checkpoint and write the handoff",
+    ),
     ("resume", "Resume the session (r)", "Continue it or start fresh from its handoff"),
     ("doctor", "Doctor (d)", "Is it upstream, the network, or me?"),
     ("open_editor", "Open the project in $EDITOR (o)", "Open the session's project directory"),
     ("copy_resume", "Copy the resume command (y)", "Copy `cc-guard resume <id>`"),
     ("resume_alert", "Resume the alerted session (a)", "The session named in the outage banner"),
-    ("toggle_dark", "Toggle light/dark theme (T)", "Switch between Textual's light and dark themes"),
+    (
+        "toggle_dark",
+        "Toggle light/dark theme (T)",
+        "Switch between Textual's light and dark themes",
+    ),
     ("demo", "Open the demo", "Recorded sessions replayed live, no Claude Code needed"),
 )
 
@@ -34,7 +42,9 @@ class SessionCommands(Provider):
     async def discover(self) -> Hits:
         for action, title, help_text in ACTIONS:
             if self.dashboard.action_available(action):
-                yield DiscoveryHit(title, partial(self.dashboard.run_named_action, action), help=help_text)
+                yield DiscoveryHit(
+                    title, partial(self.dashboard.run_named_action, action), help=help_text
+                )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -43,7 +53,12 @@ class SessionCommands(Provider):
                 continue
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.dashboard.run_named_action, action), help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.dashboard.run_named_action, action),
+                    help=help_text,
+                )
         for session in self.dashboard.sessions[:500]:
             name = f"Open {present.project_name(session.project_dir)}: {present.title(session)[:60]} ({session.session_id[:8]})"
             score = matcher.match(name)

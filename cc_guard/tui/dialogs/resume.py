@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
@@ -24,7 +25,7 @@ class ResumeChoice:
 class ResumeDialog(ModalScreen[ResumeChoice | None]):
     """Shows what each mode would send; Run, Print (``resume --print``) or Copy the command."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("enter", "choose('run')", "Run", show=False),
         Binding("p", "choose('print')", "Print"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
@@ -12,7 +14,7 @@ from textual.widgets import Button, Static, TextArea
 class TextDialog(ModalScreen[None]):
     """A title and a read-only, selectable text; Escape closes it."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__(classes="dialog")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -22,7 +24,7 @@ def key_table(screen: Screen[object]) -> Table:
     table.add_column("Key", style="bold", no_wrap=True)
     table.add_column("Does")
     seen: set[str] = set()
-    for (_, binding, enabled, tooltip) in screen.active_bindings.values():
+    for _, binding, enabled, _tooltip in screen.active_bindings.values():
         if binding.description in seen or not binding.description:
             continue
         seen.add(binding.description)
@@ -32,7 +34,7 @@ def key_table(screen: Screen[object]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__(classes="dialog")

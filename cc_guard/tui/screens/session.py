@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Markdown, Static, TabbedContent, TabPane
@@ -41,7 +41,7 @@ _OUTCOME = {True: "final", False: "retried ok", None: "retrying"}
 class SessionScreen(Screen[None]):
     """A session's screen; the app's action keys (c s r d o y) act on this session."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
         Binding("R", "restore", "Restore"),
         Binding("u", "undo", "Undo restore"),
@@ -75,7 +75,10 @@ class SessionScreen(Screen[None]):
             with TabPane("Checkpoints", id="tab-checkpoints"), Horizontal():
                 yield DataTable(id="checkpoints", cursor_type="row")
                 with VerticalScroll(id="diff-box"):
-                    yield Static("Select a checkpoint to see its diff against the work tree.", id="diff-title")
+                    yield Static(
+                        "Select a checkpoint to see its diff against the work tree.",
+                        id="diff-title",
+                    )
                     yield Static(id="diff")
             with TabPane("Incidents", id="tab-incidents"):
                 yield DataTable(id="incidents", cursor_type="row")
@@ -194,7 +197,9 @@ class SessionScreen(Screen[None]):
         table.clear()
         now = self.app.now()
         for cp in message.checkpoints:
-            files = ", ".join(cp.files[:3]) + (f" +{len(cp.files) - 3}" if len(cp.files) > 3 else "")
+            files = ", ".join(cp.files[:3]) + (
+                f" +{len(cp.files) - 3}" if len(cp.files) > 3 else ""
+            )
             marked = self.marked is not None and self.marked.sha == cp.sha
             table.add_row(
                 Text(cp.short, style="bold reverse" if marked else "bold"),
@@ -226,8 +231,14 @@ class SessionScreen(Screen[None]):
         if not plan.changes:
             self.notify(f"{what}: nothing to do, the work tree already matches.")
             return
-        lines = [f"[b]{escape(what)}[/b] into {escape(home_relative(self.session.project_dir))}", ""]
-        lines += [f"  {'create' if p in plan.created else 'write '}  {escape(p)}" for p in plan.written[:30]]
+        lines = [
+            f"[b]{escape(what)}[/b] into {escape(home_relative(self.session.project_dir))}",
+            "",
+        ]
+        lines += [
+            f"  {'create' if p in plan.created else 'write '}  {escape(p)}"
+            for p in plan.written[:30]
+        ]
         lines += [f"  delete  {escape(p)}" for p in plan.deleted[:30]]
         if plan.kept:
             lines += ["", f"Kept (not this session's, or changed since): {len(plan.kept)}"]
@@ -297,7 +308,9 @@ class SessionScreen(Screen[None]):
         facts.append(f"\n         {present.context_line(s)}\n")
         auto = adapters.auto_compact_point(s)
         if auto is not None and s.context_tokens is not None:
-            facts.append(f"         {tokens_text(max(0, auto - s.context_tokens))} until auto-compact\n")
+            facts.append(
+                f"         {tokens_text(max(0, auto - s.context_tokens))} until auto-compact\n"
+            )
         forecast = adapters.forecast_text(s)
         if forecast:
             facts.append(f"         {forecast}\n")
@@ -328,7 +341,9 @@ class SessionScreen(Screen[None]):
         table.clear()
         for incident in reversed(s.incidents):
             attempt = (
-                f"{incident.retry_attempt}/{incident.max_retries or '?'}" if incident.retry_attempt else "-"
+                f"{incident.retry_attempt}/{incident.max_retries or '?'}"
+                if incident.retry_attempt
+                else "-"
             )
             table.add_row(
                 present.clock_time(incident.time),
@@ -340,13 +355,19 @@ class SessionScreen(Screen[None]):
                 Text(" ".join(incident.message.split())[:120], style="dim"),
             )
         if not s.incidents:
-            table.add_row("-", Text("no API failures in this session", style="dim"), "", "", "", "", "")
+            table.add_row(
+                "-", Text("no API failures in this session", style="dim"), "", "", "", "", ""
+            )
 
     def _work(self, s: SessionModel) -> None:
         icons = {"completed": "✔", "in_progress": "▶", "pending": "○"}
         todos = Text("Todos\n", style="bold")
         for todo in s.todos:
-            style = "bold" if todo.status == "in_progress" else ("dim" if todo.status == "completed" else "")
+            style = (
+                "bold"
+                if todo.status == "in_progress"
+                else ("dim" if todo.status == "completed" else "")
+            )
             todos.append(f"  {icons.get(todo.status, '·')} {todo.content}\n", style=style)
         if not s.todos:
             todos.append("  none\n", style="dim")
@@ -355,7 +376,12 @@ class SessionScreen(Screen[None]):
         files.clear()
         now = self.app.now()
         for touch in reversed(s.files_touched):
-            files.add_row(touch.path, ", ".join(touch.tools), str(touch.count), present.when(touch.last_time, now))
+            files.add_row(
+                touch.path,
+                ", ".join(touch.tools),
+                str(touch.count),
+                present.when(touch.last_time, now),
+            )
         pending = Text("Tool calls without a result\n", style="bold")
         for call in s.pending_tool_calls:
             pending.append(f"  {present.clock_time(call.time)}  {call.name}  {call.id}\n")
@@ -407,7 +433,9 @@ class SessionScreen(Screen[None]):
         else:
             self.marked = selected
             self.notify(f"Marked {selected.short}: highlight another checkpoint to diff the two.")
-        self.on_checkpoints_loaded(CheckpointsLoaded(self.session.session_id, self.checkpoint_list, ""))
+        self.on_checkpoints_loaded(
+            CheckpointsLoaded(self.session.session_id, self.checkpoint_list, "")
+        )
 
     def action_restore(self) -> None:
         selected = self.selected_checkpoint()

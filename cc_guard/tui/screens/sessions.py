@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, ProgressBar, Static
@@ -39,7 +39,7 @@ Or see what cc-guard does with recorded sessions, no Claude Code needed:
 class SessionsScreen(Screen[None]):
     """Sessions newest first; ``/`` filters, Enter opens one."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
         Binding("S", "sort", "Sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -52,7 +52,9 @@ class SessionsScreen(Screen[None]):
             yield DemoBanner(self.app.demo_root)
         yield OutageBanner(id="outage")
         yield Static(id="summary")
-        yield Input(placeholder="filter: text, state:interrupted, project:web, model:opus", id="filter")
+        yield Input(
+            placeholder="filter: text, state:interrupted, project:web, model:opus", id="filter"
+        )
         with Vertical(id="loading"):
             yield Static("Reading Claude Code's transcripts…", id="loading-text")
             yield ProgressBar(id="progress", show_eta=False)

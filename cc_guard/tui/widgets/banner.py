@@ -19,7 +19,9 @@ def alert_text(alert: Alert, now: float, more: int = 0) -> Text:
     text = Text()
     text.append(" ⚠ ", style="bold")
     text.append(f"{what}", style="bold")
-    text.append(f" in {present.project_name(alert.project_dir)} ({alert.session_id[:8]}), {outcome}. ")
+    text.append(
+        f" in {present.project_name(alert.project_dir)} ({alert.session_id[:8]}), {outcome}. "
+    )
     saved: list[str] = []
     if alert.checkpoint:
         saved.append(f"checkpoint {alert.checkpoint[:10]} ({ago(alert.checkpoint_time, now)})")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from cc_guard.transcripts.model import SessionModel
@@ -83,7 +84,7 @@ def _haystack(session: SessionModel) -> str:
 class SessionsTable(DataTable[object]):
     """Sessions newest first (or as sorted); Enter opens one."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True),
     ]
 
@@ -113,22 +114,22 @@ class SessionsTable(DataTable[object]):
     def show(self, sessions: list[SessionModel], now: float) -> None:
         """Show these sessions (filtered and sorted), keeping the cursor on its session."""
         self.sessions = sessions
-        self._render(now)
+        self._redraw(now)
 
     def set_filter(self, text: str, now: float) -> None:
         self.filter = Filter(text)
-        self._render(now)
+        self._redraw(now)
 
     def next_sort(self, now: float) -> str:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
-        self._render(now)
+        self._redraw(now)
         return self.sort_name
 
     def set_checkpoint_counts(self, counts: dict[str, int], now: float) -> None:
         self.checkpoint_counts = counts
-        self._render(now)
+        self._redraw(now)
 
-    def _render(self, now: float) -> None:
+    def _redraw(self, now: float) -> None:
         name, key, reverse = SORTS[self.sort_index]
         visible = [s for s in self.sessions if self.filter.matches(s)]
         if name != "last activity":  # the engine's order already is newest first
@@ -163,7 +164,10 @@ class SessionsTable(DataTable[object]):
             present.state_text(session.state.value),
             present.when(session.last_activity, now),
             Text(str(incidents), style="bold red" if incidents else "dim"),
-            Text("-" if checkpoints is None else str(checkpoints), style="dim" if not checkpoints else ""),
+            Text(
+                "-" if checkpoints is None else str(checkpoints),
+                style="dim" if not checkpoints else "",
+            ),
         )
 
     def action_open(self) -> None:
