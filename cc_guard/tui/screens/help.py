@@ -18,18 +18,24 @@ FILTER_HELP = (
 )
 
 
-def key_table(screen: Screen[object]) -> Table:
-    """The keys active on ``screen`` (its own, its focused widget's and the app's)."""
-    table = Table(box=None, show_header=True, header_style="bold", expand=True)
-    table.add_column("Key", style="bold", no_wrap=True)
-    table.add_column("Does")
+def key_rows(screen: Screen[object]) -> list[tuple[str, str, bool]]:
+    """(key, what it does, enabled now) for every key active on ``screen``."""
+    rows: list[tuple[str, str, bool]] = []
     seen: set[str] = set()
     for _, binding, enabled, _tooltip in screen.active_bindings.values():
         if binding.description in seen or not binding.description:
             continue
         seen.add(binding.description)
-        key = screen.app.get_key_display(binding)
-        table.add_row(key, Text(binding.description, style="" if enabled else "dim"))
+        rows.append((screen.app.get_key_display(binding), binding.description, enabled))
+    return rows
+
+
+def key_table(rows: list[tuple[str, str, bool]]) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", expand=True)
+    table.add_column("Key", style="bold", no_wrap=True)
+    table.add_column("Does")
+    for key, description, enabled in rows:
+        table.add_row(key, Text(description, style="" if enabled else "dim"))
     return table
 
 
@@ -38,13 +44,13 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__(classes="dialog")
-        self.under = under
+        self.rows = key_rows(under)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
             yield Static("[b]Keys[/b]  (ctrl+p: every command, searchable)", classes="dialog-title")
             with VerticalScroll():
-                yield Static(key_table(self.under))
+                yield Static(key_table(self.rows))
                 yield Static(Text(FILTER_HELP, style="dim"))
 
     def action_close(self) -> None:
