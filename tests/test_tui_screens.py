@@ -158,7 +158,10 @@ async def test_the_work_and_handoff_tabs_show_todos_files_and_the_handoff(
         await pilot.press("4")
         files = app.screen.query_one("#files", DataTable)
         touched = {str(files.get_row_at(i)[0]) for i in range(files.row_count)}
-        assert {str(world.project("webapp") / "notes.md"), str(world.project("webapp") / "app.py")} <= touched
+        assert {
+            str(world.project("webapp") / "notes.md"),
+            str(world.project("webapp") / "app.py"),
+        } <= touched
         await pilot.press("3")
         markdown = app.screen.query_one("#handoff", Markdown)
         assert "notes.md" in markdown.source

@@ -50,7 +50,9 @@ class DemoWorld:
         )
 
 
-def still_world(root: Path, monkeypatch: Any, now: float = FIXED_NOW, checkpoints: bool = False) -> DemoWorld:
+def still_world(
+    root: Path, monkeypatch: Any, now: float = FIXED_NOW, checkpoints: bool = False
+) -> DemoWorld:
     """The demo's sessions written complete, times ending at ``now``; the env points at it.
 
     With ``checkpoints``, the webapp project gets two real checkpoints: before and
@@ -65,7 +67,9 @@ def still_world(root: Path, monkeypatch: Any, now: float = FIXED_NOW, checkpoint
         take_checkpoint(world.project("webapp"), webapp.session_id, "UserPromptSubmit")
     demo_world.write_still(world, now)
     if checkpoints:
-        take_checkpoint(world.project("webapp"), webapp.session_id, "PostToolUse", "Edit", ["app.py"])
+        take_checkpoint(
+            world.project("webapp"), webapp.session_id, "PostToolUse", "Edit", ["app.py"]
+        )
     return DemoWorld(world, now)
 
 
