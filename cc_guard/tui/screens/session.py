@@ -91,6 +91,8 @@ class SessionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#chart-box").border_title = "Context fill per API response"
+        self.query_one("#facts").border_title = "Session"
         checkpoints = self.query_one("#checkpoints", DataTable)
         checkpoints.add_columns("CHECKPOINT", "WHEN", "EVENT", "TOOL", "FILES")
         incidents = self.query_one("#incidents", DataTable)
@@ -290,7 +292,8 @@ class SessionScreen(Screen[None]):
             head.append(f" ({s.git_branch})", style="dim")
         head.append("  ")
         head.append_text(present.state_text(s.state.value))
-        head.append(f" {s.state_reason or ''}", style="dim")
+        if s.state_reason:
+            head.append(f" · {s.state_reason}", style="dim")
         head.append(f"\n {present.title(s)}", style="italic")
         head.append(
             f"\n {s.session_id} · {s.model or '-'} · Claude Code {s.version or '?'} · "

@@ -17,6 +17,7 @@ from cc_guard.views.sessions import tokens_text
 
 _LEVELS = " ▁▂▃▄▅▆▇█"
 _AXIS = 6  # width of the token labels on the left
+MAX_BAR = 4  # columns per response when there are few
 
 
 @dataclass(frozen=True)
@@ -27,29 +28,35 @@ class FillData:
     auto_compact: int | None = None
 
 
-def columns(values: list[int], width: int) -> list[int]:
-    """``values`` squeezed (each column the max of its share) or kept, to fit ``width``."""
+@dataclass(frozen=True)
+class Bar:
+    tokens: int
+    compaction: bool = False  # the fill right after a compaction (its post-compaction size)
+
+
+def bars(data: FillData) -> list[Bar]:
+    """The responses' fills in time order, with each compaction's post-compaction size."""
+    timeline: list[tuple[str, int, Bar]] = [(p.time or "", 0, Bar(p.tokens)) for p in data.points]
+    for c in data.compactions:
+        timeline.append((c.time or "", 1, Bar(c.post_tokens or 0, compaction=True)))
+    timeline.sort(key=lambda item: (item[0], item[1]))
+    return [bar for _, _, bar in timeline]
+
+
+def columns(values: list[Bar], width: int) -> list[Bar]:
+    """``values`` fitted to ``width`` columns: widened when few, squeezed (max of each share)."""
+    if not values:
+        return []
     if len(values) <= width:
-        return list(values)
+        wide = max(1, min(MAX_BAR, width // len(values)))
+        return [bar for bar in values for _ in range(wide)]
     out = []
     for col in range(width):
-        start = col * len(values) // width
-        end = max(start + 1, (col + 1) * len(values) // width)
-        out.append(max(values[start:end]))
+        share = values[col * len(values) // width : max(1, (col + 1) * len(values) // width)]
+        if not share:
+            share = [values[col * len(values) // width]]
+        out.append(Bar(max(b.tokens for b in share), compaction=any(b.compaction for b in share)))
     return out
-
-
-def marks(data: FillData, width: int) -> set[int]:
-    """Columns that hold the first response after a compaction."""
-    times = [p.time or "" for p in data.points]
-    found: set[int] = set()
-    for compaction in data.compactions:
-        when = compaction.time or ""
-        index = next((i for i, t in enumerate(times) if t >= when), None)
-        if index is None:
-            continue
-        found.add(index * width // len(times) if len(times) > width else index)
-    return found
 
 
 class FillChart(Widget):
@@ -65,16 +72,16 @@ class FillChart(Widget):
         data = self.data
         width = max(10, self.size.width - _AXIS - 1)
         height = max(3, self.size.height - 1)
+        timeline = bars(data)
         values = [p.tokens for p in data.points]
         if not values:
             return Text("No API responses yet: the fill shows after the first answer.", style="dim")
-        shown = columns(values, width)
+        shown = columns(timeline, width)
         top = max(values)
         auto = data.auto_compact
         if auto is not None and top >= auto * 0.5:
             top = max(top, auto)
         scale = max(1.0, top * 1.1)
-        compacted = marks(data, width)
         auto_row = None
         if auto is not None and auto <= scale:
             auto_row = height - 1 - min(height - 1, int(auto / scale * height))
@@ -89,15 +96,17 @@ class FillChart(Widget):
                 label = tokens_text(auto)
             lines.append(label.rjust(_AXIS - 1) + " ", style="dim")
             floor = (height - 1 - row) * 8
-            for col, value in enumerate(shown):
-                eighths = int(value / scale * height * 8)
+            for bar in shown:
+                eighths = int(bar.tokens / scale * height * 8)
                 level = max(0, min(8, eighths - floor))
-                if row == 0 and col in compacted and level < 8:
+                if bar.compaction and row == 0:
                     lines.append("▼", style="bold magenta")
                 elif level == 0 and row == auto_row:
                     lines.append("┄", style="yellow")
+                elif bar.compaction:
+                    lines.append(_LEVELS[level], style="magenta")
                 else:
-                    lines.append(_LEVELS[level], style=self._style(value, auto, data.window))
+                    lines.append(_LEVELS[level], style=self._style(bar.tokens, auto, data.window))
             lines.append("\n")
         legend = f"{len(values)} API responses · newest {tokens_text(values[-1])}"
         if data.window:
