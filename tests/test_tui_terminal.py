@@ -18,7 +18,9 @@ pytestmark = pytest.mark.tmux
 
 
 def _env(world_env: dict[str, str], home: Path, path: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "CLAUDE_", "CC_GUARD_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "CLAUDE_", "CC_GUARD_"))
+    }
     env.update(world_env)
     env["HOME"] = str(home)
     env["PATH"] = path if path is not None else f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
@@ -144,10 +146,14 @@ def test_launch_inside_tmux_puts_claude_code_and_the_dashboard_side_by_side(
     env["CC_GUARD_CLAUDE"] = str(claude_bed.binary)
     shell = claude_bed.tmux(["bash", "--norc", "--noprofile"])
     shell.tmux("set-environment", "-g", "CC_GUARD_CLAUDE", str(claude_bed.binary))
-    shell.type(f"export CC_GUARD_CLAUDE={claude_bed.binary} && {VENV_BIN / 'cc-guard'} launch --layout right")
+    shell.type(
+        f"export CC_GUARD_CLAUDE={claude_bed.binary} && {VENV_BIN / 'cc-guard'} launch --layout right"
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        listed = shell.tmux("list-panes", "-t", shell.target, "-F", "#{pane_id} #{pane_current_command}")
+        listed = shell.tmux(
+            "list-panes", "-t", shell.target, "-F", "#{pane_id} #{pane_current_command}"
+        )
         if len(listed.split("\n")) >= 3:
             break
         time.sleep(0.5)
@@ -166,5 +172,6 @@ def test_launch_inside_tmux_puts_claude_code_and_the_dashboard_side_by_side(
     claude.wait_for("Hello from the chaos upstream", timeout=60)
     # The dashboard in the second pane follows exactly that session.
     board = TmuxPane(shell.socket, board_pane, shell.env)
-    screen = board.wait_for(session_id, timeout=30)
-    assert "say hello" in screen
+    board.wait_for(session_id, timeout=30)
+    screen = board.wait_for("say hello", timeout=30)
+    assert session_id in screen
