@@ -88,11 +88,11 @@ def test_a_529_appended_to_a_transcript_raises_the_outage_banner(
     pane = _dashboard(tmp_path, _env(world.world.env(), world.world.home), panes)
     pane.wait_for(r"4 sessions", timeout=60)
     time.sleep(0.5)
-    recorded = [
+    recorded = next(
         json.loads(line)
         for line in world.transcript("cli-tool").read_text().splitlines()
         if '"api_error"' in line
-    ][0]
+    )
     recorded.update(
         uuid="appended-529",
         timestamp="2099-01-01T00:00:00.000Z",
@@ -167,7 +167,7 @@ def test_launch_inside_tmux_puts_claude_code_and_the_dashboard_side_by_side(
     assert session_id
     # Claude Code is at its prompt in the first pane: type a prompt, get the answer.
     claude = TmuxPane(shell.socket, claude_pane, shell.env)
-    claude.wait_for("❯", timeout=60)
+    claude.wait_for("\u276f", timeout=60)  # the prompt box
     claude.type("say hello")
     claude.wait_for("Hello from the chaos upstream", timeout=60)
     # The dashboard in the second pane follows exactly that session.
