@@ -17,9 +17,9 @@ from cc_guard import __version__
 
 # name -> (module, attribute, one-line help). Order is the order shown in --help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "tui": ("cc_guard.commands.tui", "tui", "Open the live dashboard (bare cc-guard does too)."),
+    "tui": ("cc_guard.tui.command", "tui", "Open the live dashboard (bare cc-guard does too)."),
     "launch": ("cc_guard.commands.launch", "launch", "Run Claude Code in tmux with the dashboard beside it."),
-    "demo": ("cc_guard.commands.demo", "demo", "The dashboard on recorded sessions, no Claude Code needed."),
+    "demo": ("cc_guard.tui.command", "demo", "The dashboard on recorded sessions, no Claude Code needed."),
     "sessions": ("cc_guard.commands.sessions", "sessions", "List Claude Code sessions, newest first."),
     "status": ("cc_guard.commands.sessions", "status", "Show one session in full."),
     "checkpoints": ("cc_guard.commands.checkpoints", "checkpoints", "List a session's checkpoints."),
@@ -79,10 +79,35 @@ def _available(name: str) -> bool:
 def main(ctx: click.Context) -> None:
     """cc-guard keeps Claude Code sessions safe: checkpoints, context, restore."""
     if ctx.invoked_subcommand is None:
-        # The dashboard in a terminal; in a pipe or CI, the session list and a hint.
-        from cc_guard.commands.tui import bare
+        ctx.exit(_bare(ctx))
 
-        ctx.exit(bare(ctx))
+
+#: Printed after the session list when bare ``cc-guard`` runs without a terminal.
+BARE_HINT = (
+    "cc-guard: run `cc-guard` in a terminal for the live dashboard "
+    "(`cc-guard demo` shows it with recorded sessions)."
+)
+
+
+def _bare(ctx: click.Context) -> int:
+    """Bare ``cc-guard``: the dashboard in a terminal; in a pipe or CI, the session list
+    and a hint, so scripts never hang on a full-screen app."""
+    group = ctx.command
+    assert isinstance(group, click.Group)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        dashboard = group.get_command(ctx, "tui")
+        if dashboard is not None:
+            return int(ctx.invoke(dashboard) or 0)
+    from cc_guard.base.paths import claude_dir
+
+    if not claude_dir().is_dir():
+        click.echo(f"No Claude Code sessions found (no Claude Code directory at {claude_dir()}).")
+        click.echo(BARE_HINT)
+        return 0
+    listing = group.get_command(ctx, "sessions")
+    code = ctx.invoke(listing, as_json=False, project=None) if listing is not None else 0
+    click.echo(BARE_HINT)
+    return int(code or 0)
 
 
 def run(args: list[str]) -> int:
@@ -102,13 +127,6 @@ def run(args: list[str]) -> int:
     if isinstance(result, int):
         return result
     return 0
-
-
-class UserError(click.ClickException):
-    """An error the user caused: shown as one line, exit code 1, never a traceback."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"cc-guard: {self.format_message()}", err=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
-"""Running git for checkpoints: argv lists, a clean environment, a deadline.
+"""The one way cc-guard runs git: argv lists, a clean environment, a deadline.
 
-Everything here runs on the hook path, so it imports only the standard library.
+Never a shell string. Every command gets cc-guard's config overrides (no hooks, no
+fsmonitor, no gc) unless the caller needs the repository's own configuration
+(``overrides=False``: where the hooks directory is, a push). Runs on the hook path,
+so it imports only the standard library.
 """
 
 from __future__ import annotations
@@ -90,13 +93,31 @@ class DeadlineExceeded(Exception):
 class Git:
     """Runs git in one directory with one environment until one deadline (monotonic)."""
 
-    # A plain class, not a dataclass: see cc_guard.base.hookio (import cost on the hook path).
-    __slots__ = ("cwd", "deadline", "env")
+    # A plain class, not a dataclass: the hook path does not import dataclasses.
+    __slots__ = ("config", "cwd", "deadline", "env")
 
-    def __init__(self, cwd: str | os.PathLike[str], deadline: float, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        cwd: str | os.PathLike[str],
+        deadline: float,
+        env: dict[str, str],
+        overrides: bool = True,
+    ) -> None:
         self.cwd = cwd
         self.deadline = deadline
         self.env = env
+        self.config = _CONFIG_ARGS if overrides else ()
+
+    @classmethod
+    def for_command(
+        cls,
+        cwd: str | os.PathLike[str],
+        timeout: float = 3600.0,
+        extra_env: dict[str, str] | None = None,
+        overrides: bool = True,
+    ) -> Git:
+        """A runner for a command a user runs (its own, generous deadline)."""
+        return cls(cwd, time.monotonic() + timeout, clean_env(extra_env), overrides)
 
     def run(
         self,
@@ -108,7 +129,7 @@ class Git:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise DeadlineExceeded(f"no time left before git {args[0]}")
-        argv = ["git", "-C", str(self.cwd), *_CONFIG_ARGS, *args]
+        argv = ["git", "-C", str(self.cwd), *self.config, *args]
         try:
             proc = spawn.run(argv, env or self.env, input, remaining)
         except spawn.Timeout as exc:
@@ -126,7 +147,7 @@ class Git:
         if remaining <= 0:
             raise DeadlineExceeded(f"no time left before git {commands[0][0]}")
         argvs: list[tuple[list[str], dict[str, str], bytes | None]] = [
-            (["git", "-C", str(self.cwd), *_CONFIG_ARGS, *c], self.env, None) for c in commands
+            (["git", "-C", str(self.cwd), *self.config, *c], self.env, None) for c in commands
         ]
         try:
             procs = spawn.run_all(argvs, remaining)
@@ -142,6 +163,19 @@ class Git:
 
     def out(self, *args: str, input: bytes | None = None) -> str:
         return self.run(*args, input=input).stdout.decode("utf-8", "surrogateescape").strip()
+
+
+def plain(cwd: str | os.PathLike[str], *args: str, timeout: float = 30.0) -> str:
+    """Run git with the repository's own configuration (its hooks path, its remotes);
+    stdout, stripped. :class:`GitError` when it fails or runs out of time."""
+    try:
+        out = Git.for_command(cwd, timeout=timeout, overrides=False).run(*args, check=False)
+    except (OSError, DeadlineExceeded) as exc:
+        raise GitError(f"git {args[0] if args else ''} could not run: {exc}") from None
+    if out.returncode != 0:
+        err = out.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(err[-1] if err else f"git {args[0] if args else ''} failed")
+    return out.stdout.decode("utf-8", "surrogateescape").strip()
 
 
 class Repo:

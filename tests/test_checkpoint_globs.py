@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cc_guard.checkpoints.exclude import DEFAULT_EXCLUDE, Excluder, Settings, nested_repo_ok
-from cc_guard.checkpoints.snapshot import valid_session_id
+from cc_guard.base.claude import valid_session_id
+from cc_guard.checkpoints.exclude import Excluder, nested_repo_ok
+from cc_guard.config import DEFAULT_EXCLUDE
+from cc_guard.config import CheckpointsConfig as Settings
 
 PATTERNS = [
     *DEFAULT_EXCLUDE,

@@ -22,8 +22,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cc_guard.checkpoints.exclude import Excluder, Settings
+from cc_guard.checkpoints.exclude import Excluder
 from cc_guard.checkpoints.snapshot import take_checkpoint
+from cc_guard.config import CheckpointsConfig as Settings
 from tests.test_checkpoint_support import (
     expected_tree,
     git,

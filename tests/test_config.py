@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_guard.config import (
-    DEFAULT_EXCLUDE,
-    Config,
-    ConfigError,
-    load_config,
-    load_config_safe,
-)
+from cc_guard.config import DEFAULT_EXCLUDE
+from cc_guard.config.load import Config, ConfigError, load_config, load_config_safe
 
 
 def write_user(isolated_env: dict[str, Path], text: str) -> Path:
@@ -152,7 +147,7 @@ def test_as_dict_is_plain_data() -> None:
 
 def test_import_is_stdlib_only() -> None:
     code = (
-        "import sys, cc_guard.config as c; c.load_config_safe(None);"
+        "import sys, cc_guard.config.load as c; c.load_config_safe(None);"
         "bad = [m for m in ('click', 'platformdirs', 'tomllib', 'git', 'textual') if m in sys.modules];"
         "print(bad)"
     )

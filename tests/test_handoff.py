@@ -564,7 +564,7 @@ def test_a_secret_cut_by_trimming_is_still_redacted(isolated_env: dict[str, Path
 
 
 def test_continuation_prompt_redacts_before_taking_the_tail(isolated_env: dict[str, Path]) -> None:
-    from cc_guard.commands.handoff import continuation_prompt
+    from cc_guard.handoff.resume import continuation_prompt
 
     h = store.make_handoff(
         install_fixture("handmade-tasks-cut.jsonl", isolated_env["claude"]), isolated_env["state"]

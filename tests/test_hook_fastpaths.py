@@ -7,30 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from cc_guard.base import fastpaths, paths
-from cc_guard.checkpoints.exclude import DEFAULT_EDIT_TOOLS
-from cc_guard.runtime.handlers import checkpoint as handlers
-
-
-def test_state_dir_matches_cc_guard_paths(isolated_env: dict[str, Path]) -> None:
-    assert fastpaths.state_dir() == str(paths.state_dir())
-
-
-def test_state_dir_without_override_matches_platformdirs(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("CC_GUARD_HOME")
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
-    assert fastpaths.state_dir() == str(paths.state_dir())
-    monkeypatch.delenv("XDG_STATE_HOME")
-    assert fastpaths.state_dir() == str(paths.state_dir())
-
-
-def test_edit_tool_lists_agree() -> None:
-    assert frozenset(DEFAULT_EDIT_TOOLS) == handlers.EDIT_TOOLS
-
 
 def _modules_after(code: str) -> set[str]:
     proc = subprocess.run(
@@ -59,7 +35,7 @@ def test_read_only_tool_hook_imports_nothing_heavy() -> None:
         "subprocess",
         "tempfile",
         "platformdirs",
-        "cc_guard.config",
+        "cc_guard.config.load",
         "datetime",
     }
     assert not heavy & loaded, heavy & loaded
@@ -71,7 +47,7 @@ def test_checkpoint_path_never_imports_click_or_gitpython() -> None:
         "cc_guard.checkpoints.snapshot"
     )
     assert (
-        not {"click", "git", "anthropic", "textual", "dataclasses", "cc_guard.config", "subprocess"}
+        not {"click", "git", "anthropic", "textual", "dataclasses", "cc_guard.config.load", "subprocess"}
         & loaded
     )
 
@@ -107,7 +83,7 @@ def test_a_checkpoint_taken_by_the_hook_never_imports_pathlib(tmp_path: Path) ->
         assert shown == f"{n}\n"
 
 
-def test_write_small_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path) -> None:
+def test_an_atomic_write_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path) -> None:
     # RLIMIT_FSIZE=0 makes every write fail (EFBIG) as a full disk would (ENOSPC).
     target = tmp_path / "state"
     target.mkdir()
@@ -115,9 +91,9 @@ def test_write_small_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path) -
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))\n"
-        "from cc_guard.base.fastpaths import write_small\n"
+        "from cc_guard.base.fs import write_atomic\n"
         "try:\n"
-        f"    write_small({str(target / 'f.tip')!r}, 'data')\n"
+        f"    write_atomic({str(target / 'f.tip')!r}, 'data', durable=False)\n"
         "except OSError:\n"
         "    sys.exit(3)\n"
     )

@@ -212,6 +212,23 @@ def test_commit_trailer_names_the_active_session(repo: Path, isolated_env: dict[
     assert "CC-Guard" not in git(repo, "log", "-1", "--format=%B").stdout
 
 
+def test_a_hook_installed_by_the_first_release_still_adds_the_trailer(
+    repo: Path, isolated_env: dict[str, Path]
+) -> None:
+    """cc-guard 0.1.0 installed hooks that run ``python -m cc_guard.install.githooks``."""
+    write_config(isolated_env, "[git]\ncommit_trailer = true\n")
+    githooks.install(repo)
+    hook = repo / ".git" / "hooks" / "prepare-commit-msg"
+    hook.write_text(hook.read_text().replace("cc_guard.runtime.githook", "cc_guard.install.githooks"))
+    assert "cc_guard.install.githooks run" in hook.read_text()
+    state = isolated_env["state"]
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "events.jsonl").write_text(event("live", "PostToolUse", repo) + "\n")
+    (repo / "a.txt").write_text("old hook\n")
+    git(repo, "commit", "-q", "-am", "with session")
+    assert "CC-Guard-Session: live\n" in git(repo, "log", "-1", "--format=%B").stdout
+
+
 def test_prepare_commit_msg_not_installed_by_default(repo: Path) -> None:
     githooks.install(repo)
     assert not (repo / ".git" / "hooks" / "prepare-commit-msg").exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cc_guard.cli import run
-from cc_guard.commands.sessions import SUMMARY_FIELDS
+from cc_guard.views.sessions import SUMMARY_FIELDS
 from tests.test_transcripts_support import (
     api_error,
     assistant,

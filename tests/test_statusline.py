@@ -132,23 +132,6 @@ def test_wrap_still_runs_theirs_on_garbage(isolated_env: dict[str, Path]) -> Non
     assert out.stdout == "garbage"
 
 
-@pytest.mark.parametrize("xdg", [None, "set"])
-def test_fast_state_dir_agrees_with_paths(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str | None
-) -> None:
-    from cc_guard.base import paths
-    from cc_guard.runtime.statusline import state_dir
-
-    assert state_dir() == str(paths.state_dir())  # the CC_GUARD_HOME override
-    monkeypatch.delenv("CC_GUARD_HOME")
-    if xdg is None:
-        monkeypatch.delenv("XDG_STATE_HOME")
-    else:
-        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state-2"))
-    assert state_dir() == str(paths.state_dir())
-    assert Path(state_dir()).stat().st_mode & 0o777 == 0o700
-
-
 def test_line_shows_the_sessions_newest_checkpoint(tmp_path: Path) -> None:
     from cc_guard.checkpoints import take_checkpoint
 

@@ -1,11 +1,15 @@
-"""What a hook handler receives and may return (interface 3 of the team brief).
+"""What a hook handler receives and may return.
 
-Plain classes rather than dataclasses: importing ``dataclasses`` pulls in
-``inspect`` (~10 ms), which every hook call would pay for, even the ones for
-tools that change nothing. They behave like frozen keyword dataclasses.
+:func:`parse_event` is where a hook payload becomes a :class:`HookEvent`, the one
+place its untrusted fields are checked: a ``session_id`` that is not a valid id
+(see :func:`cc_guard.base.claude.valid_session_id`) becomes ``""``, so no handler
+can turn it into a path. Plain classes rather than dataclasses: the hook path
+does not import ``dataclasses``.
 """
 
 from __future__ import annotations
+
+from cc_guard.base.claude import valid_session_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,3 +79,19 @@ class HookOutput:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) and "\0" not in value else ""
+
+
+def parse_event(name: str, payload: dict[str, Any], default_cwd: str = "") -> HookEvent:
+    """The event for a decoded payload; untrusted fields checked, wrong types dropped."""
+    session_id = payload.get("session_id")
+    return HookEvent(
+        name=name,
+        payload=payload,
+        session_id=session_id if valid_session_id(session_id) else "",
+        cwd=_text(payload.get("cwd")) or default_cwd,
+        transcript_path=_text(payload.get("transcript_path")),
+    )

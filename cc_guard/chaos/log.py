@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cc_guard.base.paths import append_private
+from cc_guard.base.fs import append_private
 
 REDACTED = "[redacted]"
 _SECRET_NAME = re.compile(

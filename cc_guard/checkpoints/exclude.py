@@ -7,132 +7,16 @@ commit) and never entered.
 from __future__ import annotations
 
 import os
-import sys
 
 # Neither typing nor pathlib (~6 ms with urllib.parse) nor re (~6 ms with enum, unless
 # the console script loaded it already) at import time: the hook path loads this module.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
-    from typing import Any
+
+    from cc_guard.config.sections import CheckpointsConfig
 
     StrPath = str | os.PathLike[str]
-
-DEFAULT_EXCLUDE = (  # the one default list; cc_guard.config takes it from here
-    ".env*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    ".netrc",
-    ".pgpass",
-    "credentials.json",
-)
-DEFAULT_EDIT_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit", "Bash")
-
-
-class Settings:
-    """The ``[checkpoints]`` config section, as the checkpoint code needs it.
-
-    A plain class: dataclasses costs ~10 ms to import on the hook path.
-    """
-
-    __slots__ = ("enabled", "exclude", "extra_tools", "max_file_mb", "time_budget_seconds")
-
-    def __init__(
-        self,
-        enabled: bool = True,
-        max_file_mb: float = 20,
-        exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
-        extra_tools: tuple[str, ...] = (),
-        time_budget_seconds: float = 2.0,
-    ) -> None:
-        self.enabled = enabled
-        self.max_file_mb = max_file_mb
-        self.exclude = tuple(exclude)
-        self.extra_tools = tuple(extra_tools)
-        self.time_budget_seconds = time_budget_seconds
-
-    def replace(self, **changes: Any) -> Settings:
-        values = {k: getattr(self, k) for k in self.__slots__}
-        values.update(changes)
-        return Settings(**values)
-
-    @property
-    def max_bytes(self) -> int:
-        return int(self.max_file_mb * 1024 * 1024)
-
-    @property
-    def tools(self) -> frozenset[str]:
-        return frozenset(DEFAULT_EDIT_TOOLS) | frozenset(self.extra_tools)
-
-
-def load_settings(project_dir: StrPath | None, toplevel: StrPath | None = None) -> Settings:
-    """Read ``[checkpoints]`` from cc-guard's config; defaults when it is missing or broken.
-
-    A broken config must not stop checkpoints (the hook would then silently protect
-    nothing), so any error falls back to the defaults. When no config file exists
-    at all (the common case) cc_guard.config is not even imported.
-    """
-    if project_dir is not None and not _any_config_file(project_dir, toplevel):
-        return Settings()
-    try:
-        from pathlib import Path
-
-        from cc_guard.config import load_config_safe
-
-        section: Any = load_config_safe(
-            None if project_dir is None else Path(project_dir)
-        ).checkpoints
-    except Exception:
-        return Settings()
-    base = Settings()
-    return Settings(
-        enabled=bool(getattr(section, "enabled", base.enabled)),
-        max_file_mb=float(getattr(section, "max_file_mb", base.max_file_mb)),
-        exclude=tuple(getattr(section, "exclude", base.exclude)),
-        extra_tools=tuple(getattr(section, "extra_tools", base.extra_tools)),
-        time_budget_seconds=float(
-            getattr(section, "time_budget_seconds", base.time_budget_seconds)
-        ),
-    )
-
-
-def _any_config_file(project_dir: StrPath, toplevel: StrPath | None) -> bool:
-    """Whether a user or project config file might apply (a superset of cc_guard.config's search).
-
-    User file: ``$CC_GUARD_CONFIG``, else platformdirs' Linux config dir. Project
-    file: ``.cc-guard.toml`` in ``project_dir`` or any parent (cc_guard.config stops
-    at the work tree's top; looking further only costs a stat or two).
-    """
-    env = os.environ.get("CC_GUARD_CONFIG")
-    if env:
-        if os.path.exists(os.path.expanduser(env)):
-            return True
-    elif sys.platform != "linux":
-        return True  # let cc_guard.config resolve the platform's config dir
-    else:
-        xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
-        if os.path.exists(os.path.join(xdg, "cc-guard", "config.toml")):
-            return True
-    current = os.path.abspath(project_dir)
-    stop = os.fspath(toplevel) if toplevel is not None else None
-    while True:
-        if os.path.exists(os.path.join(current, ".cc-guard.toml")):
-            return True
-        if current == stop or os.path.exists(os.path.join(current, ".git")):
-            return False
-        parent = os.path.dirname(current)
-        if parent == current:
-            return False
-        current = parent
-
 
 class _Globs:
     """A set of fnmatch patterns (fnmatchcase semantics) matched as a whole.
@@ -182,7 +66,7 @@ class _Globs:
 class Excluder:
     """Decides path by path; built once per checkpoint."""
 
-    def __init__(self, toplevel: StrPath, settings: Settings) -> None:
+    def __init__(self, toplevel: StrPath, settings: CheckpointsConfig) -> None:
         self.toplevel = toplevel
         self.settings = settings
         self._lfs_files: dict[str, bool] = {}

@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cc_guard.base import paths
-from cc_guard.checkpoints.exclude import Settings, load_settings
+from cc_guard.base import fs
 from cc_guard.checkpoints.history import list_checkpoints, resolve_checkpoint, user_git
 from cc_guard.checkpoints.snapshot import REF_PREFIX, checkpoint_or_tip, repo_state_dir
+from cc_guard.config import CheckpointsConfig, checkpoints_config
 from cc_guard.git import Git, Repo
 
 _GITLINK = "160000"
@@ -184,7 +184,7 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         record["toplevel"] = str(repo.toplevel)
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
-        paths.append_private(_journal(repo), json.dumps(record))
+        fs.append_private(_journal(repo), json.dumps(record))
     contents = _read_contents(git, want, plan.written)
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
@@ -262,7 +262,7 @@ def apply_undo(cwd: Path, plan: RestoreResult, record: dict[str, object]) -> Res
     repo, _ = user_git(cwd)
     apply_restore(cwd, plan, journal=False)
     undo = {"undo_of": record["safety"], "toplevel": str(repo.toplevel)}
-    paths.append_private(_journal(repo), json.dumps(undo))
+    fs.append_private(_journal(repo), json.dumps(undo))
     return plan
 
 
@@ -270,15 +270,8 @@ def _journal(repo: Repo) -> Path:
     return repo_state_dir(repo) / "restores.jsonl"
 
 
-def _settings(project: Path) -> Settings:
-    base = load_settings(project)
-    return Settings(
-        enabled=True,
-        max_file_mb=base.max_file_mb,
-        exclude=base.exclude,
-        extra_tools=base.extra_tools,
-        time_budget_seconds=_RESTORE_BUDGET,
-    )
+def _settings(project: Path) -> CheckpointsConfig:
+    return checkpoints_config(project).replace(enabled=True, time_budget_seconds=_RESTORE_BUDGET)
 
 
 def _selected(path: str, only: list[str] | None) -> bool:

@@ -15,8 +15,11 @@ import fcntl
 import os
 import time
 
-from cc_guard.base.fastpaths import append_line, state_dir, state_subdir, write_small
-from cc_guard.checkpoints.exclude import Excluder, Settings, load_settings, nested_repo_ok
+from cc_guard.base.claude import valid_session_id
+from cc_guard.base.fs import append_line, write_atomic
+from cc_guard.base.paths import state_root, state_subroot
+from cc_guard.checkpoints.exclude import Excluder, nested_repo_ok
+from cc_guard.config import CheckpointsConfig, checkpoints_config
 from cc_guard.git import (
     IDENTITY,
     DeadlineExceeded,
@@ -39,27 +42,12 @@ if TYPE_CHECKING:
     StrPath = str | os.PathLike[str]
 
 REF_PREFIX = "refs/cc-guard/"
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _MAX_FILES_IN_MESSAGE = 30
 _CAS_RETRIES = 3
 
 
 class CheckpointBusy(Exception):
     """Another process held this session's lock for the whole time budget."""
-
-
-def valid_session_id(session_id: str) -> bool:
-    """Session ids become ref and file names: allow only a safe alphabet.
-
-    ``[A-Za-z0-9][A-Za-z0-9_-]{0,127}``, checked without ``re`` (not loaded on the
-    hook path).
-    """
-    return (
-        0 < len(session_id) <= 128
-        and session_id[0] in _ALNUM
-        and not session_id.strip(_ALNUM + "_-")
-        and session_id.isascii()
-    )
 
 
 def _key(text: str, length: int) -> str:
@@ -81,11 +69,11 @@ def repo_state_dir(repo: Repo) -> Path:
 
 
 def _repo_state_dir(repo: Repo) -> str:
-    directory = os.path.join(state_subdir("checkpoints"), _key(repo.common, 16))
+    directory = os.path.join(state_subroot("checkpoints"), _key(repo.common, 16))
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o700, exist_ok=True)
         # Lets `prune` find the repository an index belongs to.
-        write_small(os.path.join(directory, "repo.txt"), repo.common + "\n")
+        write_atomic(os.path.join(directory, "repo.txt"), repo.common + "\n", durable=False)
     return directory
 
 
@@ -145,7 +133,7 @@ def take_checkpoint(
     files: Sequence[str] = (),
     prompt: str | None = None,
     *,
-    settings: Settings | None = None,
+    settings: CheckpointsConfig | None = None,
 ) -> str | None:
     """Commit the work tree of the repository at ``cwd`` onto the session's ref.
 
@@ -156,7 +144,7 @@ def take_checkpoint(
     if not valid_session_id(session_id):
         raise ValueError(f"unusable session id {session_id!r}")
     cwd = os.fspath(cwd)
-    settings = settings or load_settings(cwd)  # cheap when no config file exists
+    settings = settings or checkpoints_config(cwd)  # cheap when no config file exists
     if not settings.enabled:
         return None
     started = time.monotonic()
@@ -174,7 +162,7 @@ def checkpoint_or_tip(
     tool: str | None,
     files: Sequence[str],
     prompt: str | None,
-    settings: Settings,
+    settings: CheckpointsConfig,
 ) -> tuple[str | None, str | None]:
     """Like take_checkpoint, but returns ``(tip, new)``: the session's newest checkpoint
     after the call (also when nothing changed) and the new one (None if unchanged).
@@ -209,7 +197,7 @@ def record_incident(cwd: StrPath, session_id: str, event: str, reason: str, seco
             "seconds": round(seconds, 3),
         }
     )
-    append_line(os.path.join(state_dir(), "checkpoint-incidents.jsonl"), line)
+    append_line(os.path.join(state_root(), "checkpoint-incidents.jsonl"), line)
 
 
 def _checkpoint_locked(
@@ -219,7 +207,7 @@ def _checkpoint_locked(
     tool: str | None,
     files: list[str],
     prompt: str | None,
-    settings: Settings,
+    settings: CheckpointsConfig,
     deadline: float,
 ) -> tuple[str | None, str | None]:
     ref = REF_PREFIX + session_id
@@ -303,7 +291,7 @@ def _write_tip(index: str, commit: str, tree: str) -> None:
     # git rewrites the index through a lock file made with the umask (usually 0644);
     # state files are 0600 (chmod changes no field of the stamp).
     os.chmod(index, 0o600)
-    write_small(index + ".tip", f"{commit} {tree} {_index_stamp(index)}\n")
+    write_atomic(index + ".tip", f"{commit} {tree} {_index_stamp(index)}\n", durable=False)
 
 
 def _resolve(git: Git, rev: str) -> str | None:
@@ -330,7 +318,7 @@ def _unlink(path: str) -> None:
 
 
 def snapshot_tree(
-    repo: Repo, git: Git, index: StrPath, settings: Settings, known_tree: str | None = None
+    repo: Repo, git: Git, index: StrPath, settings: CheckpointsConfig, known_tree: str | None = None
 ) -> Snapshot:
     """Bring the private index up to date with the work tree and write its tree.
 
@@ -420,7 +408,7 @@ def _update_index(git: Git, flags: list[str], paths_: list[str]) -> None:
         git.run("update-index", *flags, "--", path, check=False)
 
 
-def _seed_index(repo: Repo, git: Git, index: str, settings: Settings) -> None:
+def _seed_index(repo: Repo, git: Git, index: str, settings: CheckpointsConfig) -> None:
     """Start the private index from the user's index, without re-hashing.
 
     The user's index has valid stat data for every tracked file, so copying it (with

@@ -8,8 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cc_guard.checkpoints.exclude import load_settings
 from cc_guard.checkpoints.snapshot import repo_state_dir, snapshot_tree
+from cc_guard.config import checkpoints_config
 from cc_guard.git import Git, clean_env, find_repo
 
 
@@ -25,7 +25,7 @@ def worktree_tree(cwd: Path, budget: float = 300.0) -> str:
     index = Path(name)
     try:
         git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": name}))
-        return snapshot_tree(repo, git, index, load_settings(repo.toplevel)).tree
+        return snapshot_tree(repo, git, index, checkpoints_config(repo.toplevel)).tree
     finally:
         for leftover in (index, Path(name + ".lock")):
             with contextlib.suppress(FileNotFoundError):

@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 
 
 @click.group()

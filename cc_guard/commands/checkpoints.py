@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 
 
 def _toplevel_relative(paths: tuple[str, ...]) -> list[str]:
@@ -87,18 +86,20 @@ def diff(checkpoint: str, paths: tuple[str, ...], stat: bool) -> int:
         else:
             left = resolve_checkpoint(cwd, checkpoint).sha
             right = worktree_tree(cwd)
-        _, git = user_git(cwd)
+        user_git(cwd)  # a repository, or one clear error
     except LookupError as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:  # the state dir holds the scratch index
         raise UserError(f"cannot use cc-guard's state dir: {exc}") from None
-    argv = ["git", "diff", "--no-ext-diff"]
+    argv = ["diff", "--no-ext-diff"]
     argv.append("--color=always" if sys.stdout.isatty() else "--no-color")
     if stat:
         argv.append("--stat")
     argv += [left, right, "--", *paths]
     # Run from the user's directory so PATHs are relative to it, like git's own.
-    proc = subprocess.run(argv, cwd=cwd, env=git.env, capture_output=True, check=False)
+    from cc_guard.git import Git
+
+    proc = Git.for_command(cwd).run(*argv, check=False)
     sys.stdout.buffer.write(proc.stdout)
     if proc.returncode not in (0, 1):
         raise UserError(proc.stderr.decode("utf-8", "replace").strip() or "git diff failed")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 
 
 @click.group("config", invoke_without_command=True)
@@ -31,7 +31,7 @@ def config(ctx: click.Context) -> int:
 def show(as_json: bool, project: Path | None) -> int:
     """Print every config key, its effective value and where it came from."""
     from cc_guard.base.paths import config_file
-    from cc_guard.config import ConfigError, load_config
+    from cc_guard.config.load import ConfigError, load_config
 
     try:
         cfg = load_config(project or Path.cwd())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 
 SCOPE_HELP = (
     "Which settings file: user ($CLAUDE_CONFIG_DIR/settings.json), project "
@@ -32,7 +32,7 @@ SCOPE_HELP = (
 @click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
 def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int:
     """Wire cc-guard into Claude Code's hooks (and optionally git's)."""
-    from cc_guard.config import ConfigError, load_config
+    from cc_guard.config.load import ConfigError, load_config
     from cc_guard.install import settings
     from cc_guard.install.command import find_executable
     from cc_guard.install.merge import EVENTS

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cc_guard import tmux
-from cc_guard.cli import UserError
+from cc_guard.commands.errors import UserError
 
 #: claude options that pick the session themselves: launch then does not choose an id.
 _SESSION_FLAGS = ("--resume", "-r", "--continue", "-c", "--session-id", "--from-pr", "--teleport")

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cc_guard.base.paths import ensure_private_dir, project_key
+from cc_guard.base.fs import ensure_private_dir
+from cc_guard.base.paths import project_key
 from cc_guard.demo.scenarios import RECORDED_CWD, Scenario, Step, scenarios
 
 PROJECT_FILES = {

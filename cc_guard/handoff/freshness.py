@@ -14,12 +14,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cc_guard.base import paths
+from cc_guard.base import fs, paths
 
 
 def handoff_dir(state_dir: Path | None = None) -> Path:
     path = (state_dir or paths.state_dir()) / "handoff"
-    paths.ensure_private_dir(path)
+    fs.ensure_private_dir(path)
     return path
 
 
@@ -82,6 +82,6 @@ def save_failure(
         # the answer may have printed a key; nothing cc-guard writes may keep one
         "last_assistant_message": redact(last) if isinstance(last, str) else None,
     }
-    paths.write_private(
+    fs.write_private(
         handoff_dir(state_dir) / f"{session_id}.failure.json", json.dumps(data, sort_keys=True)
     )

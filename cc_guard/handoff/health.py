@@ -8,23 +8,22 @@ stopped growing with a prompt, a tool call or a half-streamed answer at its end.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cc_guard.base.procs import claude_process
 from cc_guard.handoff.extract import Facts
 from cc_guard.incidents import classify_failure, kind_for_name
+from cc_guard.state import events as event_log
 
 if TYPE_CHECKING:
     from cc_guard.transcripts.model import SessionModel
 
 #: With no known Claude Code pid, a mid-turn transcript idle this long means the process is gone.
 IDLE_SECONDS = 120.0
-_EVENTS_TAIL_BYTES = 512 * 1024
 
 @dataclass
 class Health:
@@ -49,44 +48,8 @@ def kind_from_status(status: Any, error_type: Any = None) -> str:
 
 
 def session_events(state_dir: Path, session_id: str) -> list[dict[str, Any]]:
-    """This session's recent hook events from ``events.jsonl`` (only its tail is read)."""
-    path = state_dir / "events.jsonl"
-    try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, size - _EVENTS_TAIL_BYTES))
-            data = fh.read()
-    except OSError:
-        return []
-    out = []
-    for line in data.splitlines():
-        if session_id.encode() not in line:
-            continue
-        with contextlib.suppress(ValueError):
-            event = json.loads(line)
-            if isinstance(event, dict) and event.get("session_id") == session_id:
-                out.append(event)
-    return out
-
-
-def process_info(pid: int) -> str | None:
-    """``"pid N (cmdline)"`` when ``pid`` is a live Claude Code process, else None."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except (ProcessLookupError, PermissionError, OSError):
-            return None
-        return f"pid {pid}"
-    cmdline = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
-    try:
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        comm = ""
-    if "claude" not in cmdline.lower() and "claude" not in comm.lower():
-        return None  # the pid was reused by another program
-    return f"pid {pid} ({cmdline[:200]})"
+    """This session's recent hook events (the end of the event log)."""
+    return event_log.tail(str(state_dir), session_id)
 
 
 def live_process(events: list[dict[str, Any]]) -> tuple[bool | None, str | None]:
@@ -101,7 +64,7 @@ def live_process(events: list[dict[str, Any]]) -> tuple[bool | None, str | None]
         return False, None
     if pid is None:
         return None, None
-    info = process_info(pid)
+    info = claude_process(pid)
     return info is not None, info
 
 

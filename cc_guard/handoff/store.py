@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cc_guard.base import paths
+from cc_guard.base import fs, paths
 from cc_guard.handoff import extract, health, render
 from cc_guard.handoff.assemble import Checkpoint, Handoff, build
 from cc_guard.handoff.freshness import (
@@ -98,30 +98,21 @@ def newest_ref(cwd: str | None, session_id: str) -> Checkpoint | None:
     """The tip of the session's checkpoint ref with one git process (the hook's fast path)."""
     if not cwd or not Path(cwd).is_dir():
         return None
-    import subprocess
-
     from cc_guard.checkpoints.snapshot import REF_PREFIX
-    from cc_guard.git import clean_env
+    from cc_guard.git import DeadlineExceeded, Git
 
     try:
-        proc = subprocess.run(
-            [
-                "git",
-                "log",
-                "-1",
-                "--format=%H%x00%ct%x00%(trailers:key=Cc-Guard-Event,valueonly)",
-                f"{REF_PREFIX}{session_id}",
-                "--",
-            ],
-            cwd=cwd,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=5,
+        proc = Git.for_command(cwd, timeout=5).run(
+            "log",
+            "-1",
+            "--format=%H%x00%ct%x00%(trailers:key=Cc-Guard-Event,valueonly)",
+            f"{REF_PREFIX}{session_id}",
+            "--",
+            check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, DeadlineExceeded):
         return None
-    parts = proc.stdout.strip().split("\x00")
+    parts = proc.stdout.decode("utf-8", "replace").strip().split("\x00")
     if proc.returncode != 0 or len(parts[0]) < 40:
         return None
     event = parts[2].strip() if len(parts) > 2 and parts[2].strip() else None
@@ -210,9 +201,9 @@ def write_handoff(
     handoff = make_handoff(transcript, state_dir, use_engine=use_engine)
     if require_records and handoff.first_activity is None and handoff.project is None:
         raise NoRecords(f"{transcript} holds no readable Claude Code record.")
-    paths.write_private(md_path, render.to_markdown(handoff))
-    paths.write_private(json_path, render.to_json(handoff))
-    paths.write_private(
+    fs.write_private(md_path, render.to_markdown(handoff))
+    fs.write_private(json_path, render.to_json(handoff))
+    fs.write_private(
         meta_path, json.dumps({"source": key, "schema": handoff.schema}, sort_keys=True)
     )
     return Written(sid, md_path, json_path, True, handoff)
@@ -231,7 +222,7 @@ def seed_path(nonce: str, state_dir: Path | None = None) -> Path:
     if not _NONCE.match(nonce):
         raise ValueError("invalid seed nonce")
     folder = handoff_dir(state_dir) / "seeds"
-    paths.ensure_private_dir(folder)
+    fs.ensure_private_dir(folder)
     return folder / f"{nonce}.json"
 
 
@@ -243,7 +234,7 @@ def write_seed(nonce: str, text: str, source_session: str, state_dir: Path | Non
     path = seed_path(nonce, state_dir)
     _prune_seeds(path.parent)
     body = {"source_session": source_session, "text": render_seed(text)}
-    paths.write_private(path, json.dumps(body, sort_keys=True))
+    fs.write_private(path, json.dumps(body, sort_keys=True))
     return path
 
 

@@ -117,9 +117,9 @@ def main(argv: list[str]) -> int:
     try:
         run(Path(argv[0]), argv[1], "--force" in argv[2:])
     except Exception as exc:  # nobody sees our stderr: leave a line where hook errors go
-        from cc_guard.runtime.hook import log_error
+        from cc_guard.state import errors
 
-        log_error("handoff-worker", f"{type(exc).__name__}: {exc}")
+        errors.log("handoff-worker", f"{type(exc).__name__}: {exc}")
         return 1
     return 0
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cc_guard.base import paths
+from cc_guard.base import fs, paths
 from cc_guard.install import jsonstyle, merge
 
 SCOPES = ("user", "project", "local")
@@ -262,7 +262,8 @@ def _write(path: Path, data: bytes) -> None:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    paths.write_atomic(target, data, mode)
+    target.parent.mkdir(parents=True, exist_ok=True)  # the user's .claude: their umask
+    fs.write_atomic(target, data, mode)
 
 
 def _umask() -> int:
@@ -279,8 +280,8 @@ def backup(path: Path, raw: bytes) -> Path:
     while dest.exists():
         n += 1
         dest = dest.with_name(f"{path.name}.{key}.{stamp}.{n}")
-    paths.ensure_private_dir(dest.parent)
-    paths.write_private(dest, raw)
+    fs.ensure_private_dir(dest.parent)
+    fs.write_private(dest, raw)
     return dest
 
 
@@ -306,7 +307,7 @@ def apply_install(change: Change) -> Path | None:
     saved = backup(change.path, change.before) if change.before is not None else None
     _write(change.path, change.after)
     base.update(path=str(change.path), after_sha256=_sha(change.after))
-    paths.write_private(_record_path(change.path), json.dumps(base, indent=1))
+    fs.write_private(_record_path(change.path), json.dumps(base, indent=1))
     return saved
 
 

@@ -15,8 +15,10 @@ import sys
 import time
 
 from cc_guard.base import fastjson
-from cc_guard.base.fastpaths import append_line, state_dir
-from cc_guard.base.hookio import HookEvent, HookOutput
+from cc_guard.base.hookio import HookEvent, HookOutput, parse_event
+from cc_guard.base.paths import state_root
+from cc_guard.base.procs import find_claude_pid
+from cc_guard.state import errors, events
 
 # Imports are kept to the few modules above (measured with ``python -X importtime``):
 # typing, datetime, contextlib, dataclasses, pathlib, tempfile and even json (its
@@ -61,15 +63,11 @@ HANDLERS: dict[str, list[str]] = {
         "cc_guard.runtime.handlers.handoff:on_snapshot_event",
     ],
     "SessionStart": ["cc_guard.runtime.handlers.handoff:on_session_start"],
-    "PostCompact": [],
-    "SubagentStop": [],
-    "Notification": [],
 }
+# Every other event (PostCompact, SubagentStop, events newer than cc-guard) is only logged.
 
 #: Events whose hookSpecificOutput.additionalContext Claude Code injects.
 _CONTEXT_EVENTS = frozenset({"SessionStart", "UserPromptSubmit", "PostToolUse"})
-#: Small payload fields copied into the event log (never prompts or tool output).
-_EXTRAS = ("tool_name", "error", "reason", "trigger", "source")
 
 MAX_STDIN_BYTES = 32 * 1024 * 1024
 STDIN_SECONDS = 2.0
@@ -117,22 +115,16 @@ def _run(event_name: str) -> None:
         log_error(event_name, "stdin JSON is not an object")
         return
     name = event_name or str(payload.get("hook_event_name") or "")
-    event = HookEvent(
-        name=name,
-        payload=payload,
-        session_id=_str(payload.get("session_id")),
-        cwd=_str(payload.get("cwd")) or os.getcwd(),
-        transcript_path=_str(payload.get("transcript_path")),
-    )
+    event = parse_event(name, payload, os.getcwd())
+    if payload.get("session_id") not in (None, "") and not event.session_id:
+        # Untrusted input: a session id that could name a path outside the state dir.
+        log_error(name, "unusable session_id in the payload; handled as a session without id")
     try:
         log_event(event)
     except OSError as exc:  # a full or read-only state dir: the handlers may still work
         log_error(name, f"event log not written: {type(exc).__name__}: {exc}")
-    if name not in HANDLERS:
-        log_error(name, "unknown hook event")
-        return
     outputs: list[HookOutput] = []
-    for spec in HANDLERS[name]:
+    for spec in HANDLERS.get(name, ()):
         try:
             result = _load(spec)(event)
         except Exception as exc:
@@ -144,10 +136,10 @@ def _run(event_name: str) -> None:
 
 
 def _load(spec: str) -> Any:
-    import importlib
-
     module_name, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    # __import__ rather than importlib: importlib's package costs the hook path more.
+    module = __import__(module_name, fromlist=[attr])
+    return getattr(module, attr)
 
 
 def _print_output(name: str, outputs: list[HookOutput]) -> None:
@@ -190,66 +182,22 @@ def read_stdin(fd: int, limit: int = MAX_STDIN_BYTES, seconds: float = STDIN_SEC
 
 
 def log_event(event: HookEvent) -> None:
-    record: dict[str, Any] = {
-        "time": _now(),
-        "event": event.name,
-        "session_id": event.session_id,
-        "cwd": event.cwd,
-        "transcript_path": event.transcript_path,
-        "claude_pid": find_claude_pid(),
-    }
-    for key in _EXTRAS:
-        value = event.payload.get(key)
-        if isinstance(value, str | int | float | bool):
-            record[key] = value
-    append_line(os.path.join(state_dir(), "events.jsonl"), fastjson.dumps(record))
+    record = events.make_record(
+        errors.now_iso(),
+        event.name,
+        event.session_id,
+        event.cwd,
+        event.transcript_path,
+        event.payload,
+        find_claude_pid(),
+        os.environ.get("TMUX_PANE") or None,
+    )
+    events.append(state_root(), record)
 
 
 def log_error(event_name: str, message: str) -> None:
     """One line per problem. Never the payload: it can hold prompts, files, secrets."""
-    try:
-        line = f"{_now()} {event_name or '?'} {message}".replace("\n", " ")[:500]
-        append_line(os.path.join(state_dir(), "hook-errors.log"), line)
-    except Exception:
-        # The state dir is not writable (read-only, full): stderr is all that is left.
-        # Claude Code does not act on a hook's stderr when it exits 0.
-        try:  # noqa: SIM105 - contextlib is not imported on the hook path
-            sys.stderr.write(f"cc-guard hook: {message[:200]} (log not writable)\n")
-        except Exception:
-            pass  # the hook still exits 0
-
-
-def find_claude_pid(start: int | None = None, max_depth: int = 10) -> int | None:
-    """The Claude Code process above us: hooks run as ``sh -c`` children of it."""
-    pid = os.getppid() if start is None else start
-    for _ in range(max_depth):
-        if pid <= 1:
-            return None
-        if _looks_like_claude(pid):
-            return pid
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            return None
-        # Fields after the ")" that closes the command name: state, ppid, ...
-        after = stat[stat.rfind(b")") + 2 :].split()
-        if len(after) < 2:
-            return None
-        pid = int(after[1])
-    return None
-
-
-def _looks_like_claude(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/comm", "rb") as fh:
-            if b"claude" in fh.read().lower():
-                return True
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            argv = fh.read().split(b"\0")[:2]
-    except OSError:
-        return False
-    return any(b"claude" in os.path.basename(a).lower() for a in argv if a)
+    errors.log(event_name, message)
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
@@ -261,15 +209,3 @@ def _deadline_seconds() -> float:
         return max(0.1, float(os.environ.get(DEADLINE_ENV, DEFAULT_DEADLINE)))
     except ValueError:
         return DEFAULT_DEADLINE
-
-
-def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _now() -> str:
-    """ISO 8601 UTC with milliseconds, like datetime's isoformat (without importing it)."""
-    now = time.time()
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}+00:00"
-    )

@@ -18,10 +18,14 @@ Never fails: anything unexpected gives a neutral line and exit 0.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
+
+from cc_guard.base import fastjson
+from cc_guard.base.claude import valid_session_id
+from cc_guard.base.paths import state_root
+from cc_guard.state import events, feeds
 
 # Not ``from typing import ...``: typing costs ~2 ms to import and this runs every few
 # seconds. mypy treats any name TYPE_CHECKING as true.
@@ -30,99 +34,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 NEUTRAL = "cc-guard"
-FEED_DIR = "statusline"
 #: Only this much of the end of events.jsonl is read to find the last upstream incident.
 EVENTS_TAIL_BYTES = 64 * 1024
 #: Below this fill the config's warn_percent is not read (it defaults to 80).
 CONFIG_FLOOR_PERCENT = 50.0
-_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
-def _safe_id(value: object) -> bool:
-    """A session id usable as a file name (Claude Code's are UUIDs)."""
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= 128
-        and value[0] not in ".-"
-        and all(ch in _ID_CHARS for ch in value)
-    )
-
-
-def state_dir() -> str:
-    """``cc_guard.base.paths.state_dir()`` without importing pathlib and tempfile (~8 ms).
-
-    Covers the override and Linux's XDG rule (what platformdirs does there); anything
-    else asks cc_guard.base.paths. tests/test_statusline.py checks the two agree.
-    """
-    env = os.environ.get("CC_GUARD_HOME")
-    if env:
-        path = os.path.expanduser(env)
-    elif sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_STATE_HOME", "")
-        if not base.strip():
-            base = os.path.expanduser("~/.local/state")
-        path = os.path.join(base, "cc-guard")
-    else:
-        from cc_guard.base.paths import state_dir as slow_state_dir
-
-        return str(slow_state_dir())
-    _private_dir(path)
-    return path
-
-
-def _private_dir(path: str) -> None:
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        return
-    if mode & 0o077:
-        os.chmod(path, 0o700)
-
-
-def feed_record(payload: dict[str, Any], now: float | None = None) -> dict[str, Any]:
-    """The interface-5 record for one statusline payload."""
-    window = payload.get("context_window")
-    window = window if isinstance(window, dict) else {}
-    model = payload.get("model")
-    model_id = model.get("id") if isinstance(model, dict) else None
-    usage = window.get("current_usage")
-    stamp = time.gmtime(time.time() if now is None else now)
-    return {
-        "session_id": payload.get("session_id"),
-        "transcript_path": payload.get("transcript_path"),
-        "cwd": payload.get("cwd"),
-        "model_id": model_id if isinstance(model_id, str) else None,
-        "context_window_size": _number(window.get("context_window_size")),
-        "used_percentage": _number(window.get("used_percentage")),
-        "current_usage": usage if isinstance(usage, dict) else {},
-        "received_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp),
-    }
-
-
-def _number(value: Any) -> int | float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return value
-
-
-def store(record: dict[str, Any]) -> None:
-    """Write the feed file atomically, 0600 (no fsync: it is rewritten every few seconds)."""
-    session_id = record.get("session_id")
-    if not isinstance(session_id, str) or not _safe_id(session_id):
-        return
-    directory = os.path.join(state_dir(), FEED_DIR)
-    _private_dir(directory)
-    target = os.path.join(directory, f"{session_id}.json")
-    tmp = os.path.join(directory, f".{session_id}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, json.dumps(record, separators=(",", ":")).encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, target)
-
-
 def _tokens(n: float) -> str:
     if n >= 1_000_000:
         return f"{n / 1_000_000:g}M"
@@ -131,26 +46,9 @@ def _tokens(n: float) -> str:
     return f"{n:.0f}"
 
 
-def last_incident(session_id: str, events_path: str) -> str | None:
+def last_incident(session_id: str, state: str) -> str | None:
     """The session's upstream failure, if its most recent turn ended in one."""
-    try:
-        with open(events_path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - EVENTS_TAIL_BYTES))
-            tail = fh.read()
-    except OSError:
-        return None
-    needle = session_id.encode()
-    for line in reversed(tail.splitlines()):
-        if needle not in line:
-            continue
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(event, dict) or event.get("session_id") != session_id:
-            continue
+    for event in reversed(events.tail(state, session_id, EVENTS_TAIL_BYTES)):
         name = event.get("event")
         if name == "StopFailure":
             return f"upstream {event.get('error') or 'error'}{_ago(event.get('time'))}"
@@ -181,12 +79,9 @@ def _since(stamp: float) -> str:
 
 
 def _warn_percent(cwd: Any) -> float:
-    from pathlib import Path
+    from cc_guard.config import context_config
 
-    from cc_guard.config import load_config_safe
-
-    project = Path(cwd) if isinstance(cwd, str) and cwd else None
-    return load_config_safe(project).context.warn_percent
+    return context_config(cwd if isinstance(cwd, str) and cwd else None).warn_percent
 
 
 def last_checkpoint(session_id: str, state: str) -> str | None:
@@ -272,14 +167,14 @@ def render(record: dict[str, Any], incident: str | None, checkpoint: str | None 
 def record_payload(raw: bytes) -> dict[str, Any] | None:
     """Parse and store one payload; None when it is not a JSON object."""
     try:
-        payload = json.loads(raw)
-    except ValueError:
+        payload = fastjson.loads(raw)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(payload, dict):
         return None
-    record = feed_record(payload)
+    record = feeds.make_record(payload)
     try:  # noqa: SIM105 - contextlib is one more import on the hot path
-        store(record)
+        feeds.write(state_root(), record)
     except OSError:
         pass  # the line still shows; the engine falls back to its own estimate
     return record
@@ -290,9 +185,9 @@ def line_for(record: dict[str, Any] | None) -> str:
         return NEUTRAL
     incident = checkpoint = None
     session_id = record.get("session_id")
-    if isinstance(session_id, str) and _safe_id(session_id):
-        state = state_dir()
-        incident = last_incident(session_id, os.path.join(state, "events.jsonl"))
+    if valid_session_id(session_id):
+        state = state_root()
+        incident = last_incident(session_id, state)
         checkpoint = last_checkpoint(session_id, state)
     return render(record, incident, checkpoint)
 

@@ -17,7 +17,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cc_guard.base.paths import state_dir, write_private
+from cc_guard.base.fs import write_private
+from cc_guard.base.paths import state_dir
 
 PANES_FILE = "panes.json"
 #: Launch records kept; older ones are dropped (their panes are long gone).

@@ -3,10 +3,21 @@ state, size the context window. Pure functions; the engine decides what to read.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from _typeshed import StrPath
+
 import dataclasses
 import os
-from datetime import UTC, datetime
+from pathlib import Path
 
+from cc_guard.base.claude import table_window
+from cc_guard.base.procs import pid_alive
+from cc_guard.base.timefmt import epoch, iso
+from cc_guard.state.events import SessionEvents
 from cc_guard.transcripts.fold import MID_TURN, Brief, Fold, Phase
 from cc_guard.transcripts.model import (
     FileTouch,
@@ -16,33 +27,11 @@ from cc_guard.transcripts.model import (
     SessionState,
     TokenTotals,
 )
-from cc_guard.transcripts.signals import SessionEvents, epoch, pid_alive, table_window
-
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import Any
-
-    from _typeshed import StrPath
 
 #: A transcript written to this recently belongs to a session that is running.
 RECENT_SECONDS = 60.0
 #: Mid-turn but silent for this long: the process is gone (unless its pid lives).
 STALE_SECONDS = 600.0
-
-
-def stem(path: StrPath) -> str:
-    """``Path(path).stem`` (a transcript's session id) without importing pathlib,
-    which costs ~4 ms of a one-session refresh."""
-    name = os.path.basename(os.fspath(path))
-    dot = name.rfind(".")
-    return name[:dot] if 0 < dot < len(name) - 1 else name
-
-
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def judge_state(
@@ -181,7 +170,7 @@ def merged_brief(main: Brief, subs: list[Brief]) -> Brief:
 
 def brief_model(path: StrPath, brief: Brief, subagents: list[str], mtime: float) -> SessionModel:
     """A SessionModel with the summary fields only (lists empty, counts set)."""
-    model = SessionModel(session_id=stem(path), transcript_path=os.fspath(path))
+    model = SessionModel(session_id=Path(path).stem, transcript_path=os.fspath(path))
     model.project_dir = brief.cwd
     model.git_branch = brief.git_branch
     model.model = brief.model
@@ -200,9 +189,10 @@ def brief_model(path: StrPath, brief: Brief, subagents: list[str], mtime: float)
 def full_model(
     path: StrPath, fold: Fold, subagents: Sequence[tuple[StrPath, Fold]], mtime: float
 ) -> SessionModel:
+
     """Merge a main transcript's fold and its subagents' folds into one SessionModel
     (everything but what :func:`finish` sets)."""
-    model = SessionModel(session_id=stem(path), transcript_path=os.fspath(path))
+    model = SessionModel(session_id=Path(path).stem, transcript_path=os.fspath(path))
     model.project_dir = fold.cwd
     model.git_branch = fold.git_branch
     model.model = fold.model or fold.requested_model

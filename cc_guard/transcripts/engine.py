@@ -14,7 +14,18 @@ import contextlib
 import gc
 import os
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from _typeshed import StrPath
+
+from cc_guard.base.fs import ensure_private_dir
+from cc_guard.base.procs import pid_alive
+from cc_guard.state import events as event_log
+from cc_guard.state import feeds
+from cc_guard.state.events import SessionEvents
 from cc_guard.transcripts.build import (
     brief_model,
     finish,
@@ -22,7 +33,6 @@ from cc_guard.transcripts.build import (
     judgement_valid_until,
     merged_brief,
     sort_key,
-    stem,
 )
 from cc_guard.transcripts.fanout import (
     PARALLEL_MIN_BYTES,
@@ -35,27 +45,20 @@ from cc_guard.transcripts.fanout import (
 )
 from cc_guard.transcripts.fanout import fork_reader as _fork_reader
 from cc_guard.transcripts.fold import Brief, Fold
-from cc_guard.transcripts.index import INDEX_NAME, Index, ensure_private_dir
+from cc_guard.transcripts.index import INDEX_NAME, Index
 from cc_guard.transcripts.model import ParseStats, SessionModel
-from cc_guard.transcripts.reader import EVERY_LINE, Cursor, iter_new, open_at
-from cc_guard.transcripts.signals import (
-    SessionEvents,
-    config_windows,
-    events_from_json,
-    events_to_json,
-    pid_alive,
-    statusline_feed,
-)
+from cc_guard.transcripts.reader import Cursor, open_at
 
-# Neither typing nor pathlib at run time: a one-session refresh (splice.py) is
-# mostly imports, and pathlib alone is ~4 ms of it. Paths are plain strings here.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
-    from typing import Any
 
-    from _typeshed import StrPath
+def config_windows() -> dict[str, int]:
+    """``[context] windows`` from cc-guard's config; {} when there is none or it is
+    broken (``cc-guard config`` reports a broken file; a listing goes on without it)."""
+    from cc_guard.config.load import ConfigError, load_config
+
+    try:
+        return dict(load_config().context.windows)
+    except ConfigError:
+        return {}
 
 
 class _CorruptIndex(Exception):
@@ -73,17 +76,6 @@ def _row(text: str | bytes) -> dict[str, Any]:
     return value
 
 
-def normal_path(path: StrPath) -> str:
-    """``str(Path(path))`` on POSIX: no empty or ``.`` parts; a leading ``//``
-    stays (as pathlib keeps it). Transcript paths are named the same however
-    the Claude directory was spelled."""
-    text = os.fspath(path)
-    root = "//" if text[:2] == "//" and text[:3] != "///" else "/" if text[:1] == "/" else ""
-    return root + "/".join(p for p in text.split("/") if p and p != ".") or "."
-
-
-# The engine's own records are plain classes: a dataclass costs ~0.5 ms to
-# create at import, and a one-session refresh is mostly imports (splice.py).
 class _Discovered:
     """A main transcript found on disk, with its subagent transcripts."""
 
@@ -95,6 +87,11 @@ class _Discovered:
         self.path = path
         self.stat = stat
         self.subagents = subagents
+
+
+def _norm(path: StrPath) -> str:
+    """Paths named one way however the Claude directory was spelled (``//``, ``./``)."""
+    return str(Path(path))
 
 
 def _scan(path: str) -> list[os.DirEntry[str]]:
@@ -140,15 +137,15 @@ _Group = tuple[_Discovered, "_Entry", list[tuple[str, "_Entry"]]]
 def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
     """Older Claude Code (2.0.x) wrote subagent transcripts beside the sessions as
     ``<project>/agent-*.jsonl``; attach each to the session its records name."""
-    by_id = {stem(item.path): subs_of for item, _, subs_of in groups}
-    by_item = {stem(item.path): item for item, _, _ in groups}
+    by_id = {Path(item.path).stem: subs_of for item, _, subs_of in groups}
+    by_item = {Path(item.path).stem: item for item, _, _ in groups}
     kept: list[_Group] = []
     for item, entry, subs in groups:
         parent = entry.brief.session_id
         if (
             os.path.basename(item.path).startswith("agent-")
             and parent
-            and parent != stem(item.path)
+            and parent != Path(item.path).stem
             and parent in by_id
         ):
             by_id[parent].append((item.path, entry))
@@ -166,14 +163,14 @@ def discover_some(keys: list[str]) -> list[_Discovered]:
             st = os.stat(key)
         except OSError:
             continue
-        key = normal_path(key)
+        key = _norm(key)
         found.append(_Discovered(key, st, _subagent_files(key)))
     return found
 
 
 def _subagent_files(path: str) -> list[tuple[str, os.stat_result]]:
     """``<dir>/<session>/subagents/*.jsonl`` of the transcript ``<dir>/<session>.jsonl``."""
-    directory = os.path.join(os.path.dirname(path), stem(path), "subagents")
+    directory = os.path.join(os.path.dirname(path), Path(path).stem, "subagents")
     out = []
     for entry in _scan(directory):
         if entry.name.endswith(".jsonl") and entry.is_file():
@@ -202,7 +199,6 @@ def load_session(
     exists) for the window; hook events are not read (callers on the hook path
     already know the event).
     """
-    from pathlib import Path
 
     from cc_guard.base import paths
 
@@ -214,7 +210,7 @@ def load_session(
     except OSError:
         mtime = 0.0
     directory = state_dir if state_dir is not None else paths.state_dir(create=False)
-    feed = statusline_feed(directory).get(path.stem) if directory.exists() else None
+    feed = feeds.read(str(directory), path.stem)
     model = full_model(path, fold, subs, mtime)
     brief = merged_brief(fold.brief(), [sub.brief() for _, sub in subs])
     return finish(
@@ -258,8 +254,8 @@ class Engine:
             from cc_guard.base import paths
 
             claude_dir = paths.claude_dir()
-        self._claude_dir = normal_path(claude_dir)
-        self._state_dir = normal_path(state_dir) if state_dir is not None else None
+        self._claude_dir = _norm(claude_dir)
+        self._state_dir = _norm(state_dir) if state_dir is not None else None
         self._clock = clock
         #: What the last refresh read (``bytes_read``: new transcript and event-log bytes).
         self.last_refresh = ParseStats()
@@ -289,13 +285,11 @@ class Engine:
 
     @property
     def claude_dir(self) -> Path:
-        from pathlib import Path
 
         return Path(self._claude_dir)
 
     @property
     def state_dir(self) -> Path:
-        from pathlib import Path
 
         return Path(self._state())
 
@@ -358,7 +352,7 @@ class Engine:
                 }
             entries = self._entries
             if only is None:
-                found = discover(normal_path(os.path.join(self._claude_dir, "projects")))
+                found = discover(_norm(os.path.join(self._claude_dir, "projects")))
             jobs: list[tuple[str, _Entry]] = []
             seen: set[str] = set()
 
@@ -395,7 +389,7 @@ class Engine:
                         self._fold(sub, str(p), index)
         finally:
             index.close()
-        feeds = statusline_feed(state_dir)
+        statusline = feeds.read_all(state_dir)
         windows = config_windows()
         now = self._clock()
         sessions: list[SessionModel] = []
@@ -419,7 +413,7 @@ class Engine:
                         item.path, main.fold, [(p, s.fold or Fold()) for p, s in subs], mtime
                     )
                     self._models[key] = (version, model)
-            sid = stem(item.path)
+            sid = Path(item.path).stem
             session_events = events.get(sid)
             until, pid = judgement_valid_until(merged, mtime, now, session_events)
             judgements[key] = (until, pid)
@@ -427,7 +421,7 @@ class Engine:
             if pid is not None and pid not in watched:
                 watched[pid] = pid_alive(pid)
             sessions.append(
-                finish(model, merged, mtime, now, session_events, feeds.get(sid), windows)
+                finish(model, merged, mtime, now, session_events, statusline.get(sid), windows)
             )
         # Ties (same last activity) by path, not by directory listing order: the
         # result cache merges a partial refresh into its stored order (warm.py).
@@ -539,7 +533,7 @@ class Engine:
             self._events_cursor = (
                 Cursor.from_json(raw_cursor) if isinstance(raw_cursor, dict) else Cursor()
             )
-            self._events = events_from_json(index.get_meta("events"))
+            self._events = event_log.summaries_from_json(index.get_meta("events"))
         log = os.path.join(state_dir, "events.jsonl")
         try:
             st = os.stat(log)
@@ -554,15 +548,17 @@ class Engine:
         fh, restarted = opened
         if restarted:
             self._events = {}
-        stats = ParseStats()
-        for record in iter_new(fh, cursor, stats, keep=EVERY_LINE, only_types=None):
-            if isinstance(record, dict):
-                sid = record.get("session_id")
-                if isinstance(sid, str) and sid:
-                    self._events.setdefault(sid, SessionEvents()).add(record)
-        run.bytes_read += stats.bytes_read
+        with fh:
+            data = fh.read()
+        records, consumed = event_log.parse_chunk(data)
+        cursor.offset += consumed
+        for record in records:
+            sid = record.get("session_id")
+            if isinstance(sid, str) and sid:
+                self._events.setdefault(sid, SessionEvents()).add(record)
+        run.bytes_read += consumed
         index.set_meta("events_cursor", cursor.to_json())
-        index.set_meta("events", events_to_json(self._events))
+        index.set_meta("events", event_log.summaries_to_json(self._events))
         return self._events
 
     def find(self, session_id_or_prefix: str) -> SessionModel:
@@ -613,6 +609,6 @@ class Engine:
             mtime = self._clock()
         model = full_model(path, main, subs, mtime)
         merged = merged_brief(main.brief(), [sub.brief() for _, sub in subs])
-        events = (self._events or {}).get(stem(path))
-        feed = statusline_feed(self._state()).get(stem(path))
+        events = (self._events or {}).get(Path(path).stem)
+        feed = feeds.read(self._state(), Path(path).stem)
         return finish(model, merged, mtime, self._clock(), events, feed, config_windows())

@@ -4,6 +4,11 @@ plus the JSON text the index stores folds as."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import StrPath
+
 import json
 import marshal
 import os
@@ -24,18 +29,11 @@ from cc_guard.transcripts.reader import (
     parse_line,
 )
 
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
-    from _typeshed import StrPath
-
 
 def read_into(
     path: StrPath, cursor: Cursor, fold: Fold, run_stats: ParseStats | None = None
 ) -> Fold:
+
     """Fold what was appended to ``path`` since ``cursor`` (a fresh Fold if it was replaced)."""
     opened = open_at(path, cursor)
     if opened is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from cc_guard.transcripts.classify import (
     USER_INTERRUPT,
@@ -31,12 +32,6 @@ from cc_guard.transcripts.model import (
     ToolCall,
 )
 from cc_guard.transcripts.shapes import KNOWN_FIELDS
-
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 SYNTHETIC_MODEL = "<synthetic>"
 #: Bounds that keep the index small for long-lived sessions (texts are for
@@ -121,6 +116,7 @@ _SCALAR_FIELDS = (
     "requested_model",
     "max_tokens_key",
 )
+
 
 
 @dataclass

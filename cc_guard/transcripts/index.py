@@ -16,27 +16,17 @@ import contextlib
 import json
 import os
 import sqlite3
+from typing import TYPE_CHECKING, Any
 
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
+from cc_guard.base.fs import ensure_private_dir
+
 if TYPE_CHECKING:
-    from typing import Any
-
     from _typeshed import StrPath
+
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
 SCHEMA_VERSION = 11
 INDEX_NAME = "transcripts.sqlite"
-
-
-def ensure_private_dir(path: StrPath) -> None:
-    """As :func:`cc_guard.base.paths.ensure_private_dir` (0700, tightened if looser),
-    without importing that module (tempfile) or pathlib: a few ms on every listing."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    with contextlib.suppress(OSError):
-        if os.stat(path).st_mode & 0o077:
-            os.chmod(path, 0o700)
 
 
 class Index:

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from cc_guard.incidents import IncidentKind as IncidentKind  # the incidents' kind
-
-# typing stays unimported at run time: it costs more than the rest of a
-# cached listing's refresh (see splice.py); mypy reads the names below.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 
 class SessionState(StrEnum):

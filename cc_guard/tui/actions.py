@@ -191,25 +191,28 @@ class ResumePreview:
 
 
 def resume_preview(session: SessionModel, state_dir: Path) -> ResumePreview:
-    from cc_guard.commands.handoff import choose_mode, continuation_prompt
-    from cc_guard.handoff import health, render, store
+    """Both plans of :func:`cc_guard.handoff.resume.plan_resume` (no seed written yet)."""
+    from cc_guard.handoff import health, resume, store
 
     transcript = Path(session.transcript_path)
     try:
         handoff = store.make_handoff(transcript, state_dir)
     except OSError as exc:
         raise ActionError(f"cannot read the session: {exc}") from None
-    mode, why = choose_mode(handoff, transcript)
+    binary = resume.shown_binary()
+    auto = resume.plan_resume(handoff, transcript, "auto", binary, write_seed=False)
+    cont = resume.plan_resume(handoff, transcript, "continue", binary, write_seed=False)
+    fresh = resume.plan_resume(handoff, transcript, "fresh", binary, write_seed=False)
     alive, process = health.live_process(health.session_events(state_dir, session.session_id))
     running = None
     if handoff.health.state == "running" or alive:
         running = handoff.health.process or process or "a Claude Code process"
     return ResumePreview(
         session_id=session.session_id,
-        auto_mode=mode,
-        why=why,
-        continue_prompt=continuation_prompt(handoff),
-        seed=store.render_seed(render.to_short(handoff)),
+        auto_mode=auto.mode,
+        why=auto.why,
+        continue_prompt=cont.prompt,
+        seed=fresh.seed or "",
         running=running,
         project=handoff.project,
     )
@@ -283,8 +286,9 @@ def resume_print(session_id: str, mode: str, env: dict[str, str]) -> str:
 
 
 def claude_available() -> bool:
-    configured = os.environ.get("CC_GUARD_CLAUDE")
-    return shutil.which(configured or "claude") is not None
+    from cc_guard.base.claude import CLAUDE_BIN_ENV
+
+    return shutil.which(os.environ.get(CLAUDE_BIN_ENV) or "claude") is not None
 
 
 # ----------------------------------------------------------------------------- editor

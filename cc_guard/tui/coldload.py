@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from cc_guard.transcripts.engine import Engine, discover, normal_path
+from cc_guard.transcripts.engine import Engine, discover
 
 #: Batch sizes: the first screenful quickly, then the rest in big parallel reads.
 BATCHES = (20, 100)
@@ -36,7 +36,7 @@ def batches(paths: list[str]) -> list[list[str]]:
 
 def newest_first(claude_dir: str) -> list[str]:
     """Every main transcript under ``claude_dir``, most recently changed first."""
-    found = discover(normal_path(os.path.join(claude_dir, "projects")))
+    found = discover(os.path.normpath(os.path.join(claude_dir, "projects")))
     found.sort(key=lambda item: item.stat.st_mtime, reverse=True)
     return [item.path for item in found]
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cc_guard.tui import present
-
-if TYPE_CHECKING:
-    from cc_guard.tui.app import CCGuardApp
+from cc_guard.tui.dashboard import Dashboard
 
 #: (action, title, help) for the palette; the same actions as the keys.
 ACTIONS = (
@@ -36,8 +34,8 @@ ACTIONS = (
 
 class SessionCommands(Provider):
     @property
-    def dashboard(self) -> CCGuardApp:
-        return self.app  # type: ignore[return-value]
+    def dashboard(self) -> Dashboard:
+        return cast("Dashboard", self.app)
 
     async def discover(self) -> Hits:
         for action, title, help_text in ACTIONS:

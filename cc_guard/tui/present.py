@@ -7,9 +7,9 @@ from datetime import datetime
 
 from rich.text import Text
 
+from cc_guard.base.timefmt import epoch
 from cc_guard.transcripts.model import SessionModel, SessionState
-from cc_guard.transcripts.signals import epoch
-from cc_guard.views.sessions import ago, home_relative, tokens_text
+from cc_guard.views.fmt import ago, home_relative, tokens_text
 
 #: Rich styles per state; theme-neutral names so light and dark themes both read well.
 STATE_STYLES: dict[str, str] = {

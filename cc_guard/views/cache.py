@@ -1,29 +1,28 @@
 """The ``cc-guard sessions [--json]`` result cache: answer a repeat run without the engine.
 
-A repeat run with nothing changed would still load the engine, open the index
-and rebuild every summary (~150 ms for 600 sessions) for an answer already
-known. So the sessions listing stores its ``--json`` output in
-``<state_dir>/sessions-cache`` (0600) together with everything the output
-depends on:
+A repeat run with nothing changed would still load the engine, open the index and
+rebuild every summary for an answer already known. So the listing stores its
+``--json`` output in ``<state dir>/sessions-cache`` (0600) with everything the
+output depends on:
 
-- a fingerprint: ``(size, mtime_ns, inode, device)`` of every transcript the
-  engine would read (``projects/*/*.jsonl`` and ``*/subagents/*.jsonl``), of
-  the hook event log, each statusline feed file and the config file, plus the
-  engine's own source files (an upgrade or a local edit changes the output);
-- until when the states it judged hold on the clock alone (running -> idle
-  after 60 s, mid-turn -> interrupted after 10 min, "N min ago" reasons), see
+- a fingerprint: ``(size, mtime_ns, inode, device)`` of every transcript the engine
+  would read (``projects/*/*.jsonl`` and ``*/subagents/*.jsonl``), of the hook event
+  log, each statusline feed file and the config file, plus cc-guard's own source
+  files (an upgrade or a local edit changes the output);
+- until when the states it judged hold on the clock alone (running -> idle after
+  60 s, mid-turn -> interrupted after 10 min, "N min ago" reasons), see
   :func:`cc_guard.transcripts.build.judgement_valid_until`;
 - the Claude Code pids whose liveness a state depends on, and that liveness.
 
-:func:`main` (called from ``cc_guard.entry`` before click is imported)
-recomputes the fingerprint (directory listings and stats only) and prints the
-stored output when all of it still holds; otherwise it lists the sessions
-through the engine (still without click) and stores a fresh cache. The table
-of plain ``cc-guard sessions`` is rendered from the same text. The fingerprint
-is taken *before* the engine reads, so a file that changes during a run makes
-the stored entry stale, never wrong.
+:func:`main` (called by ``cc_guard.entry`` before click is imported) recomputes the
+fingerprint (directory listings and stats only) and prints the stored output when
+all of it still holds; otherwise it lists the sessions through the engine and
+stores a fresh cache. The fingerprint is taken *before* the engine reads, so a file
+that changes during a run makes the stored entry stale, never wrong.
 
-Import-light on purpose (os, sys, time only): this is the whole warm run.
+This module is the only reader and writer of the cache file. Its warm path (a hit)
+imports only ``os``, ``sys`` and ``time``: the whole run is a few stats, and the
+warm budget (a tenth of ccusage's time) leaves no room for more.
 """
 
 from __future__ import annotations
@@ -32,37 +31,18 @@ import os
 import sys
 import time
 
+from cc_guard.base.paths import claude_root, config_path, state_root
+
+TYPE_CHECKING = False  # typing's costs the warm path; mypy reads the names below
+if TYPE_CHECKING:
+    from cc_guard.transcripts.engine import Engine
+    from cc_guard.transcripts.model import SessionModel
+
 CACHE_NAME = "sessions-cache"
 #: Bump when the cache layout or the ``sessions --json`` output changes.
-FORMAT = b"cc-guard sessions cache 2"
-_SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def claude_dir() -> str:
-    """As :func:`cc_guard.base.paths.claude_dir`, as a string, without importing pathlib."""
-    env = os.environ.get("CLAUDE_CONFIG_DIR")
-    if env:
-        return os.path.expanduser(env)
-    return os.path.join(os.path.expanduser("~"), ".claude")
-
-
-def state_dir() -> str:
-    env = os.environ.get("CC_GUARD_HOME")
-    if env:
-        return os.path.expanduser(env)
-    import platformdirs
-
-    return str(platformdirs.user_state_dir("cc-guard", appauthor=False))
-
-
-def config_file() -> str:
-    """As :func:`cc_guard.base.paths.config_file`, as a string, without importing pathlib."""
-    env = os.environ.get("CC_GUARD_CONFIG")
-    if env:
-        return os.path.expanduser(env)
-    import platformdirs
-
-    return os.path.join(platformdirs.user_config_dir("cc-guard", appauthor=False), "config.toml")
+FORMAT = b"cc-guard sessions cache 3"
+#: The cc_guard package: its sources are part of the fingerprint.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _entries(path: bytes) -> list[os.DirEntry[bytes]]:
@@ -94,6 +74,28 @@ def _entry_line(out: list[bytes], entry: os.DirEntry[bytes]) -> None:
     )
 
 
+def _is_dir(entry: os.DirEntry[bytes]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a looping symlink (ELOOP) and the like: not a directory we read
+        return False
+
+
+def _is_file(entry: os.DirEntry[bytes]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _sources(out: list[bytes], directory: bytes) -> None:
+    for entry in _entries(directory):
+        if entry.name.endswith(b".py"):
+            _entry_line(out, entry)
+        elif _is_dir(entry) and not entry.name.startswith((b".", b"__")):
+            _sources(out, entry.path)
+
+
 def fingerprint(claude: str, state: str) -> bytes:
     """Everything ``sessions`` output depends on, apart from the clock and pids.
 
@@ -103,134 +105,160 @@ def fingerprint(claude: str, state: str) -> bytes:
     """
     out: list[bytes] = [FORMAT, b"\n", os.fsencode(claude), b"\n"]
     for project in _entries(os.fsencode(os.path.join(claude, "projects"))):
-        if not project.is_dir():
+        if not _is_dir(project):
             continue
         out.append(b"project\0%s\n" % project.path)
         for entry in _entries(project.path):
             if entry.name.endswith(b".jsonl"):
-                if entry.is_file():
+                if _is_file(entry):
                     _entry_line(out, entry)
-            elif entry.is_dir():
+            elif _is_dir(entry):
                 for sub in _entries(os.path.join(entry.path, b"subagents")):
-                    if sub.name.endswith(b".jsonl") and sub.is_file():
+                    if sub.name.endswith(b".jsonl") and _is_file(sub):
                         _entry_line(out, sub)
     state_b = os.fsencode(state)
     _stat_line(out, os.path.join(state_b, b"events.jsonl"))
     for feed in _entries(os.path.join(state_b, b"statusline")):
         if feed.name.endswith(b".json"):
             _entry_line(out, feed)
-    _stat_line(out, os.fsencode(config_file()))
-    for source in _entries(os.fsencode(_SOURCE_DIR)):
-        if source.name.endswith(b".py"):
-            _entry_line(out, source)
-    _stat_line(
-        out, os.fsencode(os.path.join(os.path.dirname(_SOURCE_DIR), "commands", "sessions.py"))
-    )
+    _stat_line(out, os.fsencode(config_path()))
+    _sources(out, os.fsencode(_PACKAGE_DIR))
     return b"".join(out)
 
 
-def pid_alive(pid: int) -> bool:
-    """As :func:`cc_guard.transcripts.signals.pid_alive` (kept here: no imports)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
+def _pid_alive(pid: int) -> bool:
+    from cc_guard.base.procs import pid_alive
+
+    return pid_alive(pid)
 
 
 def encode(
-    print_: bytes,
-    fp: bytes,
-    computed_at: float,
-    valid_until: float,
-    pids: dict[int, bool],
-    sessions: bytes = b"",
+    output: bytes, fp: bytes, computed_at: float, valid_until: float, pids: dict[int, bool]
 ) -> bytes:
-    """The cache file: a header, the fingerprint, the per-session records
-    (:mod:`.splice`; empty: none kept), then the output to print."""
+    """The cache file: a header, the fingerprint, then the output to print."""
     pid_text = b",".join(b"%d:%d" % (pid, alive) for pid, alive in sorted(pids.items()))
-    header = b"%s\n%s\n%s\n%s\n%d\n%d\n" % (
+    header = b"%s\n%s\n%s\n%s\n%d\n" % (
         FORMAT,
         repr(computed_at).encode(),
         repr(valid_until).encode(),
         pid_text,
         len(fp),
-        len(sessions),
     )
-    return header + fp + sessions + print_
+    return header + fp + output
 
 
-Entry = tuple[bytes, bytes, float, float, dict[int, bool], bytes]
+Entry = tuple[bytes, bytes, float, float, dict[int, bool]]
 
 
-def decode_all(data: bytes) -> Entry | None:
-    """(output, fingerprint, computed_at, valid_until, pids, session records),
-    or None if unreadable."""
+def decode(data: bytes) -> Entry | None:
+    """(output, fingerprint, computed_at, valid_until, pids), or None if unreadable."""
     try:
-        fmt, computed, until, pid_text, fp_len, sessions_len, rest = data.split(b"\n", 6)
+        fmt, computed, until, pid_text, fp_len, rest = data.split(b"\n", 5)
         if fmt != FORMAT:
             return None
-        n, m = int(fp_len), int(sessions_len)
+        n = int(fp_len)
         pids: dict[int, bool] = {}
         for item in pid_text.split(b",") if pid_text else ():
             pid, alive = item.split(b":")
             pids[int(pid)] = alive == b"1"
-        if n < 0 or m < 0 or len(rest) < n + m:
+        if n < 0 or len(rest) < n:
             return None
-        return rest[n + m :], rest[:n], float(computed), float(until), pids, rest[n : n + m]
+        return rest[n:], rest[:n], float(computed), float(until), pids
     except ValueError:
         return None
 
 
-def decode(data: bytes) -> tuple[bytes, bytes, float, float, dict[int, bool]] | None:
-    """(output, fingerprint, computed_at, valid_until, pids), or None if unreadable."""
-    entry = decode_all(data)
-    return None if entry is None else entry[:5]
-
-
 def still_valid(entry: Entry, fp: bytes, now: float) -> bool:
-    _, stored_fp, computed_at, valid_until, pids, _ = entry
+    _, stored_fp, computed_at, valid_until, pids = entry
     if stored_fp != fp or not computed_at <= now < valid_until:
         return False  # something changed, a state may have flipped, or the clock went back
-    return all(pid_alive(pid) == alive for pid, alive in pids.items())
+    return all(_pid_alive(pid) == alive for pid, alive in pids.items())
 
 
 def cache_path(state: str) -> str:
     return os.path.join(state, CACHE_NAME)
 
 
+def lookup(now: float | None = None) -> tuple[bytes | None, bytes]:
+    """The stored ``sessions --json`` output if it still holds (else None), and the
+    current fingerprint."""
+    state = state_root(create=False)
+    fp = fingerprint(claude_root(), state)
+    try:
+        with open(cache_path(state), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None, fp
+    entry = decode(data)
+    if entry is None or not still_valid(entry, fp, time.time() if now is None else now):
+        return None, fp
+    return entry[0], fp
+
+
+def store(
+    state: str,
+    output: bytes,
+    fp: bytes,
+    computed_at: float,
+    valid_until: float,
+    pids: dict[int, bool],
+) -> None:
+    """Write the cache (0600, atomic, no fsync: a lost cache only costs one slow run).
+    Failures are ignored for the same reason."""
+    from cc_guard.base.fs import write_atomic
+
+    try:  # noqa: SIM105 - contextlib is one more import on the warm path
+        write_atomic(
+            cache_path(state),
+            encode(output, fp, computed_at, valid_until, pids),
+            durable=False,
+        )
+    except OSError:
+        pass
+
+
+def refresh(engine: Engine, taken: tuple[float, bytes] | None = None) -> tuple[list[SessionModel], str]:
+    """All sessions (brief models, newest first) and the ``sessions --json`` text,
+    stored for the next run under ``taken`` (time, :func:`fingerprint`) when the
+    caller took them before the engine read anything."""
+    from cc_guard.views.sessions import join_rows, row_text
+
+    state = str(engine.state_dir)
+    if taken is None:
+        taken = (time.time(), fingerprint(str(engine.claude_dir), state))
+    started, fp = taken
+    found = engine.refresh(brief=True)
+    text = join_rows([row_text(s) for s in found])
+    store(state, (text + "\n").encode(), fp, started, engine.valid_until, engine.watched_pids)
+    return found, text
+
+
+def _write(data: bytes) -> None:
+    try:
+        out = sys.stdout.buffer
+        out.write(data)
+        out.flush()
+    except BrokenPipeError:
+        # As the CLI does: a reader that went away (``| head``) is not an error.
+        # stdout now points at /dev/null so the interpreter's last flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):
+        pass  # no stdout at all (closed): nothing to show it on
+
+
 def main(as_json: bool = True) -> int | None:
     """``cc-guard sessions [--json]`` without click: the cached list if it still
     holds, else a fresh listing (which stores the next cache). None when the
-    Claude directory is missing: the CLI reports that."""
-    if not os.path.isdir(claude_dir()):
+    Claude directory is missing or the state dir unusable: the CLI reports that."""
+    if not os.path.isdir(claude_root()):
         return None
     started = time.time()
-    output, fp, stale = lookup(started)
-    if output is None and stale is not None:
-        # Redo only the sessions that changed, keep the other stored rows (splice.py).
-        import gc
-
-        from cc_guard.views.splice import refresh
-
-        # Importing the engine makes thousands of long-lived, acyclic objects: the
-        # cyclic collector's passes over them are ~5% of this path, for nothing.
-        gc.disable()
-        try:
-            output = refresh(stale, fp, started)
-        finally:
-            gc.enable()
+    output, fp = lookup(started)
     if output is None:
         from cc_guard.transcripts.engine import Engine
-        from cc_guard.views.sessions import list_json
 
-        # The fingerprint just taken predates the engine's reads: store it as is.
         try:
-            _, text = list_json(Engine(), (started, fp))
+            _, text = refresh(Engine(), (started, fp))
         except OSError:
             return None  # e.g. an unusable state dir: the CLI says so in one line
         output = (text + "\n").encode()
@@ -243,73 +271,3 @@ def main(as_json: bool = True) -> int | None:
         output = (render_table(rows, time.time()) + "\n").encode()
     _write(output)
     return 0
-
-
-def lookup(now: float | None = None) -> tuple[bytes | None, bytes, Entry | None]:
-    """The stored ``sessions --json`` output if it still holds (else None), the
-    current fingerprint, and the stored entry when it no longer holds."""
-    state = state_dir()
-    fp = fingerprint(claude_dir(), state)
-    try:
-        with open(cache_path(state), "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None, fp, None
-    entry = decode_all(data)
-    if entry is None:
-        return None, fp, None
-    if not still_valid(entry, fp, time.time() if now is None else now):
-        return None, fp, entry
-    return entry[0], fp, None
-
-
-def _write(data: bytes) -> None:
-    try:
-        out = sys.stdout.buffer
-        out.write(data)
-        out.flush()
-    except BrokenPipeError:
-        # As the CLI does: a reader that went away (``| head``) is not an error.
-        # stdout now points at /dev/null so the interpreter's last flush stays quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def serve(now: float | None = None) -> bool:
-    """Print the cached ``sessions --json`` output if it still holds; False if not."""
-    if not os.path.isdir(claude_dir()):
-        return False
-    output, _, _ = lookup(now)
-    if output is None:
-        return False
-    _write(output)
-    return True
-
-
-def store(
-    state: str,
-    output: bytes,
-    fp: bytes,
-    computed_at: float,
-    valid_until: float,
-    pids: dict[int, bool],
-    sessions: bytes = b"",
-) -> None:
-    """Write the cache (0600, atomically: temp file + rename; no fsync, as a
-    lost cache only costs one slow run). Failures are ignored for the same reason."""
-    path = cache_path(state)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            view = memoryview(encode(output, fp, computed_at, valid_until, pids, sessions))
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError:
-        import contextlib  # only on this rare path: the warm run imports nothing it can avoid
-
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)

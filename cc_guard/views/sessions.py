@@ -1,24 +1,18 @@
-"""The session list as ``cc-guard sessions [--json]`` prints it.
+"""The session list: ``sessions --json`` rows and the ``cc-guard sessions`` table.
 
-Click-free and import-light (the engine is only a type here), so that
-``cc_guard.entry`` can print a cached list, or list sessions after a cache miss,
-without loading the CLI framework (see :mod:`.warm`). The table is rendered
-from the ``--json`` rows, so both outputs come from one cached text.
+The table is rendered from the ``--json`` rows, so both outputs come from one
+text (the result cache, :mod:`cc_guard.views.cache`, stores that text). Used by
+the CLI, the dashboard and ``doctor``; click-free.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
+from typing import TYPE_CHECKING, Any
 
-from cc_guard.views import cache as warm
+from cc_guard.views.fmt import ago, context_text, home_relative, table
 
-TYPE_CHECKING = False  # typing stays unimported at run time (see splice.py)
 if TYPE_CHECKING:
-    from typing import Any
-
-    from cc_guard.transcripts.engine import Engine
     from cc_guard.transcripts.model import SessionModel
 
 #: The ``sessions --json`` row: stable, documented in README.md.
@@ -63,37 +57,6 @@ def summary(session: SessionModel) -> dict[str, Any]:
     }
 
 
-def list_json(
-    engine: Engine, taken: tuple[float, bytes] | None = None
-) -> tuple[list[SessionModel], str]:
-    """All sessions (brief models, newest first) and the ``sessions --json`` text.
-
-    Stores the text in the result cache for the next run to serve, under
-    ``taken`` (time, :func:`warm.fingerprint`) if the caller just took them.
-    """
-    state = warm.state_dir()
-    # Taken before the engine reads: a change during this run only makes the cache stale.
-    if taken is None:
-        taken = (time.time(), warm.fingerprint(warm.claude_dir(), state))
-    started, fp = taken
-    found = engine.refresh(brief=True)
-    from cc_guard.views.splice import encode_records
-
-    rows = [row_text(s) for s in found]
-    text = join_rows(rows)
-    records = encode_records(found, rows, engine.judgements, engine.sort_keys)
-    warm.store(
-        state,
-        (text + "\n").encode(),
-        fp,
-        started,
-        engine.valid_until,
-        engine.watched_pids,
-        records,
-    )
-    return found, text
-
-
 def row_text(session: SessionModel) -> str:
     # No indent: json's C encoder only runs without it, and this can be thousands of rows.
     return json.dumps(summary(session))
@@ -128,52 +91,3 @@ def render_table(rows: list[dict[str, Any]], now: float) -> str:
             ]
         )
     return table(cells)
-
-
-def tokens_text(n: int | None) -> str:
-    if n is None:
-        return "-"
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
-    if n >= 1000:
-        return f"{n / 1000:.0f}k"
-    return str(n)
-
-
-def context_text(tokens: int | None, percent: float | None, window: int | None) -> str:
-    if tokens is None:
-        return f"-/{tokens_text(window)}"
-    return f"{percent or 0:.0f}% {tokens_text(tokens)}/{tokens_text(window)}"
-
-
-def ago(iso: str | None, now: float) -> str:
-    from cc_guard.transcripts.signals import epoch
-
-    ts = epoch(iso)
-    if ts is None:
-        return "-"
-    seconds = max(0, int(now - ts))
-    if seconds < 60:
-        return f"{seconds}s ago"
-    if seconds < 3600:
-        return f"{seconds // 60}m ago"
-    if seconds < 86400:
-        return f"{seconds // 3600}h ago"
-    return f"{seconds // 86400}d ago"
-
-
-def home_relative(path: str | None) -> str:
-    if not path:
-        return "-"
-    from pathlib import Path
-
-    home = str(Path.home())
-    return "~" + path[len(home) :] if path == home or path.startswith(home + os.sep) else path
-
-
-def table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )

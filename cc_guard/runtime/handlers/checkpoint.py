@@ -1,4 +1,4 @@
-"""Hook handlers that take checkpoints (registered in cc_guard.runtime.hook.HANDLERS).
+"""Hook handlers that take checkpoints (registered in ``cc_guard.runtime.hook.HANDLERS``).
 
 Cheap checks come first so a hook for a tool that changes nothing returns before
 anything heavier than this module is imported.
@@ -6,50 +6,21 @@ anything heavier than this module is imported.
 
 from __future__ import annotations
 
+from cc_guard.base.claude import CHANGING_TOOLS, READ_ONLY_TOOLS
 from cc_guard.base.hookio import HookEvent, HookOutput
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# Kept equal to cc_guard.checkpoints.exclude.DEFAULT_EDIT_TOOLS (a test checks it):
-# repeated here so a hook for a read-only tool imports nothing more.
-EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit", "Bash"})
-
-# Tools known to change nothing on disk: skip without even reading the config.
-_READ_ONLY = frozenset(
-    {
-        "Read",
-        "Glob",
-        "Grep",
-        "LS",
-        "WebFetch",
-        "WebSearch",
-        "TodoWrite",
-        "TodoRead",
-        "Task",
-        "Agent",
-        "ExitPlanMode",
-        "BashOutput",
-        "KillShell",
-        "ListMcpResourcesTool",
-        "ReadMcpResourceTool",
-        "Skill",
-        "SlashCommand",
-        "AskUserQuestion",
-    }
-)
-
-
 def on_post_tool_use(event: HookEvent) -> HookOutput | None:
     tool = str(event.payload.get("tool_name") or "")
-    if tool in _READ_ONLY:
+    if tool in READ_ONLY_TOOLS:
         return None
-    if tool not in EDIT_TOOLS:
-        from cc_guard.checkpoints.exclude import load_settings
+    if tool not in CHANGING_TOOLS:
+        from cc_guard.config import checkpoints_config
 
-        settings = load_settings(event.cwd)
-        if tool not in settings.tools:
+        if tool not in checkpoints_config(event.cwd).tools:
             return None
     _checkpoint(event, tool, _tool_files(event.payload.get("tool_input")))
     return None
@@ -86,9 +57,9 @@ def on_lifecycle(event: HookEvent) -> HookOutput | None:
 def _checkpoint(
     event: HookEvent, tool: str | None, files: list[str], prompt: str | None = None
 ) -> str | None:
-    from cc_guard.checkpoints.snapshot import take_checkpoint, valid_session_id
+    from cc_guard.checkpoints.snapshot import take_checkpoint
 
-    if not event.session_id or not valid_session_id(event.session_id) or not event.cwd:
+    if not event.session_id or not event.cwd:  # the id was checked when the payload was parsed
         return None
     rel = [_relative(f, event.cwd) for f in files]
     return take_checkpoint(event.cwd, event.session_id, event.name, tool, rel, prompt)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.markup import escape
 from rich.syntax import Syntax
@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Markdown, Static, TabbedContent, 
 from cc_guard.checkpoints.history import Checkpoint
 from cc_guard.transcripts.model import SessionModel
 from cc_guard.tui import actions, adapters, present
+from cc_guard.tui.dashboard import Dashboard
 from cc_guard.tui.dialogs.confirm import ConfirmDialog
 from cc_guard.tui.messages import (
     ActionDone,
@@ -29,11 +30,10 @@ from cc_guard.tui.messages import (
 )
 from cc_guard.tui.widgets.banner import DemoBanner, OutageBanner
 from cc_guard.tui.widgets.fill_chart import FillChart, FillData
-from cc_guard.views.sessions import home_relative, tokens_text
+from cc_guard.views.fmt import home_relative, tokens_text
 
 if TYPE_CHECKING:
     from cc_guard.checkpoints.restore import RestoreResult
-    from cc_guard.tui.app import CCGuardApp
 
 _OUTCOME = {True: "final", False: "retried ok", None: "retrying"}
 
@@ -52,7 +52,10 @@ class SessionScreen(Screen[None]):
         Binding("4", "tab('tab-work')", "Work", show=False),
     ]
 
-    app: CCGuardApp
+    @property
+    def board(self) -> Dashboard:
+        """The app, as the dashboard this screen belongs to."""
+        return cast("Dashboard", self.app)
 
     def __init__(self, session: SessionModel) -> None:
         super().__init__(name=session.session_id)
@@ -63,8 +66,8 @@ class SessionScreen(Screen[None]):
         self.undo_available = False
 
     def compose(self) -> ComposeResult:
-        if self.app.demo_root is not None:
-            yield DemoBanner(self.app.demo_root)
+        if self.board.demo_root is not None:
+            yield DemoBanner(self.board.demo_root)
         yield OutageBanner(id="outage")
         yield Static(id="session-head")
         with Horizontal(id="top"):
@@ -99,8 +102,8 @@ class SessionScreen(Screen[None]):
         incidents.add_columns("TIME", "KIND", "STATUS", "ATTEMPT", "OUTCOME", "SOURCE", "MESSAGE")
         self.query_one("#files", DataTable).add_columns("FILE", "TOOLS", "EDITS", "LAST")
         self._head(self.session)
-        self.app.sessions_signal.subscribe(self, self._sessions_updated)
-        self.app.alert_signal.subscribe(self, self._alert_updated)
+        self.board.sessions_signal.subscribe(self, self._sessions_updated)
+        self.board.alert_signal.subscribe(self, self._alert_updated)
         self._alert_updated(None)
         self.load_detail()
         self.load_checkpoints()
@@ -115,7 +118,7 @@ class SessionScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="detail")
     def load_detail(self) -> None:
         try:
-            full = self.app.engine.find(self.session.session_id)
+            full = self.board.engine.find(self.session.session_id)
         except LookupError as exc:
             self.post_message(ActionDone(f"The session is gone: {exc}", error=True))
             return
@@ -130,7 +133,7 @@ class SessionScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="handoff")
     def load_handoff(self) -> None:
         try:
-            text = actions.handoff_markdown(self.current_session(), self.app.state_dir)
+            text = actions.handoff_markdown(self.current_session(), self.board.state_dir)
         except actions.ActionError as exc:
             text = f"*No handoff: {exc}*"
         self.post_message(HandoffLoaded(self.session.session_id, text))
@@ -197,7 +200,7 @@ class SessionScreen(Screen[None]):
         table = self.query_one("#checkpoints", DataTable)
         keep = table.cursor_row
         table.clear()
-        now = self.app.now()
+        now = self.board.now()
         for cp in message.checkpoints:
             files = ", ".join(cp.files[:3]) + (
                 f" +{len(cp.files) - 3}" if len(cp.files) > 3 else ""
@@ -279,13 +282,13 @@ class SessionScreen(Screen[None]):
             self._head(self.detail)
 
     def _alert_updated(self, _: object) -> None:
-        alert, more = self.app.current_alert()
-        self.query_one(OutageBanner).show_alert(alert, self.app.now(), more)
+        alert, more = self.board.current_alert()
+        self.query_one(OutageBanner).show_alert(alert, self.board.now(), more)
 
     # --- rendering -----------------------------------------------------------
 
     def _head(self, s: SessionModel) -> None:
-        now = self.app.now()
+        now = self.board.now()
         head = Text()
         head.append(f" {home_relative(s.project_dir)}", style="bold")
         if s.git_branch:
@@ -377,7 +380,7 @@ class SessionScreen(Screen[None]):
         self.query_one("#todos", Static).update(todos)
         files = self.query_one("#files", DataTable)
         files.clear()
-        now = self.app.now()
+        now = self.board.now()
         for touch in reversed(s.files_touched):
             files.add_row(
                 touch.path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -13,13 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, ProgressBar, Static
 
 from cc_guard.transcripts.model import SessionModel, SessionState
+from cc_guard.tui.dashboard import Dashboard
 from cc_guard.tui.messages import FilterChanged
 from cc_guard.tui.widgets.banner import DemoBanner, OutageBanner
 from cc_guard.tui.widgets.sessions_table import SessionsTable
-
-if TYPE_CHECKING:
-    from cc_guard.tui.app import CCGuardApp
-
 
 #: Seconds between redraws of the "last activity" column when nothing else changes.
 AGE_TICK = 5.0
@@ -45,11 +42,14 @@ class SessionsScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    app: CCGuardApp
+    @property
+    def board(self) -> Dashboard:
+        """The app, as the dashboard this screen belongs to."""
+        return cast("Dashboard", self.app)
 
     def compose(self) -> ComposeResult:
-        if self.app.demo_root is not None:
-            yield DemoBanner(self.app.demo_root)
+        if self.board.demo_root is not None:
+            yield DemoBanner(self.board.demo_root)
         yield OutageBanner(id="outage")
         yield Static(id="summary")
         yield Input(
@@ -60,37 +60,37 @@ class SessionsScreen(Screen[None]):
             yield ProgressBar(id="progress", show_eta=False)
         yield SessionsTable(id="sessions")
         with Vertical(id="empty"):
-            yield Static(EMPTY_TEXT.format(claude_dir=self.app.claude_dir), id="empty-text")
+            yield Static(EMPTY_TEXT.format(claude_dir=self.board.claude_dir), id="empty-text")
             yield Button("Open the demo (cc-guard demo)", id="open-demo", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#empty").display = False
-        self.app.sessions_signal.subscribe(self, self._sessions_updated)
-        self.app.alert_signal.subscribe(self, self._alert_updated)
-        self.app.progress_signal.subscribe(self, self._progress)
+        self.board.sessions_signal.subscribe(self, self._sessions_updated)
+        self.board.alert_signal.subscribe(self, self._alert_updated)
+        self.board.progress_signal.subscribe(self, self._progress)
         self.query_one(SessionsTable).focus()
         # "N s ago" moves with the clock alone; the cells that changed are redrawn.
         self.set_interval(AGE_TICK, self._tick)
-        if self.app.loaded:
-            self._sessions_updated(self.app.sessions)
+        if self.board.loaded:
+            self._sessions_updated(self.board.sessions)
 
     # --- data ----------------------------------------------------------------
 
     def _sessions_updated(self, sessions: list[SessionModel]) -> None:
         table = self.query_one(SessionsTable)
-        table.checkpoint_counts = self.app.checkpoint_counts
-        table.show(sessions, self.app.now())
+        table.checkpoint_counts = self.board.checkpoint_counts
+        table.show(sessions, self.board.now())
         self._summary(sessions)
-        empty = self.app.loaded and not sessions
+        empty = self.board.loaded and not sessions
         self.query_one("#empty").display = empty
         table.display = not empty
 
     def _tick(self) -> None:
         table = self.query_one(SessionsTable)
         if table.sessions:
-            table.show(table.sessions, self.app.now())
+            table.show(table.sessions, self.board.now())
 
     def _progress(self, progress: tuple[int, int, bool]) -> None:
         read, total, done = progress
@@ -105,8 +105,8 @@ class SessionsScreen(Screen[None]):
         )
 
     def _alert_updated(self, _: object) -> None:
-        alert, more = self.app.current_alert()
-        self.query_one(OutageBanner).show_alert(alert, self.app.now(), more)
+        alert, more = self.board.current_alert()
+        self.query_one(OutageBanner).show_alert(alert, self.board.now(), more)
 
     def _summary(self, sessions: list[SessionModel]) -> None:
         counts: dict[str, int] = {}
@@ -141,7 +141,7 @@ class SessionsScreen(Screen[None]):
 
     def action_sort(self) -> None:
         table = self.query_one(SessionsTable)
-        name = table.next_sort(self.app.now())
+        name = table.next_sort(self.board.now())
         self._summary(table.sessions)
         self.notify(f"Sorted by {name}", timeout=2)
 
@@ -155,9 +155,9 @@ class SessionsScreen(Screen[None]):
 
     def on_filter_changed(self, message: FilterChanged) -> None:
         table = self.query_one(SessionsTable)
-        table.set_filter(message.text, self.app.now())
+        table.set_filter(message.text, self.board.now())
         self._summary(table.sessions)
 
     @on(Button.Pressed, "#open-demo")
     def _open_demo(self) -> None:
-        self.app.action_demo()
+        self.board.action_demo()

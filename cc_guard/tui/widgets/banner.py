@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from cc_guard.tui import present
 from cc_guard.tui.alerts import Alert
-from cc_guard.views.sessions import ago
+from cc_guard.views.fmt import ago
 
 
 def alert_text(alert: Alert, now: float, more: int = 0) -> Text:

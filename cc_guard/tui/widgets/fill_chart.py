@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from cc_guard.transcripts.model import Compaction, FillPoint
-from cc_guard.views.sessions import tokens_text
+from cc_guard.views.fmt import tokens_text
 
 _LEVELS = " ▁▂▃▄▅▆▇█"
 _AXIS = 6  # width of the token labels on the left

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from cc_guard.base.timefmt import epoch
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.transcripts.signals import epoch
 from cc_guard.tui import present
 from cc_guard.tui.messages import OpenSession
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from cc_guard.entry import main
+from cc_guard.state.events import SessionEvents
 from cc_guard.transcripts.build import judge_state, judgement_valid_until
 from cc_guard.transcripts.fold import Brief, Phase
-from cc_guard.transcripts.signals import SessionEvents
 from cc_guard.views import cache as warm
 from tests.test_transcripts_support import (
     append,
@@ -55,10 +55,8 @@ def _cli(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
 
 def _served(capsys: pytest.CaptureFixture[str], now: float | None = None) -> str | None:
     """The cached output if the cache still holds, else None."""
-    hit = warm.serve(now)
-    out = capsys.readouterr().out
-    assert bool(out) == hit
-    return out if hit else None
+    output, _ = warm.lookup(now)
+    return None if output is None else output.decode()
 
 
 def test_repeat_run_prints_the_stored_output_byte_for_byte(
@@ -320,12 +318,15 @@ PHASES = [
 
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("pending", [None, "Bash"])
-@pytest.mark.parametrize("pid", [None, os.getpid(), 2**22 + 12345])
+@pytest.mark.parametrize("pid", [None, "this process", 2**22 + 12345])
 @pytest.mark.parametrize("hook", [None, "SessionEnd", "StopFailure"])
 def test_valid_until_never_outlives_the_state_judgement(
-    phase: str, pending: str | None, pid: int | None, hook: str | None
+    phase: str, pending: str | None, pid: int | str | None, hook: str | None
 ) -> None:
     """Sweep the clock: until ``valid_until`` the judgement (state and reason) stays the same."""
+    if pid == "this process":  # alive (parametrized by name: the pid differs per worker)
+        pid = os.getpid()
+    assert pid is None or isinstance(pid, int)
     mtime = OLD
     last = "2023-11-14T22:13:20.000Z"  # = OLD
     brief = Brief(phase=phase, last_pending_tool=pending, last_ts=last, phase_ts=last)

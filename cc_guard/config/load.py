@@ -1,4 +1,4 @@
-"""cc-guard's configuration: one typed, frozen object read from TOML.
+"""Reading cc-guard's configuration from TOML into one :class:`Config`.
 
 Two files, both optional: the user file (``cc_guard.base.paths.config_file()``) and a
 per-project ``.cc-guard.toml``; a value from the project file overrides the
@@ -6,22 +6,28 @@ user's, key by key (a list or table is replaced whole, never merged). An unknown
 key or a value of the wrong type is a ``ConfigError`` that names the file, the
 key and what was expected.
 
-This module runs on the hook path, so it imports only the standard library and
-does not import ``tomllib`` unless a config file actually exists.
+The hook path imports this only when a config file exists (see
+:func:`cc_guard.config.checkpoints_config`); ``tomllib`` is imported then.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-# One default secret list for the config and the hook path (which may not load this module).
-from cc_guard.checkpoints.exclude import DEFAULT_EXCLUDE
-
-PROJECT_FILE = ".cc-guard.toml"
+from cc_guard.config.sections import (
+    PROJECT_FILE,
+    SECTIONS,
+    SUMMARIZERS,
+    BackupConfig,
+    CheckpointsConfig,
+    ContextConfig,
+    GitConfig,
+    HandoffConfig,
+    Section,
+)
 
 #: Provenance labels (the file path follows after ": ").
 DEFAULT = "default"
@@ -33,49 +39,41 @@ class ConfigError(Exception):
     """A config file cannot be used: unreadable, not TOML, an unknown key or a wrong type."""
 
 
-@dataclass(frozen=True)
-class CheckpointsConfig:
-    enabled: bool = True
-    max_file_mb: float = 20.0
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    extra_tools: tuple[str, ...] = ()
-    time_budget_seconds: float = 2.0
-
-
-@dataclass(frozen=True)
-class BackupConfig:
-    #: Name of a git remote that ``pre-push`` also pushes ``refs/cc-guard/*`` to ("" = never).
-    remote: str = ""
-
-
-@dataclass(frozen=True)
-class GitConfig:
-    commit_trailer: bool = False
-
-
-@dataclass(frozen=True)
-class ContextConfig:
-    warn_percent: float = 80.0
-    #: model id -> context window size (tokens), overriding what cc-guard would assume.
-    windows: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class HandoffConfig:
-    summarizer: str = "offline"
-
-
-@dataclass(frozen=True)
 class Config:
-    checkpoints: CheckpointsConfig = field(default_factory=CheckpointsConfig)
-    backup: BackupConfig = field(default_factory=BackupConfig)
-    git: GitConfig = field(default_factory=GitConfig)
-    context: ContextConfig = field(default_factory=ContextConfig)
-    handoff: HandoffConfig = field(default_factory=HandoffConfig)
-    #: "section.key" -> "default" | "user: <path>" | "project: <path>" for every key.
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
-    #: The files that were read, in the order they were applied.
-    files: tuple[Path, ...] = field(default=(), compare=False)
+    """The effective configuration: one object per section, plus where each value came from."""
+
+    __slots__ = ("backup", "checkpoints", "context", "files", "git", "handoff", "sources")
+
+    def __init__(
+        self,
+        checkpoints: CheckpointsConfig | None = None,
+        backup: BackupConfig | None = None,
+        git: GitConfig | None = None,
+        context: ContextConfig | None = None,
+        handoff: HandoffConfig | None = None,
+        sources: Mapping[str, str] | None = None,
+        files: tuple[Path, ...] = (),
+    ) -> None:
+        self.checkpoints = checkpoints or CheckpointsConfig()
+        self.backup = backup or BackupConfig()
+        self.git = git or GitConfig()
+        self.context = context or ContextConfig()
+        self.handoff = handoff or HandoffConfig()
+        #: "section.key" -> "default" | "user: <path>" | "project: <path>" for every key.
+        self.sources: dict[str, str] = dict(sources or {})
+        #: The files that were read, in the order they were applied.
+        self.files = files
+
+    def section(self, name: str) -> Section:
+        value: Section = getattr(self, name)
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return all(self.section(n) == other.section(n) for n in SECTIONS)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def source(self, key: str) -> str:
         """Where ``section.key`` came from: ``default``, ``user: <path>`` or ``project: <path>``."""
@@ -84,27 +82,16 @@ class Config:
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """The effective values as plain TOML-like data (tuples as lists)."""
         out: dict[str, dict[str, Any]] = {}
-        for section_name, section_type in SECTIONS.items():
-            section = getattr(self, section_name)
+        for name in SECTIONS:
             values: dict[str, Any] = {}
-            for f in fields(section_type):
-                value = getattr(section, f.name)
+            for key, value in self.section(name).values().items():
                 if isinstance(value, tuple):
                     value = list(value)
                 elif isinstance(value, Mapping):
                     value = dict(value)
-                values[f.name] = value
-            out[section_name] = values
+                values[key] = value
+            out[name] = values
         return out
-
-
-SECTIONS: dict[str, type[Any]] = {
-    "checkpoints": CheckpointsConfig,
-    "backup": BackupConfig,
-    "git": GitConfig,
-    "context": ContextConfig,
-    "handoff": HandoffConfig,
-}
 
 
 # --- validation ------------------------------------------------------------------------
@@ -141,10 +128,6 @@ def _windows(value: Any) -> dict[str, int]:
     ):
         return {str(k): int(v) for k, v in value.items()}
     raise ValueError("a table of model id = window size in tokens (positive integers)")
-
-
-#: What ``cc-guard handoff --summarizer`` accepts; a typo must not silently mean "offline".
-SUMMARIZERS = ("offline", "api", "auto")
 
 
 def _summarizer(value: Any) -> str:
@@ -279,7 +262,7 @@ def load_config(project_dir: Path | None = None) -> Config:
 def _build(layers: list[tuple[str, Path]]) -> Config:
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     sources: dict[str, str] = {
-        f"{name}.{f.name}": DEFAULT for name, kind in SECTIONS.items() for f in fields(kind)
+        f"{name}.{key}": DEFAULT for name, kind in SECTIONS.items() for key in kind.__slots__
     }
     files: list[Path] = []
     for label, path in layers:
@@ -299,7 +282,7 @@ def _build(layers: list[tuple[str, Path]]) -> Config:
             sections[section_name].update(values)
             for key in values:
                 sources[f"{section_name}.{key}"] = f"{label}: {path}"
-    built = {name: replace(SECTIONS[name](), **values) for name, values in sections.items()}
+    built: dict[str, Any] = {name: SECTIONS[name](**values) for name, values in sections.items()}
     return Config(**built, sources=sources, files=tuple(files))
 
 
@@ -322,12 +305,6 @@ def load_config_safe(project_dir: Path | None = None) -> Config:
 
 
 def _log(exc: ConfigError) -> None:
-    import time
+    from cc_guard.state import errors
 
-    try:
-        from cc_guard.base.paths import append_private, state_dir
-
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        append_private(state_dir() / "hook-errors.log", f"{stamp} config: {exc} (file ignored)")
-    except OSError:
-        pass  # logging is best effort; the caller still gets a usable config
+    errors.log("config", f"{exc} (file ignored)")

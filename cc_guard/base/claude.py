@@ -1,0 +1,144 @@
+"""Facts about Claude Code that cc-guard relies on, in one place.
+
+Hook event names, which tools change files, what a session id may look like, the
+context window of each model family, and where the ``claude`` executable is. See
+``docs/claude-code.md`` for where each fact comes from. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+#: Hook events cc-guard knows (Claude Code 2.1.328 and 2.1.332). Newer versions add
+#: events; an unknown one is logged and otherwise ignored, never an error.
+HOOK_EVENTS = frozenset(
+    {
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "Stop",
+        "StopFailure",
+        "SubagentStop",
+        "PreCompact",
+        "PostCompact",
+        "SessionEnd",
+        "Notification",
+        "MessageDisplay",
+        "PreModelSwitch",
+        "PostModelSwitch",
+        "PreSkillShellCommand",
+    }
+)
+
+#: Tools that write one file named in their input, and the input key naming it.
+FILE_TOOL_PATH_KEYS: dict[str, str] = {
+    "Write": "file_path",
+    "Edit": "file_path",
+    "MultiEdit": "file_path",
+    "NotebookEdit": "notebook_path",
+}
+FILE_TOOLS = tuple(FILE_TOOL_PATH_KEYS)
+#: Tools after which the work tree may have changed: the file tools and the shell.
+CHANGING_TOOLS = (*FILE_TOOLS, "Bash")
+#: Tools known to change nothing on disk.
+READ_ONLY_TOOLS = frozenset(
+    {
+        "Read",
+        "Glob",
+        "Grep",
+        "LS",
+        "WebFetch",
+        "WebSearch",
+        "TodoWrite",
+        "TodoRead",
+        "Task",
+        "Agent",
+        "ExitPlanMode",
+        "BashOutput",
+        "KillShell",
+        "ListMcpResourcesTool",
+        "ReadMcpResourceTool",
+        "Skill",
+        "SlashCommand",
+        "AskUserQuestion",
+        "TaskCreate",
+        "TaskUpdate",
+        "TaskList",
+        "TaskGet",
+    }
+)
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def valid_session_id(session_id: object) -> TypeGuard[str]:
+    """Whether ``session_id`` may name files and refs: ``[A-Za-z0-9][A-Za-z0-9_-]{0,127}``.
+
+    Claude Code's ids are UUIDs. Anything else in a hook payload, a checkpoint
+    trailer or a file name is untrusted input and never becomes a path.
+    """
+    return (
+        isinstance(session_id, str)
+        and 0 < len(session_id) <= 128
+        and session_id.isascii()
+        and session_id[0] in _ALNUM
+        and not session_id.strip(_ALNUM + "_-")
+    )
+
+
+DEFAULT_WINDOW = 200_000
+ONE_MILLION = 1_000_000
+#: Model id prefix -> context window (``context_window_size`` as the statusline reports it).
+MODEL_WINDOWS: tuple[tuple[str, int], ...] = (
+    ("claude-opus-5", ONE_MILLION),
+    ("claude-sonnet-5", ONE_MILLION),
+    ("claude-fable-5", ONE_MILLION),
+    ("claude-opus-4", DEFAULT_WINDOW),
+    ("claude-sonnet-4", DEFAULT_WINDOW),
+    ("claude-haiku-4", DEFAULT_WINDOW),
+    ("claude-3", DEFAULT_WINDOW),
+)
+
+
+def table_window(model: str | None, context_tokens: int | None = None) -> int:
+    """The window for ``model`` from the built-in table (200k when unknown).
+
+    A context fill above the table's window proves a bigger one (a 1M variant the
+    model id does not show), so the answer is raised to 1M then. Claude Code marks
+    the 1M variant of a 200k family with a ``[1m]`` suffix.
+    """
+    window = DEFAULT_WINDOW
+    if model:
+        lowered = model.lower()
+        if "[1m]" in lowered or lowered.endswith("-1m"):
+            window = ONE_MILLION
+        else:
+            for prefix, size in MODEL_WINDOWS:
+                if lowered.startswith(prefix):
+                    window = size
+                    break
+    if context_tokens is not None and context_tokens > window:
+        window = max(ONE_MILLION, context_tokens)
+    return window
+
+
+#: Overrides which ``claude`` executable cc-guard runs (resume, launch, compact).
+CLAUDE_BIN_ENV = "CC_GUARD_CLAUDE"
+
+
+def claude_executable() -> str | None:
+    """``$CC_GUARD_CLAUDE`` when set (ValueError if it is not an executable), else
+    ``claude`` on PATH, else None."""
+    import shutil
+
+    env = os.environ.get(CLAUDE_BIN_ENV)
+    if env:
+        if shutil.which(env) is None:
+            raise ValueError(f"${CLAUDE_BIN_ENV} is {env!r}, which is not an executable.")
+        return env
+    return shutil.which("claude")

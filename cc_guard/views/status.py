@@ -1,0 +1,96 @@
+"""``cc-guard status``: one session in full, as text (the JSON is the model's own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cc_guard.transcripts.model import SessionModel
+from cc_guard.views.fmt import ago, context_text, home_relative, tokens_text
+
+
+def checkpoint_summary(s: SessionModel) -> dict[str, object]:
+    """The session's checkpoint chain in its project (a note when there can be none)."""
+    project = Path(s.project_dir) if s.project_dir else None
+    if project is None or not project.is_dir():
+        return {
+            "repo": False,
+            "ref": None,
+            "count": 0,
+            "latest": None,
+            "latest_time": None,
+            "note": "project directory not found: no checkpoints",
+        }
+    from cc_guard.checkpoints.history import checkpoint_summary
+
+    return checkpoint_summary(project, s.session_id)
+
+
+def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -> str:
+    t = s.tokens
+    lines = [
+        f"session   {s.session_id}",
+        f"project   {home_relative(s.project_dir)}"
+        + (f"  (branch {s.git_branch})" if s.git_branch else ""),
+        f"model     {s.model or '-'}   Claude Code {s.version or '?'}",
+        f"state     {s.state.value} - {s.state_reason or ''}",
+        f"context   {context_text(s.context_tokens, s.context_percent, s.context_window)}"
+        f" (window from {s.context_source})",
+        f"activity  {s.first_activity or '-'} .. {s.last_activity or '-'} ({ago(s.last_activity, now)})",
+        f"turns     {s.turns} prompts, {s.api_calls} API responses",
+        f"tokens    in {t.input_tokens}, out {t.output_tokens}, "
+        f"cache write {t.cache_creation_input_tokens}, cache read {t.cache_read_input_tokens}",
+        f"file      {s.transcript_path}",
+        f"git       {checkpoints['note']}"
+        + (f" (newest {str(checkpoints['latest'])[:10]})" if checkpoints.get("latest") else ""),
+    ]
+    if s.compactions:
+        lines.append(f"\ncompactions ({len(s.compactions)})")
+        lines += [
+            f"  {c.time or '-'}  {c.trigger or '?'}  before: {tokens_text(c.pre_tokens)}"
+            for c in s.compactions
+        ]
+    if s.incidents:
+        lines.append(f"\nincidents ({len(s.incidents)}, newest last)")
+        for i in s.incidents[-10:]:
+            outcome = {True: "final", False: "retried ok", None: "retrying"}[i.final]
+            attempt = (
+                f" attempt {i.retry_attempt}/{i.max_retries or '?'}" if i.retry_attempt else ""
+            )
+            lines.append(
+                f"  {i.time or '-'}  {i.kind.value} {i.status or ''}{attempt}  {outcome}  {i.source}"
+            )
+    if s.todos:
+        lines.append("\ntodos")
+        lines += [f"  [{todo.status}] {todo.content}" for todo in s.todos]
+    if s.files_touched:
+        lines.append(f"\nfiles touched ({len(s.files_touched)})")
+        lines += [f"  {f.path}  ({', '.join(f.tools)})" for f in s.files_touched[-20:]]
+    if s.pending_tool_calls:
+        lines.append("\ntool calls without a result")
+        lines += [f"  {c.time or '-'}  {c.name}  {c.id}" for c in s.pending_tool_calls]
+    if s.prompts:
+        lines.append(f"\nprompts ({len(s.prompts)}, last 5)")
+        lines += [f"  {p.time or '-'}  {_one_line(p.text)}" for p in s.prompts[-5:]]
+    if s.last_assistant_text:
+        lines.append("\nlast assistant text")
+        lines.append(f"  {_one_line(s.last_assistant_text, 300)}")
+    if s.subagents:
+        lines.append(f"\nsubagents ({len(s.subagents)})")
+        lines += [f"  {p}" for p in s.subagents]
+    st = s.stats
+    skipped = st.malformed_lines + st.non_utf8_lines + st.oversized_lines
+    if skipped or st.unknown_record_types or st.unknown_fields:
+        unknown = ", ".join(f"{k} x{v}" for k, v in sorted(st.unknown_record_types.items()))
+        fields = ", ".join(sorted(st.unknown_fields))
+        lines.append(
+            f"\nskipped lines: {st.malformed_lines} malformed, {st.non_utf8_lines} non-UTF-8, "
+            f"{st.oversized_lines} oversized"
+            + (f"; unknown record types: {unknown}" if unknown else "")
+            + (f"; unknown fields: {fields}" if fields else "")
+        )
+    return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
