@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -25,11 +25,9 @@ from textual.signal import Signal
 from cc_guard.git import GitError
 from cc_guard.transcripts.engine import Engine
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.tui import actions, adapters, tmux_actions
+from cc_guard.tui import adapters, tmux_actions
 from cc_guard.tui.alerts import Alert, AlertTracker, details
 from cc_guard.tui.commands import SessionCommands
-from cc_guard.tui.dialogs.resume import ResumeChoice, ResumeDialog
-from cc_guard.tui.dialogs.text import TextDialog
 from cc_guard.tui.messages import (
     ActionDone,
     AlertRaised,
@@ -39,9 +37,15 @@ from cc_guard.tui.messages import (
     SessionsChanged,
     SessionsLoaded,
 )
-from cc_guard.tui.screens.help import HelpScreen
-from cc_guard.tui.screens.session import SessionScreen
 from cc_guard.tui.screens.sessions import SessionsScreen
+
+if TYPE_CHECKING:
+    from cc_guard.tui import actions
+    from cc_guard.tui.dialogs.resume import ResumeChoice
+
+# The session screen, the dialogs and the actions (git, handoffs, Markdown, syntax
+# highlighting) are imported where they are first used: the first paint waits for
+# none of them.
 
 #: The doctor runs at most this often while an outage alert is up.
 DOCTOR_INTERVAL = 60.0
@@ -242,6 +246,8 @@ class CCGuardApp(App[None]):
         self.open_session(message.session_id)
 
     def open_session(self, session_id: str) -> None:
+        from cc_guard.tui.screens.session import SessionScreen
+
         match = next((s for s in self.sessions if s.session_id == session_id), None)
         if match is None:
             self.notify(f"No session {session_id[:8]} any more.", severity="warning")
@@ -252,12 +258,9 @@ class CCGuardApp(App[None]):
 
     def current_session(self) -> SessionModel | None:
         """The session the action keys act on: the open one, or the one under the cursor."""
-        screen = self.screen
-        if isinstance(screen, SessionScreen):
-            return screen.current_session()
-        if isinstance(screen, SessionsScreen):
-            return screen.current_session()
-        return None
+        current = getattr(self.screen, "current_session", None)
+        found = current() if callable(current) else None
+        return found if isinstance(found, SessionModel) else None
 
     @work(thread=True, exclusive=True, group="checkpoint-counts", exit_on_error=False)
     def count_checkpoints(self) -> None:
@@ -267,6 +270,8 @@ class CCGuardApp(App[None]):
         asked again (one ``git for-each-ref`` per project, one ``git log`` per
         session with checkpoints); projects that are not repositories are remembered.
         """
+        from cc_guard.tui import actions
+
         counts = dict(self.checkpoint_counts)
         refs: dict[str, set[str]] = {}
         for session in list(self.sessions):
@@ -383,6 +388,8 @@ class CCGuardApp(App[None]):
         self.notify(message.text, severity="error" if message.error else "information", timeout=8)
 
     def action_help(self) -> None:
+        from cc_guard.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_dark(self) -> None:
@@ -390,6 +397,8 @@ class CCGuardApp(App[None]):
 
     def action_demo(self) -> None:
         """Start ``cc-guard demo`` (in a new tmux window when in tmux, else after this exits)."""
+        from cc_guard.tui import actions
+
         argv = [*actions.cc_guard_argv(), "demo"]
         if tmux_actions.open_window(argv, os.getcwd()):
             self.notify("The demo opened in a new tmux window.")
@@ -409,6 +418,9 @@ class CCGuardApp(App[None]):
 
     @work(thread=True, group="action", exit_on_error=False)
     def snapshot(self, session: SessionModel) -> None:
+        from cc_guard.tui import actions
+        from cc_guard.tui.screens.session import SessionScreen
+
         try:
             done = actions.snapshot(session, self.state_dir)
         except actions.ActionError as exc:
@@ -442,6 +454,8 @@ class CCGuardApp(App[None]):
 
     @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
     def prepare_resume(self, session: SessionModel) -> None:
+        from cc_guard.tui import actions
+
         try:
             preview = actions.resume_preview(session, self.state_dir)
         except actions.ActionError as exc:
@@ -450,6 +464,9 @@ class CCGuardApp(App[None]):
         self.call_from_thread(self._resume_dialog, preview)
 
     def _resume_dialog(self, preview: actions.ResumePreview) -> None:
+        from cc_guard.tui import actions
+        from cc_guard.tui.dialogs.resume import ResumeDialog
+
         why_not = ""
         if preview.running:
             why_not = f"The session is still running ({preview.running}); stop it first."
@@ -467,6 +484,8 @@ class CCGuardApp(App[None]):
         self.push_screen(ResumeDialog(preview, can_run=not why_not, why_not=why_not), chosen)
 
     def do_resume(self, preview: actions.ResumePreview, choice: ResumeChoice) -> None:
+        from cc_guard.tui import actions
+
         env = actions.world_env(self.claude_dir, self.state_dir)
         if choice.how == "copy":
             self.copy_text(actions.resume_command(preview.session_id, choice.mode, env))
@@ -482,6 +501,9 @@ class CCGuardApp(App[None]):
 
     @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
     def resume_print(self, session_id: str, mode: str, env: dict[str, str]) -> None:
+        from cc_guard.tui import actions
+        from cc_guard.tui.dialogs.text import TextDialog
+
         try:
             text = actions.resume_print(session_id, mode, env)
         except actions.ActionError as exc:
@@ -493,6 +515,8 @@ class CCGuardApp(App[None]):
         )
 
     def action_copy_resume(self) -> None:
+        from cc_guard.tui import actions
+
         session = self.current_session()
         if session is None:
             return
@@ -507,6 +531,8 @@ class CCGuardApp(App[None]):
     # editor -----------------------------------------------------------------
 
     def action_open_editor(self) -> None:
+        from cc_guard.tui import actions
+
         session = self.current_session()
         if session is None:
             return
@@ -553,6 +579,8 @@ class CCGuardApp(App[None]):
 
     @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
     def run_doctor_report(self, session_id: str | None) -> None:
+        from cc_guard.tui.dialogs.text import TextDialog
+
         try:
             result = adapters.run_doctor(session_id)
         except adapters.Unavailable as exc:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cc_guard.checkpoints.history import Checkpoint
-from cc_guard.checkpoints.restore import RestoreResult
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.tui.alerts import Alert
+
+if TYPE_CHECKING:  # the first paint does not wait for git or the restore code
+    from cc_guard.checkpoints.history import Checkpoint
+    from cc_guard.checkpoints.restore import RestoreResult
+    from cc_guard.tui.alerts import Alert
 
 
 @dataclass
