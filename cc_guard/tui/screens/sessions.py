@@ -86,6 +86,8 @@ class SessionsScreen(Screen[None]):
         empty = self.board.loaded and not sessions
         self.query_one("#empty").display = empty
         table.display = not empty
+        # The session keys (c s r d o y) need a row under the cursor: shown once there is one.
+        self.app.refresh_bindings()
 
     def _tick(self) -> None:
         table = self.query_one(SessionsTable)
