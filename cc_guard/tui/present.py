@@ -45,7 +45,8 @@ def gauge(percent: float | None, width: int = GAUGE_WIDTH) -> Text:
     full, part = divmod(eighths, 8)
     bar = "█" * full + (_BLOCKS[part] if part and full < width else "")
     style = fill_style(percent)
-    text = Text(bar.ljust(width), style=style)
+    text = Text(bar, style=style)
+    text.append("─" * (width - len(bar)), style="dim")  # the empty part of the track
     text.append(f" {percent:3.0f}%", style=style)
     return text
 

@@ -25,7 +25,7 @@ class Column:
 
 COLUMNS = (
     Column("project", "PROJECT", 16),
-    Column("title", "TITLE", None),
+    Column("title", "TITLE", 44),
     Column("model", "MODEL", 12),
     Column("context", "CONTEXT", 15),
     Column("state", "STATE", 11),
