@@ -218,6 +218,7 @@ async def test_a_cold_start_builds_the_index_in_a_child_and_shows_every_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = still_world(tmp_path / "w", monkeypatch)
+    monkeypatch.setenv("CC_GUARD_COLD_BATCHES", "1,2")  # four sessions: batches of 1, 2, 1
     assert not (world.world.state_dir / "index" / "transcripts.sqlite").exists()
     recorder = Recorder()
     app = world.app(cold_child=True)
@@ -227,7 +228,8 @@ async def test_a_cold_start_builds_the_index_in_a_child_and_shows_every_session(
         loads = recorder.of(SessionsLoaded)
         partial = [m for m in loads if not m.done]
         assert partial, "the child reported no batch"
-        assert partial[0].total == 4 and partial[-1].read == 4
+        assert [m.read for m in partial] == [1, 3] and partial[0].total == 4
+        assert len(partial[0].sessions) == 1 and len(partial[-1].sessions) == 3
         assert len(loads[-1].sessions) == 4 and loads[-1].done
         assert _table(app).row_count == 4
     assert (world.world.state_dir / "index" / "transcripts.sqlite").exists()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -101,9 +100,11 @@ class CCGuardApp(App[None]):
         demo_root: str | None = None,
         watch: bool = True,
         cold_child: bool = True,
+        cold_process: subprocess.Popen[str] | None = None,
         debounce: float = 0.1,
     ) -> None:
         super().__init__()
+        self.cold_process = cold_process
         self.claude_dir = Path(claude_dir)
         self.state_dir = Path(state_dir)
         self.clock = clock
@@ -146,7 +147,7 @@ class CCGuardApp(App[None]):
         """The first list: from the index when it is warm, else built newest first."""
         try:
             index = self.state_dir / "index" / "transcripts.sqlite"
-            if not index.exists() and self.cold_child:
+            if (self.cold_process is not None or not index.exists()) and self.cold_child:
                 self._cold_load()
             sessions = self.engine.refresh(brief=True)
         except OSError as exc:
@@ -159,24 +160,25 @@ class CCGuardApp(App[None]):
         )
 
     def _cold_load(self) -> None:
-        """The index built by a child process batch by batch; each batch shown at once."""
-        argv = [
-            sys.executable,
-            "-m",
-            "cc_guard.tui.coldload",
-            str(self.claude_dir),
-            str(self.state_dir),
-        ]
+        """The index built by a child process batch by batch; each batch shown at once.
+
+        The child may have been started before this app was even imported
+        (:func:`cc_guard.tui.coldload.start`): its reading overlaps the app's start.
+        """
+        from cc_guard.tui import coldload
+
+        child = self.cold_process or coldload.start(self.claude_dir, self.state_dir)
+        self.cold_process = None
         shown: list[SessionModel] = []
-        with subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ)
-        ) as child:
+        with child:
             assert child.stdout is not None
             for line in child.stdout:
                 try:
                     batch = json.loads(line)
                 except ValueError:
                     continue
+                if batch["read"] >= batch["total"]:
+                    break  # the last batch: the full refresh that follows lists it
                 found = Engine(self.claude_dir, self.state_dir, clock=self.clock).refresh(
                     brief=True, only=list(batch["paths"])
                 )
@@ -186,6 +188,7 @@ class CCGuardApp(App[None]):
                         list(shown), done=False, read=batch["read"], total=batch["total"]
                     )
                 )
+            child.wait()
 
     def on_sessions_loaded(self, message: SessionsLoaded) -> None:
         self.progress_signal.publish((message.read, message.total, message.done))
@@ -637,13 +640,15 @@ def make_app(
     demo_root: str | None = None,
     watch: bool = True,
     cold_child: bool = True,
+    cold_process: subprocess.Popen[str] | None = None,
     debounce: float = 0.1,
 ) -> CCGuardApp:
     """The dashboard over ``claude_dir`` and ``state_dir`` (default: cc-guard's own).
 
     ``clock`` drives every "N min ago" and the engine's state judgement (tests fix
     it); ``follow`` opens that session's screen once it appears; ``watch`` keeps
-    the list live; ``cold_child`` builds a missing index in a child process.
+    the list live; ``cold_child`` builds a missing index in a child process
+    (``cold_process``: one already started by :func:`cc_guard.tui.coldload.start`).
     """
     from cc_guard.base import paths
 
@@ -655,5 +660,6 @@ def make_app(
         demo_root=demo_root,
         watch=watch,
         cold_child=cold_child,
+        cold_process=cold_process,
         debounce=debounce,
     )

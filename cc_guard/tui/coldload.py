@@ -12,19 +12,32 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 from cc_guard.transcripts.engine import Engine, discover
+from cc_guard.transcripts.index import INDEX_NAME
 
 #: Batch sizes: the first screenful quickly, then the rest in big parallel reads.
 BATCHES = (20, 100)
+#: Other batch sizes, comma-separated (tests use tiny ones on tiny worlds).
+BATCHES_ENV = "CC_GUARD_COLD_BATCHES"
+
+
+def _sizes() -> tuple[int, ...]:
+    raw = os.environ.get(BATCHES_ENV, "")
+    try:
+        sizes = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        return BATCHES
+    return sizes if sizes and all(size > 0 for size in sizes) else BATCHES
 
 
 def batches(paths: list[str]) -> list[list[str]]:
     """``paths`` (newest first) cut into the batches the child reads in turn."""
     out: list[list[str]] = []
     start = 0
-    for size in BATCHES:
+    for size in _sizes():
         if start >= len(paths):
             break
         out.append(paths[start : start + size])
@@ -39,6 +52,25 @@ def newest_first(claude_dir: str) -> list[str]:
     found = discover(os.path.normpath(os.path.join(claude_dir, "projects")))
     found.sort(key=lambda item: item.stat.st_mtime, reverse=True)
     return [item.path for item in found]
+
+
+def needed(state_dir: str | os.PathLike[str]) -> bool:
+    """Whether the index is missing (a first run: the dashboard builds it this way)."""
+    return not os.path.exists(os.path.join(state_dir, "index", INDEX_NAME))
+
+
+def start(
+    claude_dir: str | os.PathLike[str], state_dir: str | os.PathLike[str]
+) -> subprocess.Popen[str]:
+    """The child, started now; its stdout carries one JSON line per batch."""
+    argv = [
+        sys.executable,
+        "-m",
+        "cc_guard.tui.coldload",
+        os.fspath(claude_dir),
+        os.fspath(state_dir),
+    ]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
 def main(argv: list[str]) -> int:

@@ -55,9 +55,21 @@ def open_dashboard(
             f"cannot use cc-guard's state directory {exc.filename or state}: "
             f"{exc.strerror or exc} (check CC_GUARD_HOME)"
         ) from None
+    # A first run reads every transcript: start that now, while Textual is imported.
+    from cc_guard.tui import coldload
+
+    cold = (
+        coldload.start(claude_dir or paths.claude_dir(), state) if coldload.needed(state) else None
+    )
     from cc_guard.tui.app import make_app
 
-    app = make_app(claude_dir=claude_dir, state_dir=state, follow=follow, demo_root=demo_root)
+    app = make_app(
+        claude_dir=claude_dir,
+        state_dir=state,
+        follow=follow,
+        demo_root=demo_root,
+        cold_process=cold,
+    )
     app.run()
     if app.demo_requested:
         return run_demo(speed=1.0, keep=False)
