@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -75,30 +72,3 @@ def test_a_live_replay_takes_real_checkpoints_through_the_hook_code(
     assert (world.state_dir / "handoff" / f"{cli.session_id}.md").exists()
     events = (world.state_dir / "events.jsonl").read_text()
     assert '"StopFailure"' in events and '"PostToolUse"' in events
-
-
-@pytest.mark.slow
-def test_a_wheel_ships_the_demo_transcripts_and_the_styles(tmp_path: Path) -> None:
-    root = Path(__file__).parent.parent
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path),
-            str(root),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    wheel = next(tmp_path.glob("cc_guard-*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for scenario in scenarios():
-        assert f"cc_guard/demo/transcripts/{scenario.fixture}" in names
-    assert "cc_guard/tui/styles/app.tcss" in names
