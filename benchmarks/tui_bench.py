@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +112,7 @@ async def _child(mode: str, claude: str, state: str) -> None:
                     "type": "user",
                     "uuid": "bench-append",
                     "sessionId": path.stem,
-                    "timestamp": "2099-01-01T00:00:00.000Z",
+                    "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "message": {"role": "user", "content": "appended for the benchmark"},
                 }
             )

@@ -279,9 +279,21 @@ async def test_a_new_529_incident_raises_the_banner_and_a_toast(
         assert not banner.has_class("-active")
 
 
-def test_open_session_and_actions_have_palette_entries() -> None:
-    from cc_guard.tui.app import CCGuardApp
+async def test_the_palette_offers_every_action_that_applies_and_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cc_guard.tui.commands import ACTIONS
 
-    for action, title, _ in ACTIONS:
-        assert callable(getattr(CCGuardApp, f"action_{action}")), title
+    world = still_world(tmp_path / "w", monkeypatch, checkpoints=True)
+    recorder = Recorder()
+    app = world.app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await _open(pilot, app, world.session_id("webapp"))
+        offered = {action for action, _, _ in ACTIONS if app.action_available(action)}
+        assert {"snapshot", "resume", "copy_resume", "open_editor", "restore", "compact"} <= offered
+        assert "undo" not in offered and "resume_alert" not in offered
+        await pilot.press("down")
+        app.run_named_action("restore")  # what choosing the palette entry does
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert recorder.of(RestorePlanned)[-1].plan.deleted == ["notes.md"]

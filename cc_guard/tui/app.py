@@ -52,6 +52,8 @@ DOCTOR_INTERVAL = 60.0
 SESSION_ACTIONS = frozenset(
     {"compact", "snapshot", "resume", "doctor", "open_editor", "copy_resume"}
 )
+#: Actions of the session screen the command palette offers too.
+SCREEN_ACTIONS = frozenset({"restore", "undo"})
 
 
 class SharedEngine(Engine):
@@ -377,6 +379,11 @@ class CCGuardApp(App[None]):
             return self.current_session() is not None
         if action == "resume_alert":
             return bool(self.alerts)
+        if action in SCREEN_ACTIONS:
+            check = getattr(self.screen, "check_action", None)
+            return hasattr(self.screen, f"action_{action}") and bool(
+                check(action, ()) if callable(check) else True
+            )
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -385,7 +392,8 @@ class CCGuardApp(App[None]):
         return True
 
     def run_named_action(self, action: str) -> None:
-        getattr(self, f"action_{action}")()
+        owner = self.screen if action in SCREEN_ACTIONS else self
+        getattr(owner, f"action_{action}")()
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.text, severity="error" if message.error else "information", timeout=8)

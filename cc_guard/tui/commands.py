@@ -23,6 +23,8 @@ ACTIONS = (
     ("open_editor", "Open the project in $EDITOR (o)", "Open the session's project directory"),
     ("copy_resume", "Copy the resume command (y)", "Copy `cc-guard resume <id>`"),
     ("resume_alert", "Resume the alerted session (a)", "The session named in the outage banner"),
+    ("restore", "Restore the highlighted checkpoint (R)", "Asks first; undo with u"),
+    ("undo", "Undo the last restore (u)", "Puts back what the restore changed"),
     (
         "toggle_dark",
         "Toggle light/dark theme (T)",
