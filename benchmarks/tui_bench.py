@@ -182,7 +182,7 @@ _PANE_ENV = ("CLAUDE_CONFIG_DIR", "CC_GUARD_HOME", "CC_GUARD_CONFIG", "HOME", "T
 def on_screen(env: dict[str, str], tmp: Path, files: int) -> tuple[float, float]:
     """``cc-guard tui`` in a new tmux pane: seconds until the first sessions are on
     screen, and until all ``files`` are listed with no index build in progress."""
-    socket = tmp / "screen.sock"
+    socket = tmp / f"screen-{time.monotonic_ns()}.sock"
     tmux = ["tmux", "-S", str(socket)]
     pane_env = [f"-e{k}={v}" for k, v in env.items() if k in _PANE_ENV]
     started = time.perf_counter()

@@ -297,3 +297,45 @@ async def test_the_palette_offers_every_action_that_applies_and_runs_it(
         await settle(pilot, app)
         assert isinstance(app.screen, ConfirmDialog)
         assert recorder.of(RestorePlanned)[-1].plan.deleted == ["notes.md"]
+
+
+class _StandInDoctorReport:
+    verdict = "upstream-overloaded"
+
+    def render_text(self) -> str:
+        return "The upstream is overloaded.\nevidence: 3 sessions saw 529 in 5 minutes"
+
+
+async def test_the_doctor_adapter_shows_the_verdict_in_the_banner_and_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cc_guard.doctor is being built elsewhere: a stand-in module with its interface
+    (``run_doctor(...) -> report with .verdict``) checks the dashboard's side of it."""
+    import sys
+    import types
+
+    calls: list[dict[str, object]] = []
+
+    def run_doctor(session: str | None = None, probe: bool = False) -> _StandInDoctorReport:
+        calls.append({"session": session, "probe": probe})
+        return _StandInDoctorReport()
+
+    module = types.ModuleType("cc_guard.doctor")
+    module.run_doctor = run_doctor  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cc_guard.doctor", module)
+    world = still_world(tmp_path / "w", monkeypatch, now=time.time(), checkpoints=True)
+    app = world.app(watch=True, debounce=0.05)
+    app.clock = time.time
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        with open(world.transcript("webapp"), "a") as fh:
+            record = api_error(ts="2099-01-01T00:00:00.000Z", status=529, attempt=1)
+            record.update(cwd=str(world.project("webapp")), sessionId=world.session_id("webapp"))
+            fh.write(json.dumps(record) + "\n")
+        banner = app.screen.query_one(OutageBanner)
+        await until(pilot, lambda: "Doctor: upstream-overloaded" in str(banner.render()))
+        assert calls == [{"session": world.session_id("webapp"), "probe": False}]
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, TextDialog))
+        assert "3 sessions saw 529" in app.screen.query_one("#report", TextArea).text
+        assert calls[-1]["probe"] is False, "the doctor never spends money on a probe from here"

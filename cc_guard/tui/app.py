@@ -136,6 +136,8 @@ class CCGuardApp(App[None]):
     # --- start and stop ------------------------------------------------------
 
     def on_mount(self) -> None:
+        # While an outage alert is up, the doctor is asked again once a minute (no-op otherwise).
+        self.set_interval(DOCTOR_INTERVAL, self.check_upstream)
         self.push_screen(SessionsScreen())
         self.progress_signal.publish((0, 0, False))
         self.load_sessions()
@@ -340,7 +342,7 @@ class CCGuardApp(App[None]):
         """Ask the doctor about the upstream, at most once a minute, while alerts are up."""
         if not self.alerts or not adapters.doctor_available():
             return
-        if time.monotonic() - self.doctor_at < DOCTOR_INTERVAL and self.doctor_at:
+        if self.doctor_at and time.monotonic() - self.doctor_at < DOCTOR_INTERVAL - 1:
             return
         self.doctor_at = time.monotonic()
         self.run_doctor_verdict(self.alerts[-1].session_id)
