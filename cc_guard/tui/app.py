@@ -228,6 +228,8 @@ class CCGuardApp(App[None]):
         self._set_sessions(message.sessions, alert=True)
 
     def _set_sessions(self, sessions: list[SessionModel], *, alert: bool) -> None:
+        if not self.screen_stack:  # a refresh that arrives while the app shuts down
+            return
         self.sessions = sessions
         self.sessions_signal.publish(sessions)
         if alert:
