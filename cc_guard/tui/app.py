@@ -151,8 +151,9 @@ class CCGuardApp(App[None]):
         """The first list: from the index when it is warm, else built newest first."""
         try:
             index = self.state_dir / "index" / "transcripts.sqlite"
-            if (self.cold_process is not None or not index.exists()) and self.cold_child:
-                self._cold_load()
+            cold = self.cold_process is not None or not index.exists()
+            if self.cold_child and cold and self._cold_load():
+                return
             sessions = self.engine.refresh(brief=True)
         except OSError as exc:
             self.post_message(
@@ -163,36 +164,38 @@ class CCGuardApp(App[None]):
             SessionsLoaded(sessions, done=True, read=len(sessions), total=len(sessions))
         )
 
-    def _cold_load(self) -> None:
+    def _cold_load(self) -> bool:
         """The index built by a child process batch by batch; each batch shown at once.
 
         The child may have been started before this app was even imported
         (:func:`cc_guard.tui.coldload.start`): its reading overlaps the app's start.
+        It sends each batch's brief models, so this process stays off the index
+        while the child writes it; the watcher's first refresh then takes over.
+        True when every session came through the child.
         """
         from cc_guard.tui import coldload
 
         child = self.cold_process or coldload.start(self.claude_dir, self.state_dir)
         self.cold_process = None
         shown: list[SessionModel] = []
+        complete = False
         with child:
             assert child.stdout is not None
             for line in child.stdout:
                 try:
                     batch = json.loads(line)
-                except ValueError:
+                    found = [coldload.brief_from_json(row) for row in batch["sessions"]]
+                except (ValueError, KeyError, TypeError):
                     continue
-                if batch["read"] >= batch["total"]:
-                    break  # the last batch: the full refresh that follows lists it
-                found = Engine(self.claude_dir, self.state_dir, clock=self.clock).refresh(
-                    brief=True, only=list(batch["paths"])
-                )
                 shown = sorted([*shown, *found], key=_newest, reverse=True)
+                complete = batch["read"] >= batch["total"]
                 self.post_message(
                     SessionsLoaded(
-                        list(shown), done=False, read=batch["read"], total=batch["total"]
+                        list(shown), done=complete, read=batch["read"], total=batch["total"]
                     )
                 )
-            child.wait()
+            complete = child.wait() == 0 and complete
+        return complete
 
     def on_sessions_loaded(self, message: SessionsLoaded) -> None:
         self.progress_signal.publish((message.read, message.total, message.done))
@@ -237,7 +240,6 @@ class CCGuardApp(App[None]):
                 self.load_alert(session)
             if self.loaded:
                 self.count_checkpoints()
-        self.refresh_bindings()
         self._follow()
 
     def _follow(self) -> None:

@@ -47,6 +47,8 @@ class SessionsScreen(Screen[None]):
         """The app, as the dashboard this screen belongs to."""
         return cast("Dashboard", self.app)
 
+    _had_row = False
+
     def compose(self) -> ComposeResult:
         if self.board.demo_root is not None:
             yield DemoBanner(self.board.demo_root)
@@ -86,8 +88,12 @@ class SessionsScreen(Screen[None]):
         empty = self.board.loaded and not sessions
         self.query_one("#empty").display = empty
         table.display = not empty
-        # The session keys (c s r d o y) need a row under the cursor: shown once there is one.
-        self.app.refresh_bindings()
+        # The session keys (c s r d o y) need a row under the cursor: the footer is redone
+        # (a recompose, not free) only when that changes.
+        has_row = table.current() is not None
+        if has_row != self._had_row:
+            self._had_row = has_row
+            self.app.refresh_bindings()
 
     def _tick(self) -> None:
         table = self.query_one(SessionsTable)

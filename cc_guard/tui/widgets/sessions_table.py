@@ -159,10 +159,10 @@ class SessionsTable(DataTable[object]):
         return (
             Text(present.project_name(session.project_dir), style="bold"),
             Text(present.title(session), overflow="ellipsis", no_wrap=True),
-            present.short_model(session.model),
+            Text(present.short_model(session.model)),
             present.gauge(session.context_percent),
             present.state_text(session.state.value),
-            present.when(session.last_activity, now),
+            Text(present.when(session.last_activity, now)),
             Text(str(incidents), style="bold red" if incidents else "dim"),
             Text(
                 "-" if checkpoints is None else str(checkpoints),
