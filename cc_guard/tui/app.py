@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 # highlighting) are imported where they are first used: the first paint waits for
 # none of them.
 
+#: Seconds after the first full list before live updates and checkpoint counts start.
+AFTER_PAINT = 0.3
 #: The doctor runs at most this often while an outage alert is up.
 DOCTOR_INTERVAL = 60.0
 #: Actions that need a session (the current screen's).
@@ -204,8 +206,10 @@ class CCGuardApp(App[None]):
         self._set_sessions(message.sessions, alert=False)
         if message.done:
             self.tracker.update(message.sessions)
-            self._start_watcher()
-            self.count_checkpoints()
+            # After the full list is on screen: the watcher's first refresh and the
+            # checkpoint counts would otherwise compete with that first paint.
+            self.set_timer(AFTER_PAINT, self._start_watcher)
+            self.set_timer(AFTER_PAINT, self.count_checkpoints)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.loaded = True

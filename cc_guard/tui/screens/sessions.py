@@ -104,6 +104,9 @@ class SessionsScreen(Screen[None]):
         read, total, done = progress
         self.query_one("#loading").display = not done
         bar = self.query_one(ProgressBar)
+        # No indeterminate bar before the first batch: its animation redraws the screen
+        # many times a second, CPU the index build needs more.
+        bar.display = bool(total) and not done
         if total:
             bar.update(total=total, progress=read)
         self.query_one("#loading-text", Static).update(
