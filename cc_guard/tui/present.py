@@ -90,6 +90,11 @@ def clock_time(iso: str | None) -> str:
 
 
 def when(iso: str | None, now: float) -> str:
+    """``ago`` to the minute: the list is redrawn on every change and every 30 seconds,
+    so a seconds count would stand still between redraws."""
+    ts = epoch(iso)
+    if ts is not None and 0 <= now - ts < 60:
+        return "<1m ago"
     return ago(iso, now)
 
 

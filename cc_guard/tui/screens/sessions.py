@@ -18,9 +18,6 @@ from cc_guard.tui.messages import FilterChanged
 from cc_guard.tui.widgets.banner import DemoBanner, OutageBanner
 from cc_guard.tui.widgets.sessions_table import SessionsTable
 
-#: Seconds between redraws of the "last activity" column when nothing else changes.
-AGE_TICK = 5.0
-
 EMPTY_TEXT = """\
 [b]No Claude Code sessions yet[/b] in {claude_dir}
 
@@ -59,7 +56,8 @@ class SessionsScreen(Screen[None]):
         )
         with Vertical(id="loading"):
             yield Static("Reading Claude Code's transcripts…", id="loading-text")
-            yield ProgressBar(id="progress", show_eta=False)
+            # A known total from the start: an indeterminate bar animates 15 times a second.
+            yield ProgressBar(total=1, id="progress", show_eta=False)
         yield SessionsTable(id="sessions")
         with Vertical(id="empty"):
             yield Static(EMPTY_TEXT.format(claude_dir=self.board.claude_dir), id="empty-text")
@@ -73,8 +71,6 @@ class SessionsScreen(Screen[None]):
         self.board.alert_signal.subscribe(self, self._alert_updated)
         self.board.progress_signal.subscribe(self, self._progress)
         self.query_one(SessionsTable).focus()
-        # "N s ago" moves with the clock alone; the cells that changed are redrawn.
-        self.set_interval(AGE_TICK, self._tick)
         if self.board.loaded:
             self._sessions_updated(self.board.sessions)
 
@@ -95,18 +91,16 @@ class SessionsScreen(Screen[None]):
             self._had_row = has_row
             self.app.refresh_bindings()
 
-    def _tick(self) -> None:
-        table = self.query_one(SessionsTable)
-        if table.sessions:
-            table.show(table.sessions, self.board.now())
-
     def _progress(self, progress: tuple[int, int, bool]) -> None:
         read, total, done = progress
-        self.query_one("#loading").display = not done
+        loading = self.query("#loading")
+        if not loading:
+            return
+        if done:
+            loading.remove()  # its bar's timers stop with it
+            return
         bar = self.query_one(ProgressBar)
-        # No indeterminate bar before the first batch: its animation redraws the screen
-        # many times a second, CPU the index build needs more.
-        bar.display = bool(total) and not done
+        bar.display = bool(total)
         if total:
             bar.update(total=total, progress=read)
         self.query_one("#loading-text", Static).update(

@@ -96,6 +96,7 @@ class SessionsTable(DataTable[object]):
         self.filter = Filter()
         self.sort_index = 0
         self._shown: dict[str, tuple[object, ...]] = {}
+        self._cell_cache: dict[str, tuple[tuple[object, ...], tuple[object, ...]]] = {}
 
     def on_mount(self) -> None:
         for column in COLUMNS:
@@ -140,10 +141,12 @@ class SessionsTable(DataTable[object]):
         if order == [s.session_id for s in self.listed]:
             # Same rows in the same order: update only the cells that changed.
             for sid, cells in rows.items():
-                if self._shown.get(sid) == cells:
+                before = self._shown.get(sid)
+                if before is cells:
                     continue
-                for column, value in zip(COLUMNS, cells, strict=True):
-                    self.update_cell(sid, column.key, value)
+                for index, (column, value) in enumerate(zip(COLUMNS, cells, strict=True)):
+                    if before is None or before[index] != value:
+                        self.update_cell(sid, column.key, value)
         else:
             self.clear()
             for sid in order:
@@ -154,21 +157,39 @@ class SessionsTable(DataTable[object]):
         self._shown = rows
 
     def _cells(self, session: SessionModel, now: float) -> tuple[object, ...]:
+        """The row's cells, reused while nothing shown in them changed (the age ticks
+        every few seconds over hundreds of rows: most rows' text stays the same)."""
         incidents = session.incident_count
         checkpoints = self.checkpoint_counts.get(session.session_id)
-        return (
+        age = present.when(session.last_activity, now)
+        key = (
+            session.project_dir,
+            session.title,
+            session.model,
+            session.context_percent,
+            session.state,
+            age,
+            incidents,
+            checkpoints,
+        )
+        cached = self._cell_cache.get(session.session_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        cells = (
             Text(present.project_name(session.project_dir), style="bold"),
             Text(present.title(session), overflow="ellipsis", no_wrap=True),
             Text(present.short_model(session.model)),
             present.gauge(session.context_percent),
             present.state_text(session.state.value),
-            Text(present.when(session.last_activity, now)),
+            Text(age),
             Text(str(incidents), style="bold red" if incidents else "dim"),
             Text(
                 "-" if checkpoints is None else str(checkpoints),
                 style="dim" if not checkpoints else "",
             ),
         )
+        self._cell_cache[session.session_id] = (key, cells)
+        return cells
 
     def action_open(self) -> None:
         session = self.current()
