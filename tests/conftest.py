@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-# The chaos server tests' own factory (one server per call), shared by the proxy tests.
-from tests.test_chaos_server import chaos  # noqa: F401
+# The fake upstream (one `cc-guard chaos serve` per call): tests/support/chaos.py.
+from tests.support.chaos import chaos  # noqa: F401
 
 # The real-Claude-Code test bed (pinned CLI, chaos upstream, tmux): fixtures for all tests.
-from tests.testbed import chaos_server, claude_bed, claude_bin, project_repo  # noqa: F401
+from tests.support.testbed import chaos_server, claude_bed, claude_bin, project_repo  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

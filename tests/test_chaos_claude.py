@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.testbed import ClaudeBed
+from tests.support.testbed import ClaudeBed
 
 pytestmark = [pytest.mark.claude, pytest.mark.slow]
 

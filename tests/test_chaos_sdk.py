@@ -14,7 +14,7 @@ import anthropic
 import anthropic._base_client as sdk_base
 import pytest
 
-from tests.test_chaos_server import Served, start_server, stop_server
+from tests.support.chaos import Served, start_server, stop_server
 
 # The HTTP library the installed SDK is built on (httpx, or httpx2 in newer releases):
 # a stream cut while it is being read surfaces as that library's protocol error.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cc_guard.checkpoints.snapshot import take_checkpoint
-from tests.test_checkpoint_support import cli, git, make_repo, ref_sha, user_state
+from tests.support.checkpoints import cli, git, make_repo, ref_sha, user_state
 
 SID = "c0ffee00-1234-4abc-8def-000000000001"
 
@@ -282,7 +282,7 @@ def test_prune_waits_for_a_running_hook_of_the_session(repo: Path) -> None:
 
     from cc_guard.checkpoints.snapshot import index_path, lock_session, unlock_session
     from cc_guard.git import find_repo
-    from tests.test_checkpoint_support import CC_GUARD
+    from tests.support.checkpoints import CC_GUARD
 
     assert take_checkpoint(repo, SID, "Stop") is not None
     found = find_repo(repo, time.monotonic() + 60)
@@ -309,7 +309,7 @@ def test_prune_waits_for_a_running_hook_of_the_session(repo: Path) -> None:
 def test_an_unusable_state_dir_is_one_clear_error(repo: Path, tmp_path: Path) -> None:
     import subprocess
 
-    from tests.test_checkpoint_support import CC_GUARD
+    from tests.support.checkpoints import CC_GUARD
 
     shas = _session(repo)
     blocker = tmp_path / "a-file"

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.test_checkpoint_support import (
+from tests.support.checkpoints import (
     CC_GUARD,
     expected_tree,
     fsck_clean,

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.testbed import ClaudeBed, git
+from tests.support.testbed import ClaudeBed, git
 
 pytestmark = [pytest.mark.claude, pytest.mark.slow]
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from cc_guard.checkpoints.exclude import Excluder
 from cc_guard.checkpoints.snapshot import take_checkpoint
 from cc_guard.config import CheckpointsConfig as Settings
-from tests.test_checkpoint_support import (
+from tests.support.checkpoints import (
     expected_tree,
     git,
     make_repo,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cc_guard.checkpoints.snapshot import take_checkpoint
-from tests.test_checkpoint_support import (
+from tests.support.checkpoints import (
     expected_tree,
     fsck_clean,
     git,

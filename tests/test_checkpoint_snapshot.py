@@ -13,7 +13,7 @@ from cc_guard.checkpoints.history import list_checkpoints
 from cc_guard.checkpoints.snapshot import index_path, take_checkpoint
 from cc_guard.config import CheckpointsConfig as Settings
 from cc_guard.git import find_repo
-from tests.test_checkpoint_support import (
+from tests.support.checkpoints import (
     expected_tree,
     fsck_clean,
     git,

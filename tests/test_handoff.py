@@ -17,7 +17,7 @@ from cc_guard.cli import main as cli_main
 from cc_guard.handoff import render, store
 from cc_guard.handoff.assemble import Handoff
 from cc_guard.runtime.handlers.handoff import on_session_start, on_stop_failure
-from tests.test_handoff_support import (
+from tests.support.handoff import (
     CWD,
     append_record,
     fake_claude_process,

@@ -14,7 +14,7 @@ import pytest
 
 from cc_guard.base.hookio import HookEvent, HookOutput
 from cc_guard.runtime import hook as dispatch
-from tests.test_checkpoint_support import CC_GUARD, git, make_repo, ref_sha, run_hook, tool_payload
+from tests.support.checkpoints import CC_GUARD, git, make_repo, ref_sha, run_hook, tool_payload
 
 SID = "9e0c1d2f-1111-4222-8333-444455556666"
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cc_guard.cli import main as cli_main
-from tests.test_handoff_support import fake_claude_process, install_fixture
+from tests.support.handoff import fake_claude_process, install_fixture
 
 CUT_SID = "22222222-aaaa-4bbb-8ccc-000000000002"
 PENDING_SID = "44444444-aaaa-4bbb-8ccc-000000000004"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cc_guard.checkpoints import list_checkpoints
-from tests.testbed import ClaudeBed
+from tests.support.testbed import ClaudeBed
 
 pytestmark = [pytest.mark.claude, pytest.mark.slow]
 

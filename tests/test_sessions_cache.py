@@ -22,7 +22,7 @@ from cc_guard.state.events import SessionEvents
 from cc_guard.transcripts.build import judge_state, judgement_valid_until
 from cc_guard.transcripts.fold import Brief, Phase
 from cc_guard.views import cache as warm
-from tests.test_transcripts_support import (
+from tests.support.transcripts import (
     append,
     assistant,
     prompt,

@@ -12,7 +12,7 @@ import pytest
 
 from cc_guard.cli import run
 from cc_guard.views.sessions import SUMMARY_FIELDS
-from tests.test_transcripts_support import (
+from tests.support.transcripts import (
     api_error,
     assistant,
     compact_boundary,

@@ -1,7 +1,7 @@
 """Issue 3 acceptance: the real Claude Code CLI against ``cc-guard chaos``.
 
 These tests drive Anthropic's real ``@anthropic-ai/claude-code`` binary (pinned in
-``tests/testbed.py``) against our fault-injecting upstream on loopback.
+``tests/support/testbed.py``) against our fault-injecting upstream on loopback.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.testbed import ClaudeBed
+from tests.support.testbed import ClaudeBed
 
 pytestmark = [pytest.mark.claude, pytest.mark.slow]
 

@@ -12,7 +12,7 @@ import pytest
 
 from cc_guard.transcripts.engine import Engine
 from cc_guard.transcripts.model import SessionState
-from tests.test_transcripts_support import (
+from tests.support.transcripts import (
     api_error,
     append,
     assistant,

@@ -13,7 +13,7 @@ from cc_guard.transcripts.classify import bash_touched, lexed_bash_touched
 from cc_guard.transcripts.engine import load_session
 from cc_guard.transcripts.fold import Fold
 from cc_guard.transcripts.model import IncidentKind, SessionState
-from tests.test_transcripts_support import (
+from tests.support.transcripts import (
     CWD,
     api_error,
     assistant,
@@ -521,7 +521,7 @@ def test_unknown_top_level_fields_are_counted_not_fatal() -> None:
 
 
 def test_recorded_fields_are_all_known() -> None:
-    from tests.test_transcripts_recorded import RECORDED
+    from tests.support.transcripts import RECORDED
 
     for path in RECORDED:
         assert load_session(path).stats.unknown_fields == {}, path.name

@@ -18,7 +18,7 @@ from cc_guard.transcripts.reader import (
     open_at,
     record_type_hint,
 )
-from tests.test_transcripts_support import (
+from tests.support.transcripts import (
     assistant,
     attachment,
     blob,

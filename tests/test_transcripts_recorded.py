@@ -11,9 +11,7 @@ from cc_guard.transcripts.engine import Engine, load_session
 from cc_guard.transcripts.fold import Fold
 from cc_guard.transcripts.model import IncidentKind, ParseStats, SessionState
 from cc_guard.transcripts.reader import Cursor, iter_new, iter_records, open_at
-
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
-RECORDED = sorted(FIXTURES.glob("*-2.1.328.jsonl"))
+from tests.support.transcripts import FIXTURES, RECORDED
 
 
 def test_fixtures_are_present() -> None:

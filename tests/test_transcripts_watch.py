@@ -12,7 +12,7 @@ from pathlib import Path
 from cc_guard.transcripts.engine import Engine
 from cc_guard.transcripts.model import SessionModel, SessionState
 from cc_guard.transcripts.watch import SessionWatcher
-from tests.test_transcripts_support import append, assistant, prompt, session_path, write
+from tests.support.transcripts import append, assistant, prompt, session_path, write
 
 
 def _next(

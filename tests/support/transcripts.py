@@ -199,3 +199,8 @@ def append(path: Path, *records: dict[str, Any] | bytes) -> None:
 
 def session_path(claude: Path, sid: str = SID, project: str = "-home-dev-proj") -> Path:
     return claude / "projects" / project / f"{sid}.jsonl"
+
+
+#: Transcripts recorded from the real CLI (tests/fixtures/record_transcripts.py).
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
+RECORDED = sorted(FIXTURES.glob("*-2.1.3*.jsonl"))

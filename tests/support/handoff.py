@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
 CWD = "/home/dev/shop"
 OLD = 1_600_000_000  # an mtime long ago: the session's process is certainly gone
 
