@@ -26,8 +26,8 @@ from cc_guard.tui.messages import (
 from cc_guard.tui.screens.session import SessionScreen
 from cc_guard.tui.widgets.banner import OutageBanner
 from cc_guard.tui.widgets.sessions_table import SessionsTable
-from tests.test_transcripts_support import api_error
-from tests.tui_support import SIZE, Recorder, anyio_backend, settle, still_world, until
+from tests.support.transcripts import api_error
+from tests.support.tui import SIZE, Recorder, anyio_backend, settle, still_world, until
 
 pytestmark = pytest.mark.anyio
 __all__ = ["anyio_backend"]

@@ -14,7 +14,7 @@ from cc_guard.tui.screens.session import SessionScreen
 from cc_guard.tui.screens.sessions import SessionsScreen
 from cc_guard.tui.widgets.fill_chart import FillChart
 from cc_guard.tui.widgets.sessions_table import SessionsTable
-from tests.tui_support import SIZE, Recorder, anyio_backend, settle, still_world, until
+from tests.support.tui import SIZE, Recorder, anyio_backend, settle, still_world, until
 
 pytestmark = pytest.mark.anyio
 __all__ = ["anyio_backend"]

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from cc_guard.tui.app import CCGuardApp, make_app
-from tests.tui_support import DemoWorld, settle, still_world
+from tests.support.tui import DemoWorld, settle, still_world
 
 SIZE = (140, 40)
 

@@ -24,7 +24,7 @@ from cc_guard.transcripts.model import FillPoint, SessionModel, SessionState
 from cc_guard.tui.coldload import batches
 from cc_guard.tui.widgets.fill_chart import Bar, columns
 from cc_guard.tui.widgets.sessions_table import Filter
-from tests.testbed import VENV_BIN
+from tests.support.testbed import VENV_BIN
 
 
 def test_launch_records_panes_privately_and_finds_a_sessions_pane(

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cc_guard.state.panes import read_panes
-from tests.testbed import VENV_BIN, ClaudeBed, TmuxPane, start_tmux
-from tests.tui_support import scenario, still_world
+from tests.support.testbed import VENV_BIN, ClaudeBed, TmuxPane, start_tmux
+from tests.support.tui import scenario, still_world
 
 pytestmark = pytest.mark.tmux
 

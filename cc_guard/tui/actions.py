@@ -55,26 +55,17 @@ def checkpoints(session: SessionModel) -> tuple[list[Checkpoint], str]:
 
 
 def diff(session: SessionModel, left: str, right: str | None = None) -> str:
-    """``git diff`` of checkpoint ``left`` against ``right`` (a checkpoint) or the work tree."""
-    from cc_guard.checkpoints.worktree import worktree_tree
+    """``git diff`` of checkpoint ``left`` against ``right`` (a checkpoint) or the work tree
+    (:func:`cc_guard.checkpoints.diff.diff_text`, what ``cc-guard diff`` prints)."""
+    from cc_guard.checkpoints.diff import diff_text
 
     project = project_of(session)
+    spec = f"{left}..{right}" if right is not None else left
     try:
-        _, git = user_git(project)
-        target = right if right is not None else worktree_tree(project)
+        raw = diff_text(project, spec)
     except (LookupError, GitError, OSError) as exc:
         raise ActionError(str(exc)) from None
-    proc = subprocess.run(
-        ["git", "diff", "--no-ext-diff", "--no-color", left, target],
-        cwd=project,
-        env=git.env,
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
-    if proc.returncode not in (0, 1):
-        raise ActionError(proc.stderr.decode("utf-8", "replace").strip() or "git diff failed")
-    text = proc.stdout.decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace")
     if len(text) > MAX_DIFF_CHARS:
         text = text[:MAX_DIFF_CHARS] + f"\n... diff cut at {MAX_DIFF_CHARS:,} characters\n"
     return text
