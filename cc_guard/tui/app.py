@@ -470,7 +470,6 @@ class CCGuardApp(App[None]):
             self.start_resume(session)
 
     def start_resume(self, session: SessionModel) -> None:
-        self.notify(f"Preparing the resume of {session.session_id[:8]}…", timeout=2)
         self.prepare_resume(session)
 
     @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
