@@ -102,6 +102,20 @@ class Facts:
     cut_in_turn: bool = False  # Claude Code reported a cut stream in the current turn
 
 
+def _clip_at_space(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, never ending inside a word.
+
+    Tool results are redacted where the handoff writes them (``assemble.trim``); a
+    token cut in half here would no longer match its pattern there, so the cut goes
+    back to the last whitespace (a key block keeps its BEGIN line, which is enough).
+    """
+    if len(text) <= limit:
+        return text
+    if not text[limit].isspace():
+        limit = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit), 0)
+    return text[:limit]
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -241,7 +255,7 @@ def scan(
                 use.has_result = True
                 use.result_time = t
                 use.is_error = bool(block.get("is_error"))
-                use.result_text = _text_of(block.get("content"))[:4000]
+                use.result_text = _clip_at_space(_text_of(block.get("content")), 4000)
                 if isinstance(meta, dict):
                     use.result_meta = meta
                 if use.name == "TaskCreate" and not use.is_error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,8 @@ class ResumePlan:
     seed: str | None = None
     #: Extra environment for the launched claude (the seed's nonce).
     env: dict[str, str] = field(default_factory=dict)
+    #: Which form the seed is (the API summary or the offline short handoff), for the user.
+    seed_note: str | None = None
 
     def shell_command(self) -> str:
         """The command as one pasteable shell line."""
@@ -133,11 +136,14 @@ def plan_resume(
     claude_args: tuple[str, ...] = (),
     *,
     write_seed: bool = True,
+    make_seed: Callable[[Handoff], tuple[str, str]] | None = None,
 ) -> ResumePlan:
     """The plan for ``mode`` (``auto`` picks one, see :func:`choose_mode`).
 
     A fresh plan stores its one-time seed (unless ``write_seed`` is False, for a
-    preview); the launched session's SessionStart hook consumes it.
+    preview); the launched session's SessionStart hook consumes it. ``make_seed``
+    gives the seed's text and a note saying which form it is (the API summarizer's
+    ``seed_for``); it is only called for a fresh plan. Default: the offline short form.
     """
     why = "requested"
     if mode == "auto":
@@ -147,7 +153,11 @@ def plan_resume(
         prompt = continuation_prompt(handoff)
         argv = [binary, "--resume", handoff.session_id, *claude_args, prompt]
         return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt)
-    seed = store.render_seed(render.to_short(handoff))
+    if make_seed is not None:
+        text, note = make_seed(handoff)
+    else:
+        text, note = render.to_short(handoff), "seeding the new session with the offline short handoff"
+    seed = store.render_seed(text)
     env: dict[str, str] = {}
     if write_seed:
         nonce = store.new_nonce()
@@ -155,7 +165,7 @@ def plan_resume(
         env[store.SEED_ENV] = nonce
     prompt = fresh_prompt(handoff)
     argv = [binary, *claude_args, prompt]
-    return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt, seed, env)
+    return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt, seed, env, note)
 
 
 def shown_binary() -> str:

@@ -137,7 +137,7 @@ def make_handoff(
 
     Hooks pass ``use_engine=False``: the hook event itself says how the turn ended, and
     the transcript facts plus the hook log judge health without the engine's full model
-    (whose import and second parse would double the hook's cost).
+    (its import and a second parse of the transcript are not needed there).
     """
     state_dir = state_dir or paths.state_dir()
     facts = read_facts(transcript)

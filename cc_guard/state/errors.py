@@ -2,8 +2,8 @@
 
 One line per problem: ``<ISO time> <source> <message>``. Never a hook payload, a
 prompt or a file's content: the message names what failed and why. Written by the
-hook, the handoff worker and the config loader; read by ``status``, the statusline
-and ``doctor`` so a failing cc-guard does not stay silent.
+hook, the handoff worker and the config loader; :func:`recent` reads it back (for
+``doctor``) so a failing cc-guard does not stay silent.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ STALE_SECONDS = 600.0
 def judge_state(
     brief: Brief, mtime: float, now: float, events: SessionEvents | None
 ) -> tuple[SessionState, str]:
-    """The session's state and why; definitions in :class:`SessionState` and README."""
+    """The session's state and why; definitions in :class:`SessionState` and docs/sessions.md."""
     last = epoch(brief.last_ts) or mtime
     phase_time = epoch(brief.phase_ts) or last
     ended_reason: str | None = None

@@ -2,7 +2,8 @@
 
 Every policy (checkpoints, handoff, compaction) and every view (CLI, TUI,
 statusline) reads these objects; only the transcript engine builds them.
-Field names are the ``--json`` output's names (documented in README.md).
+Field names are the ``--json`` output's names (documented in docs/sessions.md,
+generated from these classes by docs/generate.py).
 """
 
 from __future__ import annotations
