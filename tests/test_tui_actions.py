@@ -7,6 +7,7 @@ import shlex
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import TextArea
@@ -198,13 +199,13 @@ async def test_o_opens_the_project_in_the_editor(
     assert opened.read_text().split() == ["--wait", str(world.project("docs-site"))]
 
 
-async def test_doctor_and_compact_say_what_to_do_while_their_features_are_missing(
+async def test_compact_says_what_to_do_while_the_context_policy_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cc_guard.tui import adapters
 
-    if adapters.doctor_available() or adapters.compact_available():
-        pytest.skip("the doctor/context features are installed: their own tests cover them")
+    if adapters.compact_available():
+        pytest.skip("cc_guard.context is installed: the compact action is its own tests' job")
     world = still_world(tmp_path / "w", monkeypatch)
     recorder = Recorder()
     app = world.app()
@@ -214,10 +215,7 @@ async def test_doctor_and_compact_say_what_to_do_while_their_features_are_missin
         await settle(pilot, app)
         compact = recorder.of(ActionDone)[-1]
         assert compact.error and "/compact" in compact.text
-        await pilot.press("d")
-        await settle(pilot, app)
-        doctor = recorder.of(ActionDone)[-1]
-        assert doctor.error and "doctor" in doctor.text
+        assert f"--resume {world.session_id('api-server')}" in compact.text
 
 
 async def test_a_line_appended_to_a_transcript_shows_live(
@@ -299,31 +297,15 @@ async def test_the_palette_offers_every_action_that_applies_and_runs_it(
         assert recorder.of(RestorePlanned)[-1].plan.deleted == ["notes.md"]
 
 
-class _StandInDoctorReport:
-    verdict = "upstream-overloaded"
-
-    def render_text(self) -> str:
-        return "The upstream is overloaded.\nevidence: 3 sessions saw 529 in 5 minutes"
-
-
-async def test_the_doctor_adapter_shows_the_verdict_in_the_banner_and_the_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_the_banner_carries_the_doctors_verdict_and_d_shows_its_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chaos: Any
 ) -> None:
-    """cc_guard.doctor is being built elsewhere: a stand-in module with its interface
-    (``run_doctor(...) -> report with .verdict``) checks the dashboard's side of it."""
-    import sys
-    import types
-
-    calls: list[dict[str, object]] = []
-
-    def run_doctor(session: str | None = None, probe: bool = False) -> _StandInDoctorReport:
-        calls.append({"session": session, "probe": probe})
-        return _StandInDoctorReport()
-
-    module = types.ModuleType("cc_guard.doctor")
-    module.run_doctor = run_doctor  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cc_guard.doctor", module)
+    """The real doctor against `cc-guard chaos serve` answering 529 to everything."""
+    server = chaos([{"fault": {"status": 529}, "repeat": 1000}])
     world = still_world(tmp_path / "w", monkeypatch, now=time.time(), checkpoints=True)
+    world.world.config.write_text('[doctor]\nstatus_url = ""\n')  # no status page here
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-dashboard-test-0000000000000000")
     app = world.app(watch=True, debounce=0.05)
     app.clock = time.time
     async with app.run_test(size=SIZE) as pilot:
@@ -333,9 +315,13 @@ async def test_the_doctor_adapter_shows_the_verdict_in_the_banner_and_the_report
             record.update(cwd=str(world.project("webapp")), sessionId=world.session_id("webapp"))
             fh.write(json.dumps(record) + "\n")
         banner = app.screen.query_one(OutageBanner)
-        await until(pilot, lambda: "Doctor: upstream-overloaded" in str(banner.render()))
-        assert calls == [{"session": world.session_id("webapp"), "probe": False}]
+        await until(pilot, lambda: "Doctor: upstream-overloaded" in str(banner.render()), 30)
+        requests = [r for r in server.requests() if r.get("path", "").startswith("/v1/")]
+        assert requests and all(r["path"] != "/v1/messages" for r in requests), (
+            "the background doctor uses the free probe, never a paid message"
+        )
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, TextDialog))
-        assert "3 sessions saw 529" in app.screen.query_one("#report", TextArea).text
-        assert calls[-1]["probe"] is False, "the doctor never spends money on a probe from here"
+        await until(pilot, lambda: isinstance(app.screen, TextDialog), 30)
+        report = app.screen.query_one("#report", TextArea).text
+        assert report.startswith("upstream-overloaded: ")
+        assert "Evidence:" in report and "What to do:" in report

@@ -4,7 +4,7 @@ Each adapter imports its feature lazily and answers ``None`` (or raises
 :class:`Unavailable` with what to do instead) when it is not there, so the
 dashboard runs the same with or without it:
 
-- the doctor (``cc_guard.doctor.run_doctor``): verdict for the outage banner and ``d``;
+- the doctor (``cc_guard.doctor.run_doctor``): the verdict for the outage banner and ``d``;
 - the context policy (``cc_guard.context``): the auto-compact point and forecast for the
   fill chart, and the compact action behind ``c``.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -66,34 +65,37 @@ def _field(report: Any, name: str) -> Any:
 @dataclass(frozen=True)
 class DoctorResult:
     verdict: str
-    text: str  # the human report (verdict first, then evidence and what to do)
+    summary: str  # the verdict in one sentence
+    text: str  # the verdict, the evidence, what to do
 
 
 def doctor_available() -> bool:
     return _find("cc_guard.doctor", "run_doctor") is not None
 
 
-def run_doctor(session_id: str | None = None) -> DoctorResult:
-    """One bounded, in-process doctor run (no paid probe). Raises :class:`Unavailable`."""
-    run = _find("cc_guard.doctor", "run_doctor")
-    if run is None:
+def run_doctor(transcript: str | None = None) -> DoctorResult:
+    """One bounded ``cc_guard.doctor.run_doctor`` run (the free probe, never the paid one),
+    about the session of ``transcript`` too when given. Raises :class:`Unavailable`."""
+    try:
+        from cc_guard.doctor import DoctorOptions
+        from cc_guard.doctor import run_doctor as doctor
+    except ImportError:
         raise Unavailable(
             "cc-guard doctor is not part of this version; check the status page and your network"
-        )
-    report = _call(run, session=session_id, probe=False)
-    verdict = _field(report, "verdict")
-    verdict_text = str(getattr(verdict, "value", verdict) or "unknown")
-    for name in ("render_text", "to_text", "human"):
-        render = _field(report, name)
-        if callable(render):
-            return DoctorResult(verdict_text, str(render()))
-    to_json = _field(report, "to_json")
-    data = to_json() if callable(to_json) else report
-    try:
-        text = json.dumps(data, indent=2, default=str)
-    except (TypeError, ValueError):
-        text = str(data)
-    return DoctorResult(verdict_text, text)
+        ) from None
+    from pathlib import Path
+
+    report = doctor(
+        DoctorOptions(probe=False, session_transcript=Path(transcript) if transcript else None)
+    )
+    lines = [f"{report.verdict}: {report.summary}", "", "Evidence:"]
+    width = max((len(f.check) for f in report.findings), default=0)
+    lines += [
+        f"  {str(f.status):<5} {f.check:<{width}}  {f.evidence}" for f in report.findings
+    ]
+    lines += ["", "What to do:", *(f"  - {advice}" for advice in report.advice)]
+    lines.append(f"\n(doctor took {report.elapsed:.1f} s)")
+    return DoctorResult(str(report.verdict), report.summary, "\n".join(lines))
 
 
 # ----------------------------------------------------------------------------- context

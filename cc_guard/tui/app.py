@@ -353,12 +353,14 @@ class CCGuardApp(App[None]):
         if self.doctor_at and time.monotonic() - self.doctor_at < DOCTOR_INTERVAL - 1:
             return
         self.doctor_at = time.monotonic()
-        self.run_doctor_verdict(self.alerts[-1].session_id)
+        alert = self.alerts[-1]
+        match = next((s for s in self.sessions if s.session_id == alert.session_id), None)
+        self.run_doctor_verdict(match.transcript_path if match else None)
 
     @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
-    def run_doctor_verdict(self, session_id: str) -> None:
+    def run_doctor_verdict(self, transcript: str | None) -> None:
         try:
-            result = adapters.run_doctor(session_id)
+            result = adapters.run_doctor(transcript)
         except Exception as exc:  # the banner goes on without a verdict
             self.post_message(DoctorVerdict(f"doctor failed: {exc}"))
             return
@@ -594,8 +596,8 @@ class CCGuardApp(App[None]):
 
     def action_doctor(self) -> None:
         session = self.current_session()
-        self.notify("Running the doctor…", timeout=3)
-        self.run_doctor_report(session.session_id if session else None)
+        self.notify("Running the doctor (at most a few seconds)…", timeout=3)
+        self.run_doctor_report(session.transcript_path if session else None)
 
     @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
     def run_doctor_report(self, session_id: str | None) -> None:
