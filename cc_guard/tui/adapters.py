@@ -90,9 +90,7 @@ def run_doctor(transcript: str | None = None) -> DoctorResult:
     )
     lines = [f"{report.verdict}: {report.summary}", "", "Evidence:"]
     width = max((len(f.check) for f in report.findings), default=0)
-    lines += [
-        f"  {str(f.status):<5} {f.check:<{width}}  {f.evidence}" for f in report.findings
-    ]
+    lines += [f"  {f.status!s:<5} {f.check:<{width}}  {f.evidence}" for f in report.findings]
     lines += ["", "What to do:", *(f"  - {advice}" for advice in report.advice)]
     lines.append(f"\n(doctor took {report.elapsed:.1f} s)")
     return DoctorResult(str(report.verdict), report.summary, "\n".join(lines))
