@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cc_guard.base import fs, paths
+from cc_guard.base.claude import require_session_id, valid_session_id
 from cc_guard.handoff import extract, health, render
 from cc_guard.handoff.assemble import Checkpoint, Handoff, build
 from cc_guard.handoff.freshness import (
     handoff_dir,
     is_current,
     read_failure,
+    session_file,
     source_key,
     subagent_files,
 )
@@ -96,6 +98,8 @@ def newest_checkpoint(cwd: str | None, session_id: str) -> Checkpoint | None:
 
 def newest_ref(cwd: str | None, session_id: str) -> Checkpoint | None:
     """The tip of the session's checkpoint ref with one git process (the hook's fast path)."""
+    if not valid_session_id(session_id):
+        return None  # no such ref can exist
     if not cwd or not Path(cwd).is_dir():
         return None
     from cc_guard.checkpoints.snapshot import REF_PREFIX
@@ -142,7 +146,7 @@ def make_handoff(
     state_dir = state_dir or paths.state_dir()
     facts = read_facts(transcript)
     model = load_model(transcript) if use_engine else None
-    session_id = facts.session_id or (model.session_id if model else transcript.stem)
+    session_id = session_id_of(transcript, facts.session_id)
     failure = read_failure(session_id, state_dir)
     events = health.session_events(state_dir, session_id)
     try:
@@ -159,6 +163,16 @@ def make_handoff(
     handoff = build(transcript, facts, verdict, model, checkpoint, failure)
     handoff.subagents = len(subagent_files(transcript))
     return handoff
+
+
+def session_id_of(transcript: Path, recorded: str | None = None) -> str:
+    """The session a transcript belongs to: the id its records name, else its file name.
+
+    Both come from outside cc-guard: ValueError when neither is a valid session id.
+    """
+    if valid_session_id(recorded):
+        return recorded
+    return require_session_id(transcript.stem)
 
 
 class NoRecords(ValueError):
@@ -188,12 +202,9 @@ def write_handoff(
     with no readable record, which the commands report instead of an empty handoff.
     """
     state_dir = state_dir or paths.state_dir()
-    folder = handoff_dir(state_dir)
-    sid = session_id or transcript.stem
+    sid = require_session_id(session_id) if session_id is not None else session_id_of(transcript)
     md_path, json_path, meta_path = (
-        folder / f"{sid}.md",
-        folder / f"{sid}.json",
-        folder / f"{sid}.meta.json",
+        session_file(sid, suffix, state_dir) for suffix in (".md", ".json", ".meta.json")
     )
     if not force and is_current(transcript, state_dir, sid):
         return Written(sid, md_path, json_path, False, None)

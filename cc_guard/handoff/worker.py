@@ -26,13 +26,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cc_guard.base import paths
-from cc_guard.handoff.freshness import handoff_dir, is_current
+from cc_guard.base.claude import require_session_id
+from cc_guard.handoff.freshness import hidden_file, is_current
 
 SYNC_ENV = "CC_GUARD_HANDOFF_SYNC"
 
 
 def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
     """Start a detached worker (or build right here when ``CC_GUARD_HANDOFF_SYNC=1``)."""
+    require_session_id(session_id)
     if os.environ.get(SYNC_ENV) == "1":
         run(transcript, session_id, force)
         return
@@ -48,7 +50,7 @@ def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
 
 
 def _slot_path(session_id: str, state: Path | None = None) -> Path:
-    return handoff_dir(state) / f".{session_id}.wait"
+    return hidden_file(session_id, ".wait", state)
 
 
 def _slot_taken(session_id: str) -> bool:
@@ -70,7 +72,7 @@ def build_lock(session_id: str, state: Path | None = None) -> Iterator[None]:
     The commands build under it, so a worker that started before them cannot
     overwrite their fresh handoff with one built from an older transcript.
     """
-    fd = os.open(handoff_dir(state) / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(hidden_file(session_id, ".lock", state), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -90,7 +92,7 @@ def run(transcript: Path, session_id: str, force: bool = False) -> None:
     except BlockingIOError:
         os.close(slot)
         return
-    lock_path = handoff_dir(state) / f".{session_id}.lock"
+    lock_path = hidden_file(session_id, ".lock", state)
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:

@@ -89,6 +89,7 @@ def _remotes(repo: Path) -> set[str]:
 
 def active_session(repo: Path, now: float | None = None) -> str | None:
     """The most recent Claude Code session with events inside ``repo`` and no SessionEnd."""
+    from cc_guard.base.claude import valid_session_id
     from cc_guard.base.paths import state_root
     from cc_guard.state import events
 
@@ -97,8 +98,8 @@ def active_session(repo: Path, now: float | None = None) -> str | None:
     last: dict[str, tuple[float, str]] = {}
     for event in events.tail(state_root(create=False), max_bytes=EVENTS_TAIL_BYTES):
         cwd, sid = event.get("cwd"), event.get("session_id")
-        if not isinstance(sid, str) or not isinstance(cwd, str):
-            continue
+        if not valid_session_id(sid) or not isinstance(cwd, str):
+            continue  # a trailer and a ref name are made from it
         if cwd != repo_text and not cwd.startswith(repo_text.rstrip("/") + "/"):
             continue
         with contextlib.suppress(ValueError):

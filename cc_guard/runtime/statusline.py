@@ -94,6 +94,8 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
     A packed ref falls back to the ``<session>.*.index.tip`` cache beside the index.
     tests/test_statusline.py checks this against real checkpoints.
     """
+    if not valid_session_id(session_id):
+        return None
     root = os.path.join(state, "checkpoints")
     try:
         repos = os.listdir(root)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cc_guard.base.claude import valid_session_id
 from cc_guard.base.hookio import HookEvent, HookOutput
 
 
@@ -25,6 +26,14 @@ def _transcript(event: HookEvent) -> Path | None:
     if event.transcript_path:
         return Path(event.transcript_path)
     return None
+
+
+def _session_id(event: HookEvent, transcript: Path) -> str | None:
+    """The payload's session id (checked when it was parsed), else the transcript's name
+    when that is a valid id; None: nothing may be named after this session."""
+    if event.session_id:
+        return event.session_id
+    return transcript.stem if valid_session_id(transcript.stem) else None
 
 
 def on_snapshot_event(event: HookEvent) -> HookOutput | None:
@@ -35,7 +44,9 @@ def on_snapshot_event(event: HookEvent) -> HookOutput | None:
     transcript = _transcript(event)
     if transcript is None or not transcript.exists():
         return None
-    session_id = event.session_id or transcript.stem
+    session_id = _session_id(event, transcript)
+    if session_id is None:
+        return None
     if is_current(transcript, paths.state_dir(), session_id):
         return None  # nothing new since the last handoff
     from cc_guard.handoff.worker import spawn
@@ -61,7 +72,9 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
         save_failure(event.session_id, event.payload, stamp)
     if transcript is None or not transcript.exists():
         return None
-    spawn(transcript, event.session_id or transcript.stem, force=True)
+    session_id = _session_id(event, transcript)
+    if session_id is not None:
+        spawn(transcript, session_id, force=True)
     return None
 
 
