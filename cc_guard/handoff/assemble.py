@@ -205,7 +205,8 @@ def _commands(facts: Facts) -> list[Command]:
             output = "\n".join(
                 s for s in (meta.get("stdout"), meta.get("stderr")) if isinstance(s, str) and s
             )
-        tail = "\n".join(output.strip().splitlines()[-3:])
+        # The output is redacted whole, then cut: a key's last lines are a key too.
+        tail = "\n".join(redact(output).strip().splitlines()[-3:])
         out.append(
             Command(
                 use.time,

@@ -124,6 +124,28 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+#: Of a long tool result, this much of its head and of its tail is kept (errors show the
+#: head, commands the tail).
+RESULT_KEEP = 4000
+
+
+def _result_text(tool: str, is_error: bool, content: Any) -> str:
+    """What the handoff keeps of a tool result: redacted *before* anything is cut.
+
+    Only failed calls and shell commands are shown; the others keep a short head for
+    the ids their results carry (TaskCreate) and are never shown.
+    """
+    text = _text_of(content)
+    if not (is_error or tool == "Bash"):
+        return text[:RESULT_KEEP]
+    from cc_guard.base.redact import redact
+
+    text = redact(text)
+    if len(text) <= 2 * RESULT_KEEP:
+        return text
+    return f"{text[:RESULT_KEEP]}\n…\n{text[-RESULT_KEEP:]}"
+
+
 def _is_noise_prompt(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
@@ -240,7 +262,7 @@ def scan(
                 use.has_result = True
                 use.result_time = t
                 use.is_error = bool(block.get("is_error"))
-                use.result_text = _text_of(block.get("content"))[:4000]
+                use.result_text = _result_text(use.name, use.is_error, block.get("content"))
                 if isinstance(meta, dict):
                     use.result_meta = meta
                 if use.name == "TaskCreate" and not use.is_error:

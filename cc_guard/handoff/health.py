@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cc_guard.base.procs import claude_process
+from cc_guard.base.redact import redact
 from cc_guard.handoff.extract import Facts
 from cc_guard.incidents import classify_failure, kind_for_name
 from cc_guard.state import events as event_log
@@ -121,7 +122,7 @@ def assess(
         kind = kind_from_status(err.get("status"), err.get("type"))
         if kind == "unknown":
             kind = _transport_kind(facts)
-        first_line = str(err.get("text") or "API error").strip().splitlines()[:1]
+        first_line = redact(str(err.get("text") or "API error")).strip().splitlines()[:1]
         return Health(
             "interrupted",
             "interrupted",

@@ -1,0 +1,111 @@
+"""The handoff and resume paths at their edges: secrets at a cut, FIFOs and devices where a
+transcript should be, bursts of StopFailure hooks, cc-guard's own prompts in a transcript."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cc_guard.handoff import render, store
+from tests.support.handoff import append_record, install_fixture
+
+TODO_SID = "11111111-aaaa-4bbb-8ccc-000000000001"
+OLD = 1_600_000_000
+
+# An OpenSSH ed25519 private key's body: the last lines hold the whole secret seed.
+KEY_LINES = [
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+    "QyNTUxOQAAACDQmA2pVzq7c3bE0J9Yb4Zt1xKJ2fQkq9bXv3aF0gHWkwAAAJg0c2JQNHNi",
+    "UAAAAAtzc2gtZWQyNTUxOQAAACDQmA2pVzq7c3bE0J9Yb4Zt1xKJ2fQkq9bXv3aF0gHWkw",
+    "AAAEBs8Rz1Ty5vPq2LmN4oW6eXa9dKj3Hg7Fc5Vb1Nm0Zx9NCYDalXOrtzdsTQn1hvhm3X",
+    "EonZ9CSr1te/doXSAdaTAAAAEXVzZXJAZXhhbXBsZS5ob3N0AQIDBA==",
+]
+KEY = "\n".join(
+    ["-----BEGIN OPENSSH PRIVATE KEY-----", *KEY_LINES, "-----END OPENSSH PRIVATE KEY-----"]
+)
+
+
+def _tool_turn(
+    path: Path,
+    tool_id: str,
+    command: str,
+    output: str,
+    *,
+    error: bool = False,
+    n: int = 0,
+    meta: bool = True,
+) -> None:
+    base = {"sessionId": TODO_SID, "cwd": "/home/dev/shop", "isSidechain": False}
+    append_record(
+        path,
+        {
+            **base,
+            "type": "assistant",
+            "timestamp": f"2026-03-01T12:0{n}:00.000Z",
+            "message": {
+                "id": f"msg_key_{tool_id}",
+                "role": "assistant",
+                "model": "claude-opus-5-5",
+                "stop_reason": "tool_use",
+                "content": [
+                    {"type": "tool_use", "id": tool_id, "name": "Bash", "input": {"command": command}}
+                ],
+                "usage": {"input_tokens": 10, "output_tokens": 5},
+            },
+        },
+    )
+    append_record(
+        path,
+        {
+            **base,
+            "type": "user",
+            "timestamp": f"2026-03-01T12:0{n}:01.000Z",
+            "message": {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": tool_id, "content": output, "is_error": error}
+                ],
+            },
+            **({"toolUseResult": {"stdout": output, "stderr": ""}} if meta else {}),
+        },
+    )
+    os.utime(path, (OLD, OLD))
+
+
+def _outputs(h: Any) -> list[str]:
+    return [render.to_markdown(h), render.to_json(h), render.to_short(h)]
+
+
+def test_a_private_key_at_the_end_of_a_command_output_never_reaches_the_handoff(
+    isolated_env: dict[str, Path],
+) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    _tool_turn(path, "toolu_key1", "cat ~/.ssh/id_ed25519", "here it is:\n" + KEY + "\n")
+    h = store.make_handoff(path, isolated_env["state"])
+    assert any("id_ed25519" in c.command for c in h.commands)
+    for out in _outputs(h):
+        for line in KEY_LINES:
+            assert line[:24] not in out
+
+
+def test_a_secret_at_the_cut_of_a_long_failed_output_never_reaches_the_handoff(
+    isolated_env: dict[str, Path],
+) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    jwt = (
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6OTk5OTk5OTk5OX0"
+        ".c2lnbmF0dXJlc2lnbmF0dXJlc2ln"
+    )
+    head = "step ok\n" * 480
+    head += "-" * (3997 - len(head) - jwt.index(".c2") - 1) + "\n"
+    output = head + jwt + "\nExit code 1"  # the 4,000-character cut lands in its signature
+    assert len(head) + jwt.index(".c2") < 4000 < len(head) + jwt.index(".c2") + 8
+    _tool_turn(path, "toolu_key2", "./deploy.sh", output, error=True, meta=False)
+    h = store.make_handoff(path, isolated_env["state"])
+    assert h.commands[-1].command == "./deploy.sh"
+    for out in _outputs(h):
+        assert jwt[21:50] not in out
