@@ -3,15 +3,16 @@ transcript should be, bursts of StopFailure hooks, cc-guard's own prompts in a t
 
 from __future__ import annotations
 
-import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cc_guard.handoff import render, store
-from tests.support.handoff import append_record, install_fixture
+from tests.support.handoff import append_record, install_fixture, run_hook
 
 TODO_SID = "11111111-aaaa-4bbb-8ccc-000000000001"
 OLD = 1_600_000_000
@@ -109,3 +110,82 @@ def test_a_secret_at_the_cut_of_a_long_failed_output_never_reaches_the_handoff(
     assert h.commands[-1].command == "./deploy.sh"
     for out in _outputs(h):
         assert jwt[21:50] not in out
+
+
+# --------------------------------------------------------------------------- FIFOs and devices
+
+
+def _cc_guard(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cc_guard", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _special(kind: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+@pytest.mark.parametrize("command", ["handoff", "resume"])
+def test_a_fifo_or_device_as_a_subagent_transcript_does_not_hang_handoff_or_resume(
+    isolated_env: dict[str, Path], kind: str, command: str
+) -> None:
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    _special(kind, path.with_suffix("") / "subagents" / "agent-a1b2c3.jsonl")
+    args = [command, TODO_SID] + (["--print"] if command == "resume" else [])
+    proc = _cc_guard(*args)  # before: blocked on open() forever, or read /dev/zero forever
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_handoff_worker_given_a_fifo_or_device_exits_at_once(
+    isolated_env: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    target = _special(kind, tmp_path / "weird" / f"{TODO_SID}.jsonl")
+    proc = subprocess.run(
+        [sys.executable, "-m", "cc_guard.handoff.worker", str(target), TODO_SID, "--force"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("event", ["Stop", "StopFailure", "SessionEnd"])
+def test_a_hook_whose_transcript_path_is_a_fifo_leaves_no_worker_behind(
+    isolated_env: dict[str, Path], tmp_path: Path, event: str
+) -> None:
+    fifo = _special("fifo", tmp_path / "t" / f"{TODO_SID}.jsonl")
+    payload = {"session_id": TODO_SID, "transcript_path": str(fifo), "cwd": str(tmp_path)}
+    proc = run_hook(event, payload, env={"CC_GUARD_HANDOFF_SYNC": "1"})
+    assert proc.returncode == 0
+    errors = isolated_env["state"] / "hook-errors.log"
+    assert not errors.exists() or "gave up" not in errors.read_text()
+
+
+def test_reading_a_transcript_stops_at_the_size_it_had_when_opened(tmp_path: Path) -> None:
+    from cc_guard.transcripts.reader import iter_records, open_regular
+
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"type": "user", "n": 1}\n')
+    fh = open_regular(path)
+    assert fh is not None
+    with fh, open(path, "a") as grow:
+        grow.write('{"type": "user", "n": 2}\n')
+        grow.flush()
+        assert fh.read(1 << 20) == b'{"type": "user", "n": 1}\n'
+    assert [r["n"] for r in iter_records(path)] == [1, 2]
+    assert open_regular(tmp_path) is None  # a directory
+    os.mkfifo(tmp_path / "f")
+    assert open_regular(tmp_path / "f") is None

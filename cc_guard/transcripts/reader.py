@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import zlib
 from collections import namedtuple
 from collections.abc import Container, Iterator
@@ -188,6 +189,72 @@ else:
     Line = namedtuple("Line", "data end type_hint oversized_head", defaults=(None,))
 
 
+class BoundedFile:
+    """A transcript opened for reading that ends where the file ended when it was opened.
+
+    Bytes appended later are left for the next read (the cursor says where it stopped);
+    a file whose size says nothing about its content (``/proc``) reads as empty.
+    """
+
+    __slots__ = ("_fh", "_limit", "_pos")
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self._fh = os.fdopen(fd, "rb")
+        self._limit = limit
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        room = self._limit - self._pos
+        if room <= 0:
+            return b""
+        data = self._fh.read(room if size < 0 else min(size, room))
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._pos = self._fh.seek(offset, whence)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> BoundedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_regular(path: StrPath) -> BoundedFile | None:
+    """Open a transcript for reading, or None when it is not a regular file.
+
+    Transcript paths come from outside (a hook payload, a directory listing that can
+    change under us): a FIFO must not block the open, a device or a ``/proc`` file
+    must not be read forever. So: a non-blocking open, a regular file required, and
+    reads bounded by the size seen at open.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+        return BoundedFile(fd, st.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _fingerprint(fh: Any, length: int) -> str:
     # pread: a seek on the buffered file would throw away (and re-read) its buffer.
     return f"{zlib.crc32(os.pread(fh.fileno(), length, 0)):08x}"
@@ -200,9 +267,8 @@ def open_at(path: StrPath, cursor: Cursor) -> tuple[Any, bool] | None:
     reading restarted from the beginning (file new, shrunk or replaced). Updates
     the cursor's identity fields; the offset only moves as lines are consumed.
     """
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - caller closes; returned for streaming
-    except OSError:
+    fh = open_regular(path)
+    if fh is None:
         return None
     try:
         st = os.fstat(fh.fileno())
@@ -450,9 +516,8 @@ def iter_records(path: StrPath, stats: ParseStats | None = None) -> Iterator[dic
     last line is not returned. Never raises on content (a missing file yields nothing).
     """
     stats = stats if stats is not None else ParseStats()
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below, generator-scoped
-    except OSError:
+    fh = open_regular(path)
+    if fh is None:
         return
     scan = Scan(0)
     with fh:

@@ -23,9 +23,14 @@ from cc_guard.base.hookio import HookEvent, HookOutput
 
 
 def _transcript(event: HookEvent) -> Path | None:
-    if event.transcript_path:
-        return Path(event.transcript_path)
-    return None
+    """The payload's transcript when it is a regular file (a FIFO or a device is not one)."""
+    if not event.transcript_path:
+        return None
+    path = Path(event.transcript_path)
+    try:
+        return path if path.is_file() else None
+    except OSError:  # a looping symlink, a name too long
+        return None
 
 
 def _session_id(event: HookEvent, transcript: Path) -> str | None:
@@ -42,7 +47,7 @@ def on_snapshot_event(event: HookEvent) -> HookOutput | None:
     from cc_guard.handoff.freshness import is_current
 
     transcript = _transcript(event)
-    if transcript is None or not transcript.exists():
+    if transcript is None:
         return None
     session_id = _session_id(event, transcript)
     if session_id is None:
@@ -70,7 +75,7 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
     if event.session_id:
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         save_failure(event.session_id, event.payload, stamp)
-    if transcript is None or not transcript.exists():
+    if transcript is None:
         return None
     session_id = _session_id(event, transcript)
     if session_id is not None:
