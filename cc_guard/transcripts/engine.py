@@ -102,16 +102,30 @@ def _scan(path: str) -> list[os.DirEntry[str]]:
         return []
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a looping symlink (ELOOP), a name too long: not one we read
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def discover(projects: str) -> list[_Discovered]:
     """Main transcripts ``<project>/<session>.jsonl`` and their ``<session>/subagents/agent-*.jsonl``."""
     found: list[_Discovered] = []
     for project in _scan(projects):
-        if not project.is_dir():
+        if not _is_dir(project):
             continue
         entries = _scan(project.path)
-        subdirs = {e.name for e in entries if e.is_dir()}
+        subdirs = {e.name for e in entries if _is_dir(e)}
         for entry in entries:
-            if not entry.name.endswith(".jsonl") or not entry.is_file():
+            if not entry.name.endswith(".jsonl") or not _is_file(entry):
                 continue
             try:
                 st = entry.stat()
@@ -121,7 +135,7 @@ def discover(projects: str) -> list[_Discovered]:
             name = entry.name[: -len(".jsonl")]
             if name in subdirs:
                 for sub in _scan(os.path.join(project.path, name, "subagents")):
-                    if sub.name.endswith(".jsonl") and sub.is_file():
+                    if sub.name.endswith(".jsonl") and _is_file(sub):
                         try:
                             subs.append((sub.path, sub.stat()))
                         except OSError:
@@ -173,7 +187,7 @@ def _subagent_files(path: str) -> list[tuple[str, os.stat_result]]:
     directory = os.path.join(os.path.dirname(path), Path(path).stem, "subagents")
     out = []
     for entry in _scan(directory):
-        if entry.name.endswith(".jsonl") and entry.is_file():
+        if entry.name.endswith(".jsonl") and _is_file(entry):
             try:
                 out.append((entry.path, entry.stat()))
             except OSError:
