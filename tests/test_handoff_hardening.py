@@ -3,6 +3,7 @@ transcript should be, bursts of StopFailure hooks, cc-guard's own prompts in a t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -189,3 +190,72 @@ def test_reading_a_transcript_stops_at_the_size_it_had_when_opened(tmp_path: Pat
     assert open_regular(tmp_path) is None  # a directory
     os.mkfifo(tmp_path / "f")
     assert open_regular(tmp_path / "f") is None
+
+
+# --------------------------------------------------------------------------- worker bursts
+
+
+def _workers_for(transcript: Path) -> list[int]:
+    """Live handoff worker processes rebuilding ``transcript``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"cc_guard.handoff.worker" in argv and str(transcript).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_burst_of_stop_failure_hooks_leaves_one_worker_waiting_and_the_failure_is_kept(
+    isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+    import time
+
+    from cc_guard.handoff.freshness import hidden_file, is_current
+
+    monkeypatch.delenv("CC_GUARD_HANDOFF_SYNC", raising=False)
+    path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
+    store.write_handoff(path, session_id=TODO_SID)
+    lock = os.open(hidden_file(TODO_SID, ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a slow build is running
+    try:
+        hooks = [
+            subprocess.Popen(
+                [sys.executable, "-m", "cc_guard", "hook", "StopFailure"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(8)
+        ]
+        for n, hook in enumerate(hooks):
+            payload = {
+                "session_id": TODO_SID,
+                "transcript_path": str(path),
+                "cwd": "/home/dev/shop",
+                "error": "server_error",
+                "last_assistant_message": f"API Error: attempt {n}",
+            }
+            assert hook.stdin is not None
+            hook.stdin.write(json.dumps(payload).encode())
+            hook.stdin.close()
+        assert all(h.wait(timeout=60) == 0 for h in hooks)
+        deadline = time.monotonic() + 30
+        while len(_workers_for(path)) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_workers_for(path)) == 1  # one waits for the running build; none queued
+    finally:
+        os.close(lock)
+    deadline = time.monotonic() + 60
+    while (_workers_for(path) or not is_current(path, isolated_env["state"], TODO_SID)) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert _workers_for(path) == []
+    handoff = json.loads((isolated_env["state"] / "handoff" / f"{TODO_SID}.json").read_text())
+    assert handoff["health"]["interrupted"] is True  # the waiting worker saw the failure
