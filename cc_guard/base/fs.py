@@ -47,7 +47,16 @@ def write_atomic(path: StrPath, data: bytes | str, mode: int = 0o600, durable: b
     if isinstance(data, str):
         data = data.encode("utf-8")
     tmp = temp_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        _write_into(fd, tmp, path, data, mode, durable)
+    except OSError as exc:
+        if exc.filename in (None, tmp):  # name the file the caller asked for
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
+        raise
+
+
+def _write_into(fd: int, tmp: str, path: StrPath, data: bytes, mode: int, durable: bool) -> None:
     try:
         try:
             os.fchmod(fd, mode)  # the umask must not loosen it

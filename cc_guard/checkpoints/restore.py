@@ -9,6 +9,7 @@ it and nobody changed it since.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -178,6 +179,12 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
     """
     repo, git = user_git(cwd)
     want = _tree(git, plan.target)
+    contents = _read_contents(git, want, plan.written)
+    for path in plan.written:  # checked before anything is written or journaled
+        if want[path].mode == "120000" and b"\0" in contents[path]:
+            raise OSError(
+                errno.EINVAL, "the checkpoint's symlink points at a name with a NUL byte", path
+            )
     if journal:
         record = asdict(plan)
         record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -185,7 +192,6 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
         fs.append_private(_journal(repo), json.dumps(record))
-    contents = _read_contents(git, want, plan.written)
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
     # Computed once: per deletion it cost O(files in the checkpoint).

@@ -34,6 +34,12 @@ def _engine() -> Engine:
     return engine
 
 
+def _note(engine: Engine) -> None:
+    note = cache.index_note(engine)
+    if note is not None:
+        click.echo(note, err=True)
+
+
 def _same_dir(a: str | None, b: Path) -> bool:
     if not a:
         return False
@@ -57,7 +63,9 @@ def sessions(as_json: bool, project: Path | None, watch: bool = False) -> int:
     """List Claude Code sessions, newest first."""
     if watch:
         return _watch(as_json, project)
-    found, everything = cache.refresh(_engine())
+    engine = _engine()
+    found, everything = cache.refresh(engine)
+    _note(engine)
     if project is not None:
         found = [s for s in found if _same_dir(s.project_dir, project)]
     if as_json:
@@ -118,6 +126,7 @@ def status(session: str | None, as_json: bool) -> int:
         if not here:
             raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
         found = engine.find(here[0].session_id)
+    _note(engine)
     checkpoints = checkpoint_summary(found)
     if as_json:
         data = found.to_json()

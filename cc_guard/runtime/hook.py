@@ -10,12 +10,11 @@ stdin, an unknown event, a crashing handler, a deadline) is logged to
 from __future__ import annotations
 
 import os
-import select
 import sys
 import time
 
 from cc_guard.base import fastjson
-from cc_guard.base.hookio import HookEvent, HookOutput, parse_event
+from cc_guard.base.hookio import HookEvent, HookOutput, parse_event, read_stdin
 from cc_guard.base.paths import state_root
 from cc_guard.base.procs import find_claude_pid
 from cc_guard.state import errors, events
@@ -69,8 +68,6 @@ HANDLERS: dict[str, list[str]] = {
 #: Events whose hookSpecificOutput.additionalContext Claude Code injects.
 _CONTEXT_EVENTS = frozenset({"SessionStart", "UserPromptSubmit", "PostToolUse"})
 
-MAX_STDIN_BYTES = 32 * 1024 * 1024
-STDIN_SECONDS = 2.0
 #: Whole-run bound; each checkpoint has its own, smaller budget inside it.
 DEADLINE_ENV = "CC_GUARD_HOOK_DEADLINE"
 DEFAULT_DEADLINE = 8.0
@@ -153,32 +150,6 @@ def _print_output(name: str, outputs: list[HookOutput]) -> None:
     if doc:
         sys.stdout.write(fastjson.dumps(doc) + "\n")
         sys.stdout.flush()
-
-
-def read_stdin(fd: int, limit: int = MAX_STDIN_BYTES, seconds: float = STDIN_SECONDS) -> bytes:
-    """Read until EOF, at most ``limit`` bytes and ``seconds`` of waiting.
-
-    Claude Code closes stdin after writing the payload; a terminal or a writer that
-    never closes must not hang the hook.
-    """
-    if os.isatty(fd):
-        return b""
-    chunks: list[bytes] = []
-    size = 0
-    end = time.monotonic() + seconds
-    while size < limit:
-        remaining = end - time.monotonic()
-        if remaining <= 0:
-            break
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            break
-        chunk = os.read(fd, min(1 << 20, limit - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
 
 
 def log_event(event: HookEvent) -> None:

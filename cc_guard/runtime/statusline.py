@@ -24,6 +24,7 @@ import time
 
 from cc_guard.base import fastjson
 from cc_guard.base.claude import valid_session_id
+from cc_guard.base.hookio import read_stdin
 from cc_guard.base.paths import state_root
 from cc_guard.state import events, feeds
 
@@ -195,10 +196,9 @@ def line_for(record: dict[str, Any] | None) -> str:
 
 
 def main(argv: list[str]) -> int:
-    try:
-        raw = sys.stdin.buffer.read()
-    except (OSError, ValueError):
-        raw = b""
+    # The hook's bounds: a writer that never closes the pipe or never stops writing
+    # must not hold Claude Code's status line (or its memory).
+    raw = read_stdin(sys.stdin.fileno()) if sys.stdin is not None else b""
     wrapped = argv[1] if len(argv) >= 2 and argv[0] == "--wrap" else None
     try:
         record = record_payload(raw)
@@ -215,6 +215,6 @@ def main(argv: list[str]) -> int:
     try:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    except (BrokenPipeError, OSError):
+    except (AttributeError, OSError, ValueError):  # stdout closed (None) or gone
         pass
     return 0

@@ -45,7 +45,7 @@ from cc_guard.transcripts.fanout import (
 )
 from cc_guard.transcripts.fanout import fork_reader as _fork_reader
 from cc_guard.transcripts.fold import Brief, Fold
-from cc_guard.transcripts.index import INDEX_NAME, Index
+from cc_guard.transcripts.index import INDEX_NAME, Index, IndexUnavailable
 from cc_guard.transcripts.model import ParseStats, SessionModel
 from cc_guard.transcripts.reader import Cursor, open_at
 
@@ -292,6 +292,10 @@ class Engine:
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
         self._models: dict[str, tuple[tuple[int, ...], SessionModel]] = {}
+        #: Why the on-disk index was not used or not updated (None: it was). With an
+        #: unusable index the engine keeps one in memory: the answers stay the same.
+        self.index_problem: str | None = None
+        self._memory_index: Index | None = None
         #: Parallel reading pays off only for big first reads (a pool costs ~50 ms).
         self.parallel_min_bytes = PARALLEL_MIN_BYTES
         #: Reader processes for big first reads (``CC_GUARD_WORKERS`` overrides; 1 = never fork).
@@ -324,6 +328,29 @@ class Engine:
         except _CorruptIndex:
             self._rebuild_index()
             return self._refresh(brief, only)
+        except IndexUnavailable as exc:
+            if self._memory_index is not None:
+                raise
+            self._without_index(str(exc))
+            return self._refresh(brief, only)
+
+    def _without_index(self, problem: str) -> None:
+        """Go on with an index in memory: the file is locked, read-only or on a full disk."""
+        self.index_problem = problem
+        self._memory_index = Index(None)
+        self._entries, self._events, self._events_cursor = None, None, Cursor()
+        self._models.clear()
+
+    def _open_index(self) -> Index:
+        if self._memory_index is not None:
+            return self._memory_index
+        return Index(os.path.join(self._state(), "index"))
+
+    def _close_index(self, index: Index) -> None:
+        if index.problem is not None:
+            self.index_problem = index.problem
+        if index is not self._memory_index:
+            index.close()
 
     def _rebuild_index(self) -> None:
         """Forget the index (file and what this Engine took from it)."""
@@ -348,7 +375,7 @@ class Engine:
         run = ParseStats()
         self.files_read = 0
         state_dir = self._state()
-        index = Index(os.path.join(state_dir, "index"))
+        index = self._open_index()
         try:
             if only is not None:
                 if self._entries is not None or not brief:
@@ -402,7 +429,7 @@ class Engine:
                     for p, sub in subs:
                         self._fold(sub, str(p), index)
         finally:
-            index.close()
+            self._close_index(index)
         statusline = feeds.read_all(state_dir)
         windows = config_windows()
         now = self._clock()
@@ -600,11 +627,17 @@ class Engine:
             self._rebuild_index()
             self._refresh(brief=True, only=None)
             return self._full(match)
+        except IndexUnavailable as exc:
+            if self._memory_index is not None:
+                raise
+            self._without_index(str(exc))
+            self._refresh(brief=True, only=None)
+            return self._full(match)
 
     def _full(self, summary: SessionModel) -> SessionModel:
         """The full model for a session the last refresh listed (briefly or not)."""
         assert self._entries is not None
-        index = Index(os.path.join(self._state(), "index"))
+        index = self._open_index()
         try:
             main = self._fold(
                 self._entries[summary.transcript_path], summary.transcript_path, index
@@ -615,7 +648,7 @@ class Engine:
                 if p in self._entries
             ]
         finally:
-            index.close()
+            self._close_index(index)
         path = summary.transcript_path
         try:
             mtime = max([os.stat(path).st_mtime, *(os.stat(p).st_mtime for p, _ in subs)])
