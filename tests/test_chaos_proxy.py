@@ -38,8 +38,8 @@ def test_proxy_injects_faults_at_the_configured_rate_deterministically(chaos: An
     # Binomial(150, 0.3): mean 45, sd 5.6; 4 sd either side.
     assert abs(faults - n * 0.3) < 4 * (n * 0.3 * 0.7) ** 0.5
     # Faulted requests never reach the upstream; the others all do.
-    assert len([r for r in upstream.records() if r["path"] == "/v1/messages"]) == n - faults
-    logged = [r["answer"] for r in first.records()]
+    assert len([r for r in upstream.requests() if r["path"] == "/v1/messages"]) == n - faults
+    logged = [r["answer"] for r in first.requests()]
     assert (
         sum(1 for a in logged if a["kind"] == "fault" and a["fault_source"] == "random") == faults
     )
@@ -63,7 +63,7 @@ def test_proxy_streams_the_upstream_answer_through(chaos: Any) -> None:
     # Paths, queries and the other endpoints are forwarded as they are.
     httpx.post(proxy.url + "/v1/messages/count_tokens", json=body(), headers=HEADERS)
     assert httpx.get(proxy.url + "/v1/models", headers=HEADERS).status_code == 200
-    paths = [(r["path"], r["query"]) for r in upstream.records()]
+    paths = [(r["path"], r["query"]) for r in upstream.requests()]
     assert paths == [
         ("/v1/messages", "beta=true"),
         ("/v1/messages/count_tokens", ""),
@@ -80,7 +80,7 @@ def test_proxy_truncate_cuts_the_upstream_stream(chaos: Any) -> None:
         assert status == 200 and error == expected_error
         names = [n for n, _ in parse_events(data)]
         assert 1 <= len(names) <= 5 and "message_stop" not in names
-    assert len(upstream.records()) == 6  # every request did reach the upstream
+    assert len(upstream.requests()) == 6  # every request did reach the upstream
 
 
 def test_proxy_cut_mid_text_cuts_inside_the_upstream_text(chaos: Any) -> None:
@@ -130,7 +130,7 @@ def test_proxy_passes_auth_headers_untouched_and_never_logs_them(chaos: Any) -> 
         assert received["anthropic-beta"] == "x-1"
         raw_log = proxy.log_path.read_text()
         assert key not in raw_log and "oauth-token" not in raw_log
-        headers = proxy.records()[0]["headers"]
+        headers = proxy.requests()[0]["headers"]
         assert headers["x-api-key"] == "[redacted]" and headers["authorization"] == "[redacted]"
     finally:
         capture.shutdown()
@@ -142,4 +142,4 @@ def test_unreachable_upstream_answers_502_in_api_shape(chaos: Any) -> None:
     resp = httpx.post(proxy.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
     assert resp.status_code == 502
     assert resp.json()["error"]["type"] == "api_error"
-    assert proxy.records()[0]["answer"]["status"] == 502
+    assert proxy.requests()[0]["answer"]["status"] == 502

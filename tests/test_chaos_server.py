@@ -254,7 +254,7 @@ def test_sse_error_sends_an_error_event_inside_a_200_stream(chaos: Any) -> None:
     # Without streaming there is no event to carry it: the matching status instead.
     plain = httpx.post(server.url + "/v1/messages", json=body(stream=False), headers=HEADERS)
     assert plain.status_code == 529 and plain.json()["error"]["type"] == "overloaded_error"
-    assert [r["answer"]["status"] for r in server.records()] == [200, 529]
+    assert [r["answer"]["status"] for r in server.requests()] == [200, 529]
 
 
 def test_empty_200_has_no_body(chaos: Any) -> None:
@@ -306,7 +306,7 @@ def test_count_tokens_models_and_unknown_paths(chaos: Any) -> None:
     missing = httpx.post(server.url + "/v2/nothing", json={}, headers=HEADERS)
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
     # count_tokens and models never use up a script entry.
-    assert [r["answer"].get("entry") for r in server.records()] == [None, 0, None, None, None, None]
+    assert [r["answer"].get("entry") for r in server.requests()] == [None, 0, None, None, None, None]
 
 
 def test_log_records_requests_without_credentials(chaos: Any) -> None:
@@ -318,7 +318,7 @@ def test_log_records_requests_without_credentials(chaos: Any) -> None:
         headers={**HEADERS, "authorization": "Bearer abc.def.ghi", "x-trace": f"k={API_KEY}"},
     )
     read_stream(server.url, body(text="second"))
-    records = server.records()
+    records = server.requests()
     assert len(records) == 2
     first, second = records
     assert first["path"] == "/v1/messages" and first["query"] == "beta=true"
@@ -474,7 +474,7 @@ def test_random_faults_on_a_script_leave_entries_for_the_retry(chaos: Any) -> No
     assert answered == ["first", "second", "third", "third"]
     assert "529" in statuses and "stall" in statuses
     random_faults = [
-        r["answer"] for r in server.records() if r["answer"].get("fault_source") == "random"
+        r["answer"] for r in server.requests() if r["answer"].get("fault_source") == "random"
     ]
     assert len(random_faults) == len(statuses) - 4
 

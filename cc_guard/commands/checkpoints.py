@@ -75,34 +75,16 @@ def checkpoints(session: str | None, as_json: bool) -> int:
 @click.option("--stat", is_flag=True, help="Summary of changed files only.")
 def diff(checkpoint: str, paths: tuple[str, ...], stat: bool) -> int:
     """Diff CHECKPOINT against the work tree, or CHECKPOINT..CHECKPOINT."""
-    from cc_guard.checkpoints.history import resolve_checkpoint, user_git
-    from cc_guard.checkpoints.worktree import worktree_tree
+    from cc_guard.checkpoints.diff import diff_text
+    from cc_guard.git import GitError
 
-    cwd = Path.cwd()
     try:
-        if ".." in checkpoint:
-            a, b = checkpoint.split("..", 1)
-            left, right = resolve_checkpoint(cwd, a).sha, resolve_checkpoint(cwd, b).sha
-        else:
-            left = resolve_checkpoint(cwd, checkpoint).sha
-            right = worktree_tree(cwd)
-        user_git(cwd)  # a repository, or one clear error
-    except LookupError as exc:
+        out = diff_text(Path.cwd(), checkpoint, paths, stat=stat, color=sys.stdout.isatty())
+    except (LookupError, GitError) as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:  # the state dir holds the scratch index
         raise UserError(f"cannot use cc-guard's state dir: {exc}") from None
-    argv = ["diff", "--no-ext-diff"]
-    argv.append("--color=always" if sys.stdout.isatty() else "--no-color")
-    if stat:
-        argv.append("--stat")
-    argv += [left, right, "--", *paths]
-    # Run from the user's directory so PATHs are relative to it, like git's own.
-    from cc_guard.git import Git
-
-    proc = Git.for_command(cwd).run(*argv, check=False)
-    sys.stdout.buffer.write(proc.stdout)
-    if proc.returncode not in (0, 1):
-        raise UserError(proc.stderr.decode("utf-8", "replace").strip() or "git diff failed")
+    sys.stdout.buffer.write(out)
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cc_guard.base.claude import FILE_TOOLS
 from cc_guard.base.redact import redact
 from cc_guard.handoff import extract
 from cc_guard.handoff.extract import Facts, ToolUse
@@ -176,8 +177,8 @@ def _errors(facts: Facts) -> list[ErrorFix]:
         fix = None
         for later in tools[i + 1 :]:
             same = _target(later) == target or (
-                use.name in extract.FILE_TOOLS
-                and later.name in extract.FILE_TOOLS
+                use.name in FILE_TOOLS
+                and later.name in FILE_TOOLS
                 and extract.file_path_of(later) == extract.file_path_of(use)
             )
             if same and later.has_result and not later.is_error:

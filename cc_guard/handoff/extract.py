@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-FILE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
+from cc_guard.base.claude import FILE_TOOLS
+
 TASK_TOOLS = ("TaskCreate", "TaskUpdate")
 
 _TEST_CMD = re.compile(

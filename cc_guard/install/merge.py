@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cc_guard.base.claude import CHANGING_TOOLS
 from cc_guard.install.command import (
     hook_command,
     is_own_hook,
@@ -18,9 +19,6 @@ from cc_guard.install.command import (
     wrapped_command,
 )
 
-#: Tools whose PostToolUse may have changed files in the working tree.
-FILE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit", "Bash")
-
 # (event, matcher or None for "every", timeout in seconds). The hook bounds its own
 # work (checkpoints.time_budget_seconds); the timeout is the backstop Claude Code
 # enforces. Events that write a handoff or a checkpoint get more room.
@@ -28,7 +26,7 @@ EVENTS: tuple[tuple[str, str | None, int], ...] = (
     ("SessionStart", None, 10),
     ("UserPromptSubmit", None, 10),
     ("PreToolUse", "Bash", 10),
-    ("PostToolUse", "|".join(FILE_TOOLS), 15),
+    ("PostToolUse", "|".join(CHANGING_TOOLS), 15),
     ("Stop", None, 30),
     ("StopFailure", None, 30),
     ("PreCompact", None, 30),
@@ -42,7 +40,7 @@ class MergeError(ValueError):
 
 
 def post_tool_matcher(extra_tools: tuple[str, ...] | list[str] = ()) -> str:
-    tools = list(FILE_TOOLS)
+    tools = list(CHANGING_TOOLS)
     tools += [tool for tool in extra_tools if tool and tool not in tools]
     return "|".join(tools)
 

@@ -6,6 +6,7 @@ import os
 import re
 from typing import Any
 
+from cc_guard.base.claude import FILE_TOOL_PATH_KEYS
 from cc_guard.incidents import classify_failure
 
 __all__ = ["bash_touched", "classify_failure", "prompt_text", "touched_paths"]
@@ -13,12 +14,6 @@ __all__ = ["bash_touched", "classify_failure", "prompt_text", "touched_paths"]
 
 # --- files touched -------------------------------------------------------------
 
-_EDIT_TOOLS = {
-    "Write": "file_path",
-    "Edit": "file_path",
-    "MultiEdit": "file_path",
-    "NotebookEdit": "notebook_path",
-}
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")", ";;", "\n"})
 _REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>"})
 _WRAPPERS = frozenset({"sudo", "env", "command", "nohup", "time", "xargs"})
@@ -34,7 +29,7 @@ _MAY_WRITE = re.compile(r">|\b(?:" + "|".join(_WRITERS) + r")\b")
 
 def touched_paths(tool: str, tool_input: dict[str, Any], cwd: str | None) -> list[str]:
     """Files a tool call changes: edit tools' path inputs, best effort for Bash."""
-    key = _EDIT_TOOLS.get(tool)
+    key = FILE_TOOL_PATH_KEYS.get(tool)
     if key is not None:
         value = tool_input.get(key)
         return [_resolve(value, cwd)] if isinstance(value, str) and value else []

@@ -23,9 +23,9 @@ import os
 import re
 import stat
 import zlib
-from collections import namedtuple
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -167,26 +167,21 @@ class Cursor:
         )
 
 
-TYPE_CHECKING = False  # typing stays unimported at run time (see splice.py)
 if TYPE_CHECKING:
-    from typing import Any, NamedTuple
-
     from _typeshed import StrPath
 
-    class Line(NamedTuple):
-        """One complete line: ``data`` is the raw line, or None when it was skipped unread.
 
-        A named tuple rather than a dataclass: one is made per line, and tuples are
-        several times cheaper to build.
-        """
+class Line(NamedTuple):
+    """One complete line: ``data`` is the raw line, or None when it was skipped unread.
 
-        data: bytes | None
-        end: int  # file offset just after the newline
-        type_hint: str | None
-        oversized_head: bytes | None = None
+    A named tuple rather than a dataclass: one is made per line, and tuples are
+    several times cheaper to build.
+    """
 
-else:
-    Line = namedtuple("Line", "data end type_hint oversized_head", defaults=(None,))
+    data: bytes | None
+    end: int  # file offset just after the newline
+    type_hint: str | None
+    oversized_head: bytes | None = None
 
 
 class BoundedFile:

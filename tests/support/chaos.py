@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from cc_guard.chaos.log import read_log
+from tests.support.testbed import ChaosServer, start_chaos
 
 API_KEY = "sk-ant-api03-secretsecretsecret-0123456789"
 HEADERS = {
@@ -24,53 +21,17 @@ HEADERS = {
 }
 
 
-@dataclass
-class Served:
-    url: str
-    log_path: Path
-    proc: subprocess.Popen[str]
-
-    def records(self) -> list[dict[str, Any]]:
-        return read_log(self.log_path)
+#: A running ``cc-guard chaos serve`` (the test bed's, with its log and stderr).
+Served = ChaosServer
 
 
 def start_server(tmp: Path, script: list[Any] | None, *args: str) -> Served:
-    tmp.mkdir(parents=True, exist_ok=True)
-    log_path = tmp / f"log-{time.monotonic_ns()}.jsonl"
-    argv = [
-        sys.executable,
-        "-m",
-        "cc_guard",
-        "chaos",
-        "serve",
-        "--port",
-        "0",
-        "--log",
-        str(log_path),
-    ]
-    if script is not None:
-        script_path = tmp / f"script-{time.monotonic_ns()}.json"
-        script_path.write_text(json.dumps(script))
-        argv += ["--script", str(script_path)]
-    proc = subprocess.Popen(
-        [*argv, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline().strip()
-    if not first.startswith("http://127.0.0.1:"):
-        proc.kill()
-        raise AssertionError(f"no URL on the first stdout line: {first!r}")
-    return Served(first, log_path, proc)
+    """Start a server with ``script`` and extra CLI ``args``; one per call (unique files)."""
+    return start_chaos(tmp, script, list(args), name=f"chaos-{time.monotonic_ns()}")
 
 
 def stop_server(served: Served) -> None:
-    if served.proc.poll() is None:
-        served.proc.terminate()
-        try:
-            served.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            served.proc.kill()
-            served.proc.wait()
+    served.stop()
 
 
 @pytest.fixture
