@@ -34,7 +34,7 @@ def test_a_body_nested_100000_deep_gets_a_400_and_the_server_keeps_answering(
     assert answer.status_code == 400
     assert answer.json()["error"]["type"] == "invalid_request_error"
     assert _post(served.url, json.dumps(HELLO).encode()).status_code == 200
-    kinds = [r["answer"]["kind"] for r in served.records()]
+    kinds = [r["answer"]["kind"] for r in served.requests()]
     assert kinds == ["bad_request", "answer"]
 
 
@@ -45,7 +45,7 @@ def test_a_body_over_the_size_cap_is_refused_with_413_unread(chaos: Callable[...
     assert answer.status_code == 413
     assert answer.json()["error"]["type"] == "request_too_large"
     assert _post(served.url, json.dumps(HELLO).encode()).status_code == 200
-    first = served.records()[0]
+    first = served.requests()[0]
     assert first["answer"]["kind"] == "too_large"
     assert first["body"] is None and first["body_bytes"] > 4096
 
@@ -55,7 +55,7 @@ def test_the_logged_body_is_capped_and_says_so(chaos: Callable[..., Any]) -> Non
     long = dict(HELLO, messages=[{"role": "user", "content": "y" * 5_000}])
     assert _post(served.url, json.dumps(long).encode()).status_code == 200
     assert _post(served.url, json.dumps(HELLO).encode()).status_code == 200
-    cut, whole = served.records()
+    cut, whole = served.requests()
     assert isinstance(cut["body"], str) and len(cut["body"]) <= 1000 + 40
     assert cut["body_truncated"] is True and cut["body_bytes"] > 5_000
     assert whole["body"]["messages"] == HELLO["messages"] and "body_truncated" not in whole
