@@ -142,7 +142,7 @@ def test_a_fifo_or_device_as_a_subagent_transcript_does_not_hang_handoff_or_resu
 ) -> None:
     path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
     _special(kind, path.with_suffix("") / "subagents" / "agent-a1b2c3.jsonl")
-    args = [command, TODO_SID] + (["--print"] if command == "resume" else [])
+    args = [command, TODO_SID] + (["--mode", "continue", "--print"] if command == "resume" else [])
     proc = _cc_guard(*args)  # before: blocked on open() forever, or read /dev/zero forever
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -176,7 +176,8 @@ def test_a_hook_whose_transcript_path_is_a_fifo_leaves_no_worker_behind(
 
 
 def test_reading_a_transcript_stops_at_the_size_it_had_when_opened(tmp_path: Path) -> None:
-    from cc_guard.transcripts.reader import iter_records, open_regular
+    from cc_guard.base.fs import open_regular
+    from cc_guard.transcripts.reader import iter_records
 
     path = tmp_path / "t.jsonl"
     path.write_text('{"type": "user", "n": 1}\n')

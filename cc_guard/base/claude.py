@@ -116,6 +116,19 @@ MODEL_WINDOWS: tuple[tuple[str, int], ...] = (
 )
 
 
+#: What Claude Code keeps free of a window: room for the answer (min(max output, 20k);
+#: every current model's max output is larger) and, below that, a buffer it compacts
+#: at (both measured on 2.1.328 and 2.1.332: 967k of a 1M window, 167k of 200k).
+OUTPUT_RESERVE = 20_000
+AUTOCOMPACT_BUFFER = 13_000
+
+
+def autocompact_point(window: int) -> int:
+    """The fill at which Claude Code compacts on its own (a 200k model, which does not
+    compact proactively, runs into "prompt is too long" soon after it)."""
+    return max(0, window - OUTPUT_RESERVE - AUTOCOMPACT_BUFFER)
+
+
 def table_window(model: str | None, context_tokens: int | None = None) -> int:
     """The window for ``model`` from the built-in table (200k when unknown).
 

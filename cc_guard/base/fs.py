@@ -1,4 +1,5 @@
-"""Private files: atomic writes, appends and directories, with ``os`` alone.
+"""Private files: atomic writes, appends and directories, with ``os`` alone; and
+:func:`open_regular` for reading a file named from outside (a transcript path).
 
 Every file cc-guard keeps is 0600 and every directory 0700. Writes go to a temp
 file in the same directory that is renamed over the target, so a reader never
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import stat
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
@@ -95,3 +97,69 @@ def append_private(path: StrPath, line: str) -> None:
     """:func:`append_line`, creating the file's directory (0700) if needed."""
     ensure_private_dir(os.path.dirname(os.fspath(path)) or ".")
     append_line(path, line)
+
+
+class BoundedFile:
+    """A transcript opened for reading that ends where the file ended when it was opened.
+
+    Bytes appended later are left for the next read (the cursor says where it stopped);
+    a file whose size says nothing about its content (``/proc``) reads as empty.
+    """
+
+    __slots__ = ("_fh", "_limit", "_pos")
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self._fh = os.fdopen(fd, "rb")
+        self._limit = limit
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        room = self._limit - self._pos
+        if room <= 0:
+            return b""
+        data = self._fh.read(room if size < 0 else min(size, room))
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._pos = self._fh.seek(offset, whence)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> BoundedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_regular(path: StrPath) -> BoundedFile | None:
+    """Open a transcript for reading, or None when it is not a regular file.
+
+    Transcript paths come from outside (a hook payload, a directory listing that can
+    change under us): a FIFO must not block the open, a device or a ``/proc`` file
+    must not be read forever. So: a non-blocking open, a regular file required, and
+    reads bounded by the size seen at open.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+        return BoundedFile(fd, st.st_size)
+    except BaseException:
+        os.close(fd)
+        raise

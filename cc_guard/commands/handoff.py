@@ -12,10 +12,9 @@ from pathlib import Path
 
 import click
 
-from cc_guard.base import paths
 from cc_guard.base.claude import CLAUDE_BIN_ENV, claude_executable
 from cc_guard.commands.errors import UserError
-from cc_guard.handoff import health, render, store
+from cc_guard.handoff import render, store
 from cc_guard.handoff import resume as resume_plan
 from cc_guard.handoff.assemble import Handoff
 from cc_guard.transcripts.locate import SessionNotFound, find_transcript
@@ -145,9 +144,8 @@ def resume(
     h, _ = _write(transcript)
     # Mid-turn or waiting at its prompt, a live process still owns the session: a second
     # `claude --resume` on it would write the same transcript.
-    alive, process = health.live_process(health.session_events(paths.state_dir(), h.session_id))
-    if h.health.state == "running" or alive:
-        what = h.health.process or process or "a Claude Code process"
+    if h.health.state == "running" or h.health.process:
+        what = h.health.process or "a Claude Code process"
         raise UserError(
             f"session {h.session_id} is still running ({what}); stop it before resuming."
         )
@@ -164,6 +162,20 @@ def resume(
     if restore_files and (h.checkpoint is None or not h.project):
         raise UserError(f"session {h.session_id} has no checkpoint to restore.")
     plan = resume_plan.plan_resume(h, transcript, mode, binary, claude_args)
+    if plan.healthy:
+        click.echo(
+            f"cc-guard: session {h.session_id} is healthy ({h.health.state}): its last turn "
+            "ended normally, so there is nothing to recover.",
+            err=True,
+        )
+        try:
+            go_on = click.confirm("Resume it anyway?", default=False, err=True)
+        except click.Abort:  # no answer (stdin closed)
+            go_on = False
+        if not go_on:
+            _forget_seed(plan)
+            click.echo("Nothing resumed (--mode continue resumes it without asking).", err=True)
+            return 1
     if mode == "auto":
         click.echo(f"cc-guard: resuming with --mode {plan.mode}: {plan.why}.", err=True)
     if not print_only and not plan.cwd.is_dir():

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cc_guard.base.claude import FILE_TOOLS
+from cc_guard.transcripts.classify import CUT_MARKER, STREAM_CUT_NOTICE, is_own_prompt
 
 TASK_TOOLS = ("TaskCreate", "TaskUpdate")
 
@@ -35,10 +36,6 @@ _BUILD_CMD = re.compile(
 _LINT_CMD = re.compile(
     r"(?:^|[\s;&|(])(?:ruff|mypy|flake8|pylint|eslint|black|prettier|tsc --noEmit|cargo clippy|golangci-lint)\b"
 )
-#: The meta prompt Claude Code 2.1.3x adds after a stream was cut mid-response.
-CUT_MARKER = "Your response above was cut off mid-stream"
-#: The notice Claude Code 2.1.3x records when a stream was cut before any block completed.
-STREAM_CUT_NOTICE = "Streaming response ended before any complete data"
 _EXIT_CODE = re.compile(r"^Exit code (\d+)", re.MULTILINE)
 _TASK_ID = re.compile(r"Task #?(\w+)")
 
@@ -293,7 +290,8 @@ def scan(
                 continue
             if _is_noise_prompt(text):
                 continue
-            facts.prompts.append((t, text))
+            if not is_own_prompt(text):  # cc-guard's own prompt starts a turn, asks nothing
+                facts.prompts.append((t, text))
             facts.user_interrupted = False
             facts.cut_in_turn = False
             cut_text = None

@@ -55,22 +55,16 @@ def read_facts(transcript: Path) -> extract.Facts:
     return facts
 
 
-def load_model(transcript: Path) -> SessionModel | None:
+def load_model(
+    transcript: Path, state_dir: Path | None = None, now: float | None = None
+) -> SessionModel | None:
     """The transcript engine's model of the session, or None when the engine cannot give one."""
-    from cc_guard.transcripts.model import SessionModel
+    from cc_guard.transcripts.engine import load_session
 
     try:
-        from cc_guard.transcripts import engine
-    except ImportError:
-        return None
-    load = getattr(engine, "load_session", None)
-    if load is None:
-        return None
-    try:
-        model = load(transcript)
+        return load_session(transcript, state_dir, now)
     except Exception:  # the handoff must still be written when the model cannot be built
         return None
-    return model if isinstance(model, SessionModel) else None
 
 
 def newest_checkpoint(cwd: str | None, session_id: str) -> Checkpoint | None:
@@ -139,21 +133,17 @@ def make_handoff(
 ) -> Handoff:
     """Build the handoff of one session from its transcript, model, checkpoints and hook signals.
 
-    Hooks pass ``use_engine=False``: the hook event itself says how the turn ended, and
-    the transcript facts plus the hook log judge health without the engine's full model
-    (whose import and second parse would double the hook's cost).
+    The session's health is the transcript engine's judgement (with the hook facts).
+    Hooks pass ``use_engine=False`` for the checkpoint: one ``git log`` for the ref's tip
+    rather than the checkpoints package's full chain.
     """
     state_dir = state_dir or paths.state_dir()
     facts = read_facts(transcript)
-    model = load_model(transcript) if use_engine else None
+    # The engine's judgement, the one every view shows (its hook facts included).
+    model = load_model(transcript, state_dir, now)
     session_id = session_id_of(transcript, facts.session_id)
     failure = read_failure(session_id, state_dir)
-    events = health.session_events(state_dir, session_id)
-    try:
-        mtime: float | None = transcript.stat().st_mtime
-    except OSError:
-        mtime = None
-    verdict = health.assess(facts, model, events, failure, mtime, now)
+    verdict = health.assess(model)
     cwd = facts.cwd or (model.project_dir if model else None)
     checkpoint = None
     if with_checkpoint:

@@ -163,6 +163,19 @@ def log_event(event: HookEvent) -> None:
         find_claude_pid(),
         os.environ.get("TMUX_PANE") or None,
     )
+    if event.name == "StopFailure":
+        # The kind the transcript gives the failure (the engine's reading of it), so
+        # every view names it alike: StopFailure says "unknown" for a cut stream.
+        from cc_guard.transcripts.tail import stop_failure_kind
+
+        try:
+            record["kind"] = stop_failure_kind(
+                event.transcript_path,
+                event.payload.get("error"),
+                event.payload.get("last_assistant_message"),
+            )
+        except Exception as exc:  # the event itself must still be logged
+            log_error(event.name, f"failure kind not read: {type(exc).__name__}: {exc}")
     events.append(state_root(), record)
 
 

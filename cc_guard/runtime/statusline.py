@@ -51,8 +51,11 @@ def last_incident(session_id: str, state: str) -> str | None:
     """The session's upstream failure, if its most recent turn ended in one."""
     for event in reversed(events.tail(state, session_id, EVENTS_TAIL_BYTES)):
         name = event.get("event")
-        if name == "StopFailure":
-            return f"upstream {event.get('error') or 'error'}{_ago(event.get('time'))}"
+        if name == "StopFailure" and not event.get("agent_id"):
+            # The kind the hook read from the transcript (what sessions and status say);
+            # Claude Code's own name ("server_error" for a 529) only when there is none.
+            kind = event.get("kind") or event.get("error") or "error"
+            return f"upstream {kind}{_ago(event.get('time'))}"
         if name in ("Stop", "UserPromptSubmit", "SessionStart", "PostToolUse"):
             return None
     return None

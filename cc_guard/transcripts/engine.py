@@ -209,9 +209,9 @@ def load_session(
 ) -> SessionModel:
     """One transcript (plus its subagents) read from the start, without the index.
 
-    Uses the statusline feed from ``state_dir`` (default: cc-guard's, if it
-    exists) for the window; hook events are not read (callers on the hook path
-    already know the event).
+    Uses the statusline feed and the hook event log from ``state_dir`` (default:
+    cc-guard's, if it exists): the window, and the facts (Stop, StopFailure,
+    SessionEnd, Claude Code's pid) the state is judged from.
     """
 
     from cc_guard.base import paths
@@ -225,11 +225,29 @@ def load_session(
         mtime = 0.0
     directory = state_dir if state_dir is not None else paths.state_dir(create=False)
     feed = feeds.read(str(directory), path.stem)
+    session_events = session_facts(str(directory), path.stem)
     model = full_model(path, fold, subs, mtime)
     brief = merged_brief(fold.brief(), [sub.brief() for _, sub in subs])
     return finish(
-        model, brief, mtime, time.time() if now is None else now, None, feed, config_windows()
+        model,
+        brief,
+        mtime,
+        time.time() if now is None else now,
+        session_events,
+        feed,
+        config_windows(),
     )
+
+
+def session_facts(state_dir: str, session_id: str) -> SessionEvents | None:
+    """What the end of the hook event log says about one session (None: nothing)."""
+    records = event_log.tail(state_dir, session_id)
+    if not records:
+        return None
+    facts = SessionEvents()
+    for record in records:
+        facts.add(record)
+    return facts
 
 
 class _Entry:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import zlib
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from cc_guard.base.fs import open_regular
 from cc_guard.transcripts.model import ParseStats
 
 #: Records the session model is built from; everything else is skipped unparsed.
@@ -182,72 +182,6 @@ class Line(NamedTuple):
     end: int  # file offset just after the newline
     type_hint: str | None
     oversized_head: bytes | None = None
-
-
-class BoundedFile:
-    """A transcript opened for reading that ends where the file ended when it was opened.
-
-    Bytes appended later are left for the next read (the cursor says where it stopped);
-    a file whose size says nothing about its content (``/proc``) reads as empty.
-    """
-
-    __slots__ = ("_fh", "_limit", "_pos")
-
-    def __init__(self, fd: int, limit: int) -> None:
-        self._fh = os.fdopen(fd, "rb")
-        self._limit = limit
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        room = self._limit - self._pos
-        if room <= 0:
-            return b""
-        data = self._fh.read(room if size < 0 else min(size, room))
-        self._pos += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        self._pos = self._fh.seek(offset, whence)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def fileno(self) -> int:
-        return self._fh.fileno()
-
-    def close(self) -> None:
-        self._fh.close()
-
-    def __enter__(self) -> BoundedFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def open_regular(path: StrPath) -> BoundedFile | None:
-    """Open a transcript for reading, or None when it is not a regular file.
-
-    Transcript paths come from outside (a hook payload, a directory listing that can
-    change under us): a FIFO must not block the open, a device or a ``/proc`` file
-    must not be read forever. So: a non-blocking open, a regular file required, and
-    reads bounded by the size seen at open.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            os.close(fd)
-            return None
-        os.set_blocking(fd, True)
-        return BoundedFile(fd, st.st_size)
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def _fingerprint(fh: Any, length: int) -> str:
