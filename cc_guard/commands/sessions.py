@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cc_guard.commands.errors import UserError
+from cc_guard.state import errors
 from cc_guard.transcripts.engine import Engine
 from cc_guard.transcripts.model import SessionModel
 from cc_guard.views import cache
@@ -135,6 +136,7 @@ def status(session: str | None, as_json: bool) -> int:
         return 0
     # Lone surrogates (JavaScript cut a string mid-emoji; JSON escapes keep them)
     # cannot be written as UTF-8: print U+FFFD in their place (pairs are joined).
-    text = render_status(found, checkpoints, time.time())
+    problems = errors.failing(str(engine.state_dir))
+    text = render_status(found, checkpoints, time.time(), problems)
     click.echo(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return 0

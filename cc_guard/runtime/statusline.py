@@ -26,7 +26,7 @@ from cc_guard.base import fastjson
 from cc_guard.base.claude import valid_session_id
 from cc_guard.base.hookio import read_stdin
 from cc_guard.base.paths import state_root
-from cc_guard.state import events, feeds
+from cc_guard.state import errors, events, feeds
 
 # Not ``from typing import ...``: typing costs ~2 ms to import and this runs every few
 # seconds. mypy treats any name TYPE_CHECKING as true.
@@ -151,7 +151,12 @@ def _cached_tip(directory: str, session_id: str) -> tuple[float, str] | None:
     return best
 
 
-def render(record: dict[str, Any], incident: str | None, checkpoint: str | None = None) -> str:
+def render(
+    record: dict[str, Any],
+    incident: str | None,
+    checkpoint: str | None = None,
+    problems: str | None = None,
+) -> str:
     parts = [NEUTRAL]
     used = record.get("used_percentage")
     size = record.get("context_window_size")
@@ -167,6 +172,8 @@ def render(record: dict[str, Any], incident: str | None, checkpoint: str | None 
     if checkpoint is not None:
         parts.append(checkpoint)
     parts.append(incident or "upstream ok")
+    if problems is not None:
+        parts.append(problems)  # cc-guard itself is failing: `cc-guard status` says how
     return " | ".join(parts)
 
 
@@ -190,12 +197,13 @@ def line_for(record: dict[str, Any] | None) -> str:
     if record is None:
         return NEUTRAL
     incident = checkpoint = None
+    state = state_root()
     session_id = record.get("session_id")
     if valid_session_id(session_id):
-        state = state_root()
         incident = last_incident(session_id, state)
         checkpoint = last_checkpoint(session_id, state)
-    return render(record, incident, checkpoint)
+    found = errors.failing(state)
+    return render(record, incident, checkpoint, found.marker() if found is not None else None)
 
 
 def main(argv: list[str]) -> int:

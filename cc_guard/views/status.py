@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cc_guard.state.errors import Failing
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.views.fmt import ago, context_text, home_relative, tokens_text
+from cc_guard.views.fmt import ago, context_text, home_relative, plural, tokens_text
 
 
 def checkpoint_summary(s: SessionModel) -> dict[str, object]:
@@ -25,7 +26,12 @@ def checkpoint_summary(s: SessionModel) -> dict[str, object]:
     return checkpoint_summary(project, s.session_id)
 
 
-def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -> str:
+def render_status(
+    s: SessionModel,
+    checkpoints: dict[str, object],
+    now: float,
+    problems: Failing | None = None,
+) -> str:
     t = s.tokens
     lines = [
         f"session   {s.session_id}",
@@ -88,6 +94,11 @@ def render_status(s: SessionModel, checkpoints: dict[str, object], now: float) -
             + (f"; unknown record types: {unknown}" if unknown else "")
             + (f"; unknown fields: {fields}" if fields else "")
         )
+    if problems is not None:
+        newest = problems.newest
+        lines.append(f"\ncc-guard problems: {plural(problems.count, 'error')} in the last hour")
+        lines.append(f"  newest: {newest.time}  {newest.source}  {_one_line(newest.message, 200)}")
+        lines.append(f"  all of them: {problems.path}")
     return "\n".join(lines)
 
 
