@@ -18,6 +18,7 @@ from cc_guard.handoff import render, store
 from cc_guard.handoff import resume as resume_plan
 from cc_guard.handoff.assemble import Handoff
 from cc_guard.transcripts.locate import SessionNotFound, find_transcript
+from cc_guard.views.fmt import plural, short_sha
 
 # ----------------------------------------------------------------------------- sessions
 
@@ -214,13 +215,15 @@ def _restore(h: Handoff, print_only: bool) -> None:
         raise UserError(f"session {h.session_id} has no checkpoint to restore.")
     if print_only:
         click.echo(
-            f"# would restore {h.project} from checkpoint {h.checkpoint.sha[:12]} (undo: cc-guard restore --undo)"
+            f"# would restore {h.project} from checkpoint {short_sha(h.checkpoint.sha)} "
+            "(undo: cc-guard restore --undo)"
         )
         return
     from cc_guard.checkpoints import restore_checkpoint
 
     result = restore_checkpoint(Path(h.project), h.checkpoint.sha)
     click.echo(
-        f"cc-guard: restored {result.changes} file(s) from {h.checkpoint.sha[:12]}; undo with `cc-guard restore --undo`.",
+        f"cc-guard: restored {plural(result.changes, 'file')} from {short_sha(h.checkpoint.sha)}; "
+        "undo with `cc-guard restore --undo`.",
         err=True,
     )

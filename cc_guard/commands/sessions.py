@@ -75,8 +75,12 @@ def sessions(as_json: bool, project: Path | None, watch: bool = False) -> int:
         else:
             click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
         return 0
-    click.echo(render_table([summary(s) for s in found], time.time()))
+    click.echo(render_table([summary(s) for s in found], time.time(), _projects(engine)))
     return 0
+
+
+def _projects(engine: Engine) -> str:
+    return str(engine.claude_dir / "projects")
 
 
 def _watch(as_json: bool, project: Path | None) -> int:
@@ -87,6 +91,7 @@ def _watch(as_json: bool, project: Path | None) -> int:
     from cc_guard.transcripts.watch import SessionWatcher
 
     clear = not as_json and sys.stdout.isatty()
+    engine = _engine()
 
     def show(models: list[SessionModel]) -> None:
         if project is not None:
@@ -97,13 +102,13 @@ def _watch(as_json: bool, project: Path | None) -> int:
         else:
             if clear:
                 click.clear()
-            click.echo(render_table(rows, time.time()))
+            click.echo(render_table(rows, time.time(), _projects(engine)))
             click.echo("")
         sys.stdout.flush()
 
     import contextlib
 
-    with SessionWatcher(_engine(), show), contextlib.suppress(KeyboardInterrupt):
+    with SessionWatcher(engine, show), contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
     return 0
 
@@ -113,7 +118,13 @@ def _watch(as_json: bool, project: Path | None) -> int:
 @click.option(
     "--json", "as_json", is_flag=True, help="Machine-readable output (documented in README)."
 )
-def status(session: str | None, as_json: bool) -> int:
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Also show what the transcript holds that cc-guard does not know yet "
+    "(record types and fields of newer Claude Code versions).",
+)
+def status(session: str | None, as_json: bool, verbose: bool = False) -> int:
     """Show one session in full (SESSION: id or unique prefix; default: newest in this directory)."""
     engine = _engine()
     if session:
@@ -125,7 +136,10 @@ def status(session: str | None, as_json: bool) -> int:
         cwd = Path.cwd()
         here = [s for s in engine.refresh(brief=True) if _same_dir(s.project_dir, cwd)]
         if not here:
-            raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
+            raise UserError(
+                f"no Claude Code session for {cwd} in {_projects(engine)}: run `claude` here, "
+                "or name a session (cc-guard sessions lists them)"
+            )
         found = engine.find(here[0].session_id)
     _note(engine)
     checkpoints = checkpoint_summary(found)
@@ -137,6 +151,6 @@ def status(session: str | None, as_json: bool) -> int:
     # Lone surrogates (JavaScript cut a string mid-emoji; JSON escapes keep them)
     # cannot be written as UTF-8: print U+FFFD in their place (pairs are joined).
     problems = errors.failing(str(engine.state_dir))
-    text = render_status(found, checkpoints, time.time(), problems)
+    text = render_status(found, checkpoints, time.time(), problems, verbose=verbose)
     click.echo(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return 0

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 NEUTRAL = "cc-guard"
 #: Only this much of the end of events.jsonl is read to find the last upstream incident.
 EVENTS_TAIL_BYTES = 64 * 1024
+#: The sha length every view shows (cc_guard.views.fmt.SHA_CHARS, not imported here).
+SHA_CHARS = 10
 #: Below this fill the config's warn_percent is not read (it defaults to 80).
 CONFIG_FLOOR_PERCENT = 50.0
 def _tokens(n: float) -> str:
@@ -115,7 +117,7 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
             best = found
     if best is None:
         return None
-    return f"ckpt {best[1][:7]}{_since(best[0])}"
+    return f"ckpt {best[1][:SHA_CHARS]}{_since(best[0])}"
 
 
 def _ref_tip(directory: str, session_id: str) -> tuple[float, str] | None:

@@ -282,6 +282,7 @@ def main(as_json: bool = True) -> int | None:
         from cc_guard.views.sessions import render_table
 
         rows = json.loads(output)["sessions"]
-        output = (render_table(rows, time.time()) + "\n").encode()
+        projects = os.path.join(claude_root(), "projects")
+        output = (render_table(rows, time.time(), projects) + "\n").encode()
     _write(output)
     return 0
