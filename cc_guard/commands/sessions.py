@@ -84,29 +84,34 @@ def _projects(engine: Engine) -> str:
 
 
 def _watch(as_json: bool, project: Path | None) -> int:
-    """Re-print the list on every change the watcher reports (live, via watchdog)."""
+    """Print the list again whenever it changes (live, via watchdog): one JSON document a
+    line, or on a terminal the table redrawn in place. Nothing changed, nothing printed."""
+    import contextlib
     import sys
     import threading
 
     from cc_guard.transcripts.watch import SessionWatcher
 
-    clear = not as_json and sys.stdout.isatty()
+    in_place = not as_json and sys.stdout.isatty()
     engine = _engine()
+    shown = {"text": "", "lines": 0}
 
     def show(models: list[SessionModel]) -> None:
         if project is not None:
             models = [s for s in models if _same_dir(s.project_dir, project)]
         rows = [summary(s) for s in models]
         if as_json:
-            click.echo(json.dumps({"sessions": rows}))
+            text = json.dumps({"sessions": rows})
         else:
-            if clear:
-                click.clear()
-            click.echo(render_table(rows, time.time(), _projects(engine)))
-            click.echo("")
+            text = render_table(rows, time.time(), _projects(engine))
+        if text == shown["text"]:
+            return  # a refresh that changed nothing: stay silent
+        if in_place and shown["lines"]:
+            # Up to the previous table's first line, clear below it, draw the new one.
+            sys.stdout.write(f"\x1b[{shown['lines']}F\x1b[J")
+        click.echo(text if as_json or in_place else text + "\n")
         sys.stdout.flush()
-
-    import contextlib
+        shown["text"], shown["lines"] = text, text.count("\n") + 1
 
     with SessionWatcher(engine, show), contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
