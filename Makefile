@@ -5,7 +5,7 @@ FAST = -m "not claude and not tmux and not slow"
 .PHONY: check test-fast test-all docs
 
 check:  ## lint, types, layering, generated docs up to date
-	$(PY) -m ruff check cc_guard tests benchmarks
+	$(PY) -m ruff check cc_guard tests benchmarks docs
 	$(PY) -m mypy
 	.venv/bin/lint-imports
 	$(PY) docs/generate.py --check

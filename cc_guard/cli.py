@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "resume": ("cc_guard.commands.handoff", "resume", "Resume or rebuild an interrupted session."),
     "install": ("cc_guard.commands.install", "install", "Wire cc-guard into Claude Code (and git)."),
     "uninstall": ("cc_guard.commands.install", "uninstall", "Remove exactly what install added."),
+    "doctor": ("cc_guard.commands.doctor", "doctor", "Is it upstream, the network, or me? (exit code by verdict)"),
     "config": ("cc_guard.commands.config", "config", "Show the effective configuration."),
     "chaos": ("cc_guard.commands.chaos", "chaos", "Fault-injecting fake Anthropic upstream."),
     "hook": ("cc_guard.commands.hook", "hook", "Entry point for Claude Code hooks (reads JSON on stdin)."),

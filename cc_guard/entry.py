@@ -1,9 +1,9 @@
 """The ``cc-guard`` console script.
 
 ``cc-guard hook`` and ``cc-guard statusline`` run inside Claude Code's loop, many
-times a minute, so they skip click (about 30 ms to import) and go straight to
-their light-weight entry points; so does ``cc-guard sessions [--json]`` (its
-result cache, ``cc_guard.views.cache``). Everything else goes through the click CLI.
+times a minute, so they skip click (a heavy import) and go straight to their
+light-weight entry points; so does ``cc-guard sessions [--json]`` (its result cache,
+``cc_guard.views.cache``). Everything else goes through the click CLI.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 
 #: Subcommands that run inside Claude Code's loop (or as often): see :func:`console`.
 _HOT = ("hook", "statusline")
-#: ``cc-guard sessions [--json]``, served without click (the result cache, warm.py).
+#: ``cc-guard sessions [--json]``, served without click (the result cache, views/cache.py).
 _SESSIONS = (["sessions"], ["sessions", "--json"])
 
 
@@ -23,8 +23,8 @@ def console() -> None:
     The hot paths and ``sessions [--json]`` end with ``os._exit`` once their output
     is flushed: everything they write goes through explicit, closed file
     descriptors (the sessions index is closed before the listing prints), and
-    tearing the interpreter down (module dicts, a last GC pass) costs 2-3 ms per
-    hook call for nothing, ~10 ms once the transcript engine was imported.
+    tearing the interpreter down (module dicts, a last GC pass) would only add to
+    every hook call, and more once the transcript engine was imported.
     Other commands exit normally so that atexit handlers and buffered files finish.
     """
     args = sys.argv[1:]
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return statusline_main(args[1:])
     if args in _SESSIONS:
-        # From the result cache when nothing changed, else listed without click (warm.py).
+        # From the result cache when nothing changed, else listed without click.
         from cc_guard.views.cache import main as sessions_main
 
         code = sessions_main(as_json=len(args) == 2)

@@ -182,8 +182,8 @@ class Repo:
     """A work tree and where its git data lives.
 
     Kept as strings (``top``, ``gitdir``, ``common``) for the hook path, which does
-    not import pathlib (~6 ms with the urllib.parse it pulls in); the Path
-    properties are for everything else.
+    not import pathlib (it pulls in urllib.parse); the Path properties are for
+    everything else.
     """
 
     __slots__ = ("common", "gitdir", "top")

@@ -25,6 +25,7 @@ class IncidentKind(StrEnum):
     TIMEOUT = "timeout"
     CONNECTION = "connection"
     MAX_OUTPUT_TOKENS = "max_output_tokens"  # the answer hit max_tokens
+    REFUSAL = "refusal"  # the model declined to answer (stop_reason refusal)
     UNKNOWN = "unknown"
 
 
@@ -177,4 +178,26 @@ def classify_failure(
     for name in names:
         if name and name in _NAMED_KINDS:
             return _NAMED_KINDS[name]
+    return IncidentKind.UNKNOWN
+
+
+#: ``stop_reason`` values of an answer that is complete (for a request without tools).
+COMPLETE_STOP_REASONS = frozenset({"end_turn", "stop_sequence"})
+
+
+def kind_for_stop_reason(stop_reason: str | None) -> IncidentKind | None:
+    """What an answer's ``stop_reason`` says went wrong, or None for a complete answer.
+
+    ``None`` (no ``message_delta`` ever said how it ended) is a truncated stream;
+    ``pause_turn``, ``tool_use``, ``model_context_window_exceeded`` and reasons newer
+    than this module are ``unknown``: the text is not a complete answer either way.
+    """
+    if stop_reason in COMPLETE_STOP_REASONS:
+        return None
+    if stop_reason is None:
+        return IncidentKind.STREAM_TRUNCATED
+    if stop_reason == "max_tokens":
+        return IncidentKind.MAX_OUTPUT_TOKENS
+    if stop_reason == "refusal":
+        return IncidentKind.REFUSAL
     return IncidentKind.UNKNOWN

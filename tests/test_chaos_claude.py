@@ -1,7 +1,7 @@
-"""What the real Claude Code CLI sends to ``cc-guard chaos`` and how it reacts (README claims).
+"""What the real Claude Code CLI sends to ``cc-guard chaos`` and how it reacts (docs/claude-code.md claims).
 
 Acceptance items 1-4 live in ``test_testbed_claude.py``; these pin the other facts the
-chaos README states, so a new Claude Code version that changes them fails here.
+docs state, so a new Claude Code version that changes them fails here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``json.loads`` / ``json.dumps`` for the hook path, without importing ``json``.
 
 Importing the ``json`` package compiles a handful of regular expressions
-(json.decoder, json.encoder): ~2-3 ms on every hook call. The parsing and
+(json.decoder, json.encoder) on every hook call. The parsing and
 encoding themselves are done by CPython's C accelerator ``_json`` either way;
 this calls it directly with the settings ``json.loads``/``json.dumps`` use by
 default, so the results are the same. Anything unusual (no ``_json``, a byte

@@ -1,7 +1,7 @@
 """A small process runner for git on the hook path.
 
-``subprocess`` costs ~5 ms to import (threading, selectors, locale, ...), paid on
-every hook that may change files. This is the part of ``subprocess.run`` the
+``subprocess`` is a heavy import (threading, selectors, locale, ...), paid on every
+hook that may change files. This is the part of ``subprocess.run`` the
 checkpoints need: argv list (never a shell), environment, bytes on stdin, stdout
 and stderr captured, a hard timeout that kills the child. posix_spawn has no
 "change directory" action before Python 3.13, so callers pass ``git -C DIR``.
@@ -17,8 +17,8 @@ import time
 
 TYPE_CHECKING = False  # not typing's (import cost on the hook path)
 
-# signal.py wraps the C module's numbers in enums (it imports enum: ~1-3 ms when the
-# console script has not loaded re, which imports it too); the numbers are all we use.
+# signal.py wraps the C module's numbers in enums (it imports enum, which the console
+# script may not have loaded yet); the numbers are all we use.
 if TYPE_CHECKING:
     import signal
 else:

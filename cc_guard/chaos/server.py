@@ -217,17 +217,48 @@ class ChaosHandler(BaseHTTPRequestHandler):
             # Claude Code's connectivity check (HEAD) when nonessential traffic is allowed.
             self._log({"kind": "hello", "status": 200})
             self._send_raw(200, "text/plain", b"ok")
-        elif self.command in ("GET", "HEAD") and path == "/v1/models":
+        elif self.command in ("GET", "HEAD") and path.startswith("/v1/models"):
+            if self._random_fault_on_json("models"):
+                return
             self._log({"kind": "models", "status": 200})
-            self._send_json(200, msg.models_body(state.seen_models))
-        elif self.command in ("GET", "HEAD") and path.startswith("/v1/models/"):
-            self._log({"kind": "models", "status": 200})
-            self._send_json(200, msg.model_body(path.rsplit("/", 1)[1]))
+            if path.rstrip("/") == "/v1/models":
+                self._send_json(200, msg.models_body(state.seen_models))
+            else:
+                self._send_json(200, msg.model_body(path.rsplit("/", 1)[1]))
         else:
             self._log({"kind": "not_found", "status": 404})
             self._send_json(
                 404, msg.error_body(404, f"Not found: {self.command} {path}", self.request_id)
             )
+
+    def _random_fault_on_json(self, kind: str) -> bool:
+        """A random status or stall fault on a plain JSON endpoint (``/v1/models``).
+
+        True when the fault answered (or silenced) the request. Faults that shape a
+        stream (cuts, drips, malformed SSE) do not apply to a JSON answer: it is sent.
+        """
+        dice = self.server.state.dice
+        fault = dice.roll() if dice is not None else None
+        if fault is None or (fault.status is None and fault.stall_seconds is None):
+            return False
+        self._log(
+            {
+                "kind": "fault",
+                "endpoint": kind,
+                "entry": None,
+                "status": fault.status or 200,
+                "fault": fault.describe(),
+                "fault_source": "random",
+            }
+        )
+        if fault.status is not None:
+            self._send_error(fault)
+            return True
+        # A stall: headers, then silence, then a dropped connection (as on /v1/messages).
+        self._start_chunked(200, [("Content-Type", "application/json")])
+        self.server.state.stopping.wait(fault.stall_seconds or 0)
+        self._abort()
+        return True
 
     def _read_body(self, limit: int) -> bytes:
         """The request body; :class:`_TooLarge` as soon as it is known to exceed ``limit``."""

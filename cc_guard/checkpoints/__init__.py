@@ -1,12 +1,12 @@
 """Shadow-git checkpoints: the work tree committed to ``refs/cc-guard/<session-id>``.
 
-Public API (interface 4 of the team brief): :func:`take_checkpoint`,
-:func:`list_checkpoints`, :func:`restore_checkpoint`.
+Public API: :func:`take_checkpoint`, :func:`list_checkpoints`,
+:func:`restore_checkpoint` (loaded lazily, so the hook path imports only ``snapshot``).
 """
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's: importing typing costs the hook path ~3 ms
+TYPE_CHECKING = False  # not typing's: the hook path does not import typing
 if TYPE_CHECKING:
     from typing import Any
 

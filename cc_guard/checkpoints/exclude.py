@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
-# Neither typing nor pathlib (~6 ms with urllib.parse) nor re (~6 ms with enum, unless
-# the console script loaded it already) at import time: the hook path loads this module.
+# Neither typing nor pathlib (it pulls in urllib.parse) nor re (it pulls in enum) at
+# import time: the hook path loads this module.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
@@ -24,7 +24,7 @@ class _Globs:
     The usual patterns (``.env*``, ``*.pem``, ``.netrc``) need no regular
     expression: literals go to a set, ``prefix*`` and ``*suffix`` to one
     ``startswith``/``endswith`` call each. Anything else (more ``*``s, ``?``,
-    ``[...]``) is compiled with fnmatch, as before.
+    ``[...]``) is compiled with fnmatch.
     """
 
     __slots__ = ("literal", "prefixes", "regex", "suffixes")

@@ -17,7 +17,7 @@ from cc_guard.checkpoints.snapshot import (
 )
 
 _ORPHAN_INDEX_AGE = 24 * 3600  # an index without a ref this old belongs to no session
-_LOCK_WAIT = 10.0  # a checkpoint holds the session lock for its budget (2 s) at most
+_LOCK_WAIT = 10.0  # a checkpoint holds the session lock for its time budget at most
 
 
 @dataclass

@@ -32,7 +32,7 @@ from cc_guard.git import (
 
 # Imports stay light (no dataclasses, datetime, shutil, contextlib, typing at import
 # time): this module loads on every hook that may change files.
-# Nor pathlib (~6 ms with urllib.parse): paths are strings here; the functions other
+# Nor pathlib (it pulls in urllib.parse): paths are strings here; the functions other
 # modules call still return Path.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def _key(text: str, length: int) -> str:
     """A short stable hex key for a path (not security relevant)."""
     data = text.encode("utf-8", "surrogateescape")
     try:
-        from _sha1 import sha1  # type: ignore[import-not-found]  # builtin C module; hashlib costs ~3 ms more
+        from _sha1 import sha1  # type: ignore[import-not-found]  # builtin C module; hashlib loads OpenSSL
     except ImportError:  # pragma: no cover - other Python implementations
         from hashlib import sha1
     digest: str = sha1(data).hexdigest()
@@ -330,8 +330,8 @@ def snapshot_tree(
         _seed_index(repo, git, index, settings)
     excluder = Excluder(repo.top, settings)
     # The two halves of the scan `git add -A` does in one process, run at the same
-    # time: stat every tracked file / read every directory. ~30% less wall time than
-    # one `ls-files -m -d -o` when a second core is free, never more than that one.
+    # time: stat every tracked file / read every directory. Faster than one
+    # `ls-files -m -d -o` when a second core is free, never slower.
     # diff-files rather than `ls-files -m -d`: it stats in threads (core.preloadIndex)
     # and, like `git add -A`, also names files whose stat data alone changed, so
     # update-index refreshes them instead of every later scan re-reading them.

@@ -61,8 +61,9 @@ def _write(transcript: Path) -> tuple[Handoff, store.Written]:
     "--summarizer",
     type=click.Choice(["offline", "api", "auto"]),
     default=None,
-    help="offline: deterministic, no network. api: not available yet (falls back to offline). "
-    "Default: [handoff] summarizer in the config (offline).",
+    help="offline: deterministic, no network. api: a model of [api] models writes the "
+    "narrative (offline when none can). auto: the API when it is usable and its circuit "
+    "is closed, else offline. Default: [handoff] summarizer in the config (offline).",
 )
 def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None) -> int:
     """Write SESSION's working-state snapshot to the state dir and print it.
@@ -70,21 +71,23 @@ def handoff(session: str | None, fmt: str, as_json: bool, summarizer: str | None
     SESSION is an id or unique prefix; without it, the newest session of the current
     directory. Files: <state dir>/handoff/<session-id>.md and .json (secrets redacted).
     """
-    if summarizer is None:
-        from cc_guard.config.load import load_config_safe
+    from cc_guard.config.load import load_config_safe
 
-        summarizer = load_config_safe(Path.cwd()).handoff.summarizer
-    if summarizer == "api":
-        click.echo(
-            "cc-guard: the API summarizer is not available yet; using the offline handoff.",
-            err=True,
-        )
+    config = load_config_safe(Path.cwd())
+    summarizer = summarizer or config.handoff.summarizer
     transcript = _find(session)
     h, written = _write(transcript)
     if _checkpoint_if_interrupted(h):
         h, written = _write(transcript)  # name the checkpoint just taken
     fmt = "json" if as_json else fmt
-    click.echo(render.render(h, fmt), nl=False)
+    if summarizer == "offline":
+        click.echo(render.render(h, fmt), nl=False)
+    else:
+        from cc_guard.handoff.summary_render import for_command
+
+        text, note = for_command(h, transcript, summarizer, fmt, config)
+        click.echo(text, nl=False)
+        click.echo(f"cc-guard: {note}.", err=True)
     click.echo(f"cc-guard: wrote {written.md_path} and {written.json_path}", err=True)
     return 0
 
@@ -162,7 +165,13 @@ def resume(
         binary = found
     if restore_files and (h.checkpoint is None or not h.project):
         raise UserError(f"session {h.session_id} has no checkpoint to restore.")
-    plan = resume_plan.plan_resume(h, transcript, mode, binary, claude_args)
+    from cc_guard.config.load import load_config_safe
+    from cc_guard.handoff.summary_render import seed_for
+
+    config = load_config_safe(Path(h.project) if h.project else Path.cwd())
+    plan = resume_plan.plan_resume(
+        h, transcript, mode, binary, claude_args, make_seed=lambda h: seed_for(h, transcript, config)
+    )
     if plan.healthy:
         click.echo(
             f"cc-guard: session {h.session_id} is healthy ({h.health.state}): its last turn "
@@ -179,6 +188,8 @@ def resume(
             return 1
     if mode == "auto":
         click.echo(f"cc-guard: resuming with --mode {plan.mode}: {plan.why}.", err=True)
+    if plan.seed_note:
+        click.echo(f"cc-guard: {plan.seed_note}.", err=True)
     if not print_only and not plan.cwd.is_dir():
         _forget_seed(plan)
         raise UserError(f"the session's project directory {plan.cwd} does not exist any more.")

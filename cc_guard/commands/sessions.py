@@ -49,7 +49,7 @@ def _same_dir(a: str | None, b: Path) -> bool:
 
 @click.command("sessions")
 @click.option(
-    "--json", "as_json", is_flag=True, help="Machine-readable output (documented in README)."
+    "--json", "as_json", is_flag=True, help="Machine-readable output (fields: docs/sessions.md)."
 )
 @click.option(
     "--project", type=click.Path(path_type=Path), help="Only sessions whose project is PATH."
@@ -121,7 +121,7 @@ def _watch(as_json: bool, project: Path | None) -> int:
 @click.command("status")
 @click.argument("session", required=False)
 @click.option(
-    "--json", "as_json", is_flag=True, help="Machine-readable output (documented in README)."
+    "--json", "as_json", is_flag=True, help="Machine-readable output (fields: docs/sessions.md)."
 )
 @click.option(
     "--verbose",

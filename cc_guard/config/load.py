@@ -18,12 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from cc_guard.config.sections import (
+    MODEL_KEYS,
     PROJECT_FILE,
+    PROVIDERS,
     SECTIONS,
     SUMMARIZERS,
+    USER_ONLY_KEYS,
+    ApiConfig,
     BackupConfig,
     CheckpointsConfig,
     ContextConfig,
+    DoctorConfig,
     GitConfig,
     HandoffConfig,
     Section,
@@ -42,7 +47,17 @@ class ConfigError(Exception):
 class Config:
     """The effective configuration: one object per section, plus where each value came from."""
 
-    __slots__ = ("backup", "checkpoints", "context", "files", "git", "handoff", "sources")
+    __slots__ = (
+        "api",
+        "backup",
+        "checkpoints",
+        "context",
+        "doctor",
+        "files",
+        "git",
+        "handoff",
+        "sources",
+    )
 
     def __init__(
         self,
@@ -51,6 +66,8 @@ class Config:
         git: GitConfig | None = None,
         context: ContextConfig | None = None,
         handoff: HandoffConfig | None = None,
+        api: ApiConfig | None = None,
+        doctor: DoctorConfig | None = None,
         sources: Mapping[str, str] | None = None,
         files: tuple[Path, ...] = (),
     ) -> None:
@@ -59,6 +76,8 @@ class Config:
         self.git = git or GitConfig()
         self.context = context or ContextConfig()
         self.handoff = handoff or HandoffConfig()
+        self.api = api or ApiConfig()
+        self.doctor = doctor or DoctorConfig()
         #: "section.key" -> "default" | "user: <path>" | "project: <path>" for every key.
         self.sources: dict[str, str] = dict(sources or {})
         #: The files that were read, in the order they were applied.
@@ -86,7 +105,7 @@ class Config:
             values: dict[str, Any] = {}
             for key, value in self.section(name).values().items():
                 if isinstance(value, tuple):
-                    value = list(value)
+                    value = [dict(v) if isinstance(v, Mapping) else v for v in value]
                 elif isinstance(value, Mapping):
                     value = dict(value)
                 values[key] = value
@@ -136,6 +155,72 @@ def _summarizer(value: Any) -> str:
     raise ValueError("one of " + ", ".join(f'"{name}"' for name in SUMMARIZERS))
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError("a whole number (0 or more)")
+
+
+def _tokens(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 100:
+        return value
+    raise ValueError("a whole number of tokens, at least 100")
+
+
+def _url(value: Any) -> str:
+    if isinstance(value, str) and (
+        value == ""
+        or (
+            value.startswith(("http://", "https://"))
+            and value.split("://", 1)[1].strip("/")
+            and not any(c.isspace() for c in value)
+        )
+    ):
+        return value
+    raise ValueError('an http:// or https:// URL, or ""')
+
+
+def _doctor_timeout(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 60:
+        return float(value)
+    raise ValueError("a number of seconds greater than 0, at most 60")
+
+
+def _models(value: Any) -> tuple[str | dict[str, str], ...]:
+    expected = (
+        "a non-empty list of model ids or tables like "
+        '{ provider = "vertex", model = "...", region = "...", project_id = "..." }'
+    )
+    if not isinstance(value, list) or not value:
+        raise ValueError(expected)
+    out: list[str | dict[str, str]] = []
+    for number, item in enumerate(value, 1):
+        if isinstance(item, str) and item.strip() and not any(c.isspace() for c in item.strip()):
+            out.append(item.strip())
+            continue
+        if not isinstance(item, dict):
+            raise ValueError(f"{expected} (entry {number} is neither)")
+        unknown = sorted(set(item) - set(MODEL_KEYS))
+        if unknown:
+            raise ValueError(
+                f"{expected} (entry {number}: unknown key {unknown[0]!r}; "
+                f"known: {', '.join(MODEL_KEYS)})"
+            )
+        if not all(isinstance(v, str) and v.strip() for v in item.values()):
+            raise ValueError(f"{expected} (entry {number}: every value must be a non-empty string)")
+        if "model" not in item:
+            raise ValueError(f"{expected} (entry {number} has no 'model')")
+        provider = item.get("provider", "anthropic")
+        if provider not in PROVIDERS:
+            raise ValueError(
+                f"{expected} (entry {number}: provider must be one of {', '.join(PROVIDERS)})"
+            )
+        out.append(
+            {"provider": provider, **{k: item[k].strip() for k in MODEL_KEYS[1:] if k in item}}
+        )
+    return tuple(out)
+
+
 def _remote(value: Any) -> str:
     # A remote name, not a URL or an option: it is passed to git as an argv item.
     if isinstance(value, str) and not value.startswith("-") and not any(c.isspace() for c in value):
@@ -154,7 +239,30 @@ CHECKERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "backup": {"remote": _remote},
     "git": {"commit_trailer": _bool},
     "context": {"warn_percent": _percent, "windows": _windows},
-    "handoff": {"summarizer": _summarizer},
+    "handoff": {
+        "summarizer": _summarizer,
+        "summary_max_tokens": _tokens,
+        "summary_input_tokens": _tokens,
+    },
+    "api": {
+        "models": _models,
+        "base_url": _url,
+        "connect_timeout_seconds": _positive_number,
+        "first_byte_timeout_seconds": _positive_number,
+        "idle_timeout_seconds": _positive_number,
+        "attempt_timeout_seconds": _positive_number,
+        "server_error_retries": _count,
+        "backoff_base_seconds": _positive_number,
+        "backoff_cap_seconds": _positive_number,
+        "max_retry_after_seconds": _positive_number,
+        "circuit_cooldown_seconds": _positive_number,
+        "circuit_max_cooldown_seconds": _positive_number,
+    },
+    "doctor": {
+        "status_url": _url,
+        "timeout_seconds": _doctor_timeout,
+        "incident_window_minutes": _positive_number,
+    },
 }
 
 
@@ -271,13 +379,16 @@ def _build(layers: list[tuple[str, Path]]) -> Config:
             continue
         files.append(path)
         checked = _validate(path, data)
-        if label == PROJECT and "remote" in checked.get("backup", {}):
+        for user_only in USER_ONLY_KEYS if label == PROJECT else ():
             # A project file can come with a cloned repository: it must not choose where
-            # checkpoints (snapshots of the user's uncommitted work) get pushed.
-            raise ConfigError(
-                f"{path}: 'backup.remote' can only be set in the user config file "
-                f"({layers[0][1]}), not in a project's .cc-guard.toml"
-            )
+            # checkpoints (snapshots of the user's uncommitted work) get pushed, where the
+            # user's API key is sent, or which URL doctor fetches.
+            section_name, _, key = user_only.partition(".")
+            if key in checked.get(section_name, {}):
+                raise ConfigError(
+                    f"{path}: '{user_only}' can only be set in the user config file "
+                    f"({layers[0][1]}), not in a project's .cc-guard.toml"
+                )
         for section_name, values in checked.items():
             sections[section_name].update(values)
             for key in values:

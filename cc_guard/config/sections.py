@@ -122,10 +122,104 @@ class ContextConfig(Section):
 
 
 class HandoffConfig(Section):
-    __slots__ = ("summarizer",)
+    __slots__ = ("summarizer", "summary_input_tokens", "summary_max_tokens")
 
-    def __init__(self, summarizer: str = "offline") -> None:
+    def __init__(
+        self,
+        summarizer: str = "offline",
+        summary_max_tokens: int = 2000,
+        summary_input_tokens: int = 40000,
+    ) -> None:
         self.summarizer = summarizer
+        #: Output cap of one API summary (and of each chunk summary), in tokens.
+        self.summary_max_tokens = int(summary_max_tokens)
+        #: Input budget of one summarizer request (tiktoken estimate times the safety factor).
+        self.summary_input_tokens = int(summary_input_tokens)
+
+
+#: The default model chain: the newest Sonnet-class model, then the newest Haiku-class
+#: model of the installed anthropic SDK's model list (tests/test_api_chain.py keeps
+#: these in step with the SDK). After the last one comes the offline handoff.
+DEFAULT_MODELS: tuple[str, ...] = ("claude-sonnet-5-5", "claude-haiku-5-5")
+#: Providers a ``[api] models`` table may name, and the keys such a table takes.
+PROVIDERS = ("anthropic", "bedrock", "vertex")
+MODEL_KEYS = ("provider", "model", "region", "project_id")
+
+
+class ApiConfig(Section):
+    """cc-guard's own calls to the API (docs/api.md)."""
+
+    __slots__ = (
+        "attempt_timeout_seconds",
+        "backoff_base_seconds",
+        "backoff_cap_seconds",
+        "base_url",
+        "circuit_cooldown_seconds",
+        "circuit_max_cooldown_seconds",
+        "connect_timeout_seconds",
+        "first_byte_timeout_seconds",
+        "idle_timeout_seconds",
+        "max_retry_after_seconds",
+        "models",
+        "server_error_retries",
+    )
+
+    def __init__(
+        self,
+        models: tuple[str | Mapping[str, str], ...] = DEFAULT_MODELS,
+        base_url: str = "",
+        connect_timeout_seconds: float = 5.0,
+        first_byte_timeout_seconds: float = 15.0,
+        idle_timeout_seconds: float = 30.0,
+        attempt_timeout_seconds: float = 180.0,
+        server_error_retries: int = 2,
+        backoff_base_seconds: float = 1.0,
+        backoff_cap_seconds: float = 8.0,
+        max_retry_after_seconds: float = 20.0,
+        circuit_cooldown_seconds: float = 30.0,
+        circuit_max_cooldown_seconds: float = 600.0,
+    ) -> None:
+        #: Model ids (the Anthropic API) or tables ``{provider, model, region, project_id}``.
+        self.models = tuple(m if isinstance(m, str) else dict(m) for m in models)
+        #: The Anthropic API endpoint ("" = $ANTHROPIC_BASE_URL, else the SDK's default).
+        self.base_url = base_url
+        self.connect_timeout_seconds = float(connect_timeout_seconds)
+        self.first_byte_timeout_seconds = float(first_byte_timeout_seconds)
+        #: Longest silence between two stream events.
+        self.idle_timeout_seconds = float(idle_timeout_seconds)
+        #: Longest one attempt may take in all (a stream that keeps dripping).
+        self.attempt_timeout_seconds = float(attempt_timeout_seconds)
+        self.server_error_retries = int(server_error_retries)
+        self.backoff_base_seconds = float(backoff_base_seconds)
+        self.backoff_cap_seconds = float(backoff_cap_seconds)
+        #: A 429's retry-after is waited for when at most this long; longer: the next model.
+        self.max_retry_after_seconds = float(max_retry_after_seconds)
+        self.circuit_cooldown_seconds = float(circuit_cooldown_seconds)
+        self.circuit_max_cooldown_seconds = float(circuit_max_cooldown_seconds)
+
+
+#: Anthropic's Atlassian Statuspage feed (components "Claude API (api.anthropic.com)",
+#: "Claude Code", ...).
+DEFAULT_STATUS_URL = "https://status.claude.com/api/v2/summary.json"
+
+
+class DoctorConfig(Section):
+    """``cc-guard doctor`` (docs/doctor.md)."""
+
+    __slots__ = ("incident_window_minutes", "status_url", "timeout_seconds")
+
+    def __init__(
+        self,
+        status_url: str = DEFAULT_STATUS_URL,
+        timeout_seconds: float = 5.0,
+        incident_window_minutes: float = 30.0,
+    ) -> None:
+        #: Statuspage ``summary.json`` to read ("" = do not look at a status page).
+        self.status_url = status_url
+        #: The whole run answers within this many seconds, whatever the probes do.
+        self.timeout_seconds = float(timeout_seconds)
+        #: How far back incidents in local sessions count.
+        self.incident_window_minutes = float(incident_window_minutes)
 
 
 #: section name -> its class, in the order ``config show`` prints them.
@@ -135,4 +229,10 @@ SECTIONS: dict[str, type[Section]] = {
     "git": GitConfig,
     "context": ContextConfig,
     "handoff": HandoffConfig,
+    "api": ApiConfig,
+    "doctor": DoctorConfig,
 }
+
+#: Keys a project's ``.cc-guard.toml`` may not set: a project file can come with a cloned
+#: repository, and these decide where the user's work or credentials go.
+USER_ONLY_KEYS = ("backup.remote", "api.base_url", "doctor.status_url")

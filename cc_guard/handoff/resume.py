@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +125,8 @@ class ResumePlan:
     #: ``auto`` found nothing to recover (the session is healthy): a front end asks
     #: before it runs the plan.
     healthy: bool = False
+    #: Which form the seed is (the API summary or the offline short handoff), for the user.
+    seed_note: str | None = None
 
     def shell_command(self) -> str:
         """The command as one pasteable shell line."""
@@ -150,11 +153,14 @@ def plan_resume(
     claude_args: tuple[str, ...] = (),
     *,
     write_seed: bool = True,
+    make_seed: Callable[[Handoff], tuple[str, str]] | None = None,
 ) -> ResumePlan:
     """The plan for ``mode`` (``auto`` picks one, see :func:`choose_mode`).
 
     A fresh plan stores its one-time seed (unless ``write_seed`` is False, for a
-    preview); the launched session's SessionStart hook consumes it.
+    preview); the launched session's SessionStart hook consumes it. ``make_seed``
+    gives the seed's text and a note saying which form it is (the API summarizer's
+    ``seed_for``); it is only called for a fresh plan. Default: the offline short form.
     """
     why = "requested"
     healthy = False
@@ -166,7 +172,11 @@ def plan_resume(
         prompt = continuation_prompt(handoff)
         argv = [binary, "--resume", handoff.session_id, *claude_args, prompt]
         return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt, healthy=healthy)
-    seed = store.render_seed(render.to_short(handoff))
+    if make_seed is not None:
+        text, note = make_seed(handoff)
+    else:
+        text, note = render.to_short(handoff), "seeding the new session with the offline short handoff"
+    seed = store.render_seed(text)
     env: dict[str, str] = {}
     if write_seed:
         nonce = store.new_nonce()
@@ -174,7 +184,9 @@ def plan_resume(
         env[store.SEED_ENV] = nonce
     prompt = fresh_prompt(handoff)
     argv = [binary, *claude_args, prompt]
-    return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt, seed, env, healthy)
+    return ResumePlan(
+        handoff.session_id, mode, why, cwd, argv, prompt, seed, env, healthy, note
+    )
 
 
 def shown_binary() -> str:

@@ -7,7 +7,7 @@ the previous bytes under ``<state_dir>/install/backups/``, and writes atomically
 (through a symlink to its target, keeping the file's mode).
 
 For an exact uninstall, the bytes the file had before cc-guard first touched it
-are kept in ``<state_dir>/install/<hash of path>.json`` together with a hash of
+are kept in ``<state_dir>/install/settings-<hash of path>.json`` together with a hash of
 what cc-guard wrote. If the file still holds exactly what cc-guard wrote,
 uninstall puts the old bytes back (or removes the file it created); if the user
 edited it since, uninstall takes cc-guard's entries out and keeps their edits.

@@ -19,17 +19,17 @@ from cc_guard.base.paths import state_root
 from cc_guard.base.procs import find_claude_pid
 from cc_guard.state import errors, events
 
-# Imports are kept to the few modules above (measured with ``python -X importtime``):
-# typing, datetime, contextlib, dataclasses, pathlib, tempfile and even json (its
-# regexes; fastjson calls the same C code) would each add milliseconds to every
-# hook call, so they are avoided or deferred.
+# Imports are kept to the few modules above (tests/test_architecture.py holds the hook
+# to an allowlist): typing, datetime, contextlib, dataclasses, pathlib, tempfile and
+# even json (its regexes; fastjson calls the same C code) would each add to every hook
+# call, so they are avoided or deferred.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
-# signal.py wraps the C module's numbers in enums (it imports enum: ~1-3 ms when the
-# console script has not loaded re, which imports it too); the numbers are all we use.
+# signal.py wraps the C module's numbers in enums (it imports enum, which the console
+# script may not have loaded yet); the numbers are all we use.
 if TYPE_CHECKING:
     import signal
 else:

@@ -28,7 +28,7 @@ from cc_guard.base.hookio import read_stdin
 from cc_guard.base.paths import state_root
 from cc_guard.state import errors, events, feeds
 
-# Not ``from typing import ...``: typing costs ~2 ms to import and this runs every few
+# Not ``from typing import ...``: typing is a heavy import and this runs every few
 # seconds. mypy treats any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:

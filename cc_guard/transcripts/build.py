@@ -75,8 +75,8 @@ def judge_state(
 ) -> tuple[SessionState, str, str | None]:
     """The session's state, why, and (when interrupted) the kind of the failure.
 
-    The one judgement every view shows (definitions in :class:`SessionState` and the
-    README). Hook facts come first: a failure, SessionEnd, Stop; the transcript's age
+    The one judgement every view shows (definitions in :class:`SessionState` and
+    docs/sessions.md). Hook facts come first: a failure, SessionEnd, Stop; the transcript's age
     decides only what no hook said.
     """
     ended_reason = _ended_reason(brief, mtime, events)

@@ -314,7 +314,7 @@ class Engine:
         #: unusable index the engine keeps one in memory: the answers stay the same.
         self.index_problem: str | None = None
         self._memory_index: Index | None = None
-        #: Parallel reading pays off only for big first reads (a pool costs ~50 ms).
+        #: Parallel reading pays off only for big first reads (forking has a fixed cost).
         self.parallel_min_bytes = PARALLEL_MIN_BYTES
         #: Reader processes for big first reads (``CC_GUARD_WORKERS`` overrides; 1 = never fork).
         self.max_workers = env_int("CC_GUARD_WORKERS", 2)
@@ -386,8 +386,8 @@ class Engine:
         without decoding every session's full fold from the index.
 
         ``only`` (main transcript paths; a fresh Engine, brief models) limits
-        the refresh to those sessions: the result cache (``warm.py``) redoes
-        just the sessions that changed and keeps the rest of its stored list.
+        the refresh to those sessions, for a caller that keeps the rest of a
+        stored list.
         Index rows of other files are neither read nor dropped.
         """
         run = ParseStats()
@@ -482,8 +482,8 @@ class Engine:
             sessions.append(
                 finish(model, merged, mtime, now, session_events, statusline.get(sid), windows)
             )
-        # Ties (same last activity) by path, not by directory listing order: the
-        # result cache merges a partial refresh into its stored order (warm.py).
+        # Ties (same last activity) by path, not by directory listing order, so the
+        # order is the same however the files were found.
         newest = {s.transcript_path: sort_key(s) for s in sessions}
         sessions.sort(key=lambda s: s.transcript_path, reverse=True)
         sessions.sort(key=lambda s: newest[s.transcript_path], reverse=True)
@@ -512,11 +512,11 @@ class Engine:
         With many bytes to read (a first run over a big history), the files are
         split by size between this process and forked children, one per core:
         parsing is CPU-bound and the files are independent. A child's rows come
-        back as JSON over a pipe; a child that fails is redone here.
+        back over a pipe (marshal); a child that fails is redone here.
         """
         self.files_read += len(jobs)
         # Reading makes hundreds of thousands of short-lived, acyclic objects; the
-        # cyclic collector would rescan the growing heap for nothing (~15% of a cold run).
+        # cyclic collector would rescan the growing heap for nothing.
         collecting = gc.isenabled()
         gc.disable()
         try:

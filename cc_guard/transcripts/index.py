@@ -2,7 +2,7 @@
 
 SQLite rather than JSON files, because:
 - a refresh after a one-line append rewrites one small row, not a whole index
-  file (the 50 ms budget), and unchanged rows are never rewritten;
+  file, and unchanged rows are never rewritten;
 - updates are atomic and several cc-guard processes (CLI, dashboard, hooks) can
   read and write it at once without torn files;
 - it is in the standard library.

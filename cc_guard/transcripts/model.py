@@ -2,7 +2,8 @@
 
 Every policy (checkpoints, handoff, compaction) and every view (CLI, TUI,
 statusline) reads these objects; only the transcript engine builds them.
-Field names are the ``--json`` output's names (documented in README.md).
+Field names are the ``--json`` output's names (documented in docs/sessions.md,
+generated from these classes by docs/generate.py).
 """
 
 from __future__ import annotations
@@ -185,8 +186,6 @@ class SessionModel:
     def to_json(self) -> dict[str, Any]:
         """The stable ``--json`` shape (enums as their string values)."""
         data = asdict(self)
-        # Not documented in the README's --json reference yet: shown through state_reason.
-        data.pop("failure_kind")
         data["state"] = self.state.value
         for incident in data["incidents"]:
             incident["kind"] = str(incident["kind"])

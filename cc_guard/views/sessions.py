@@ -15,7 +15,7 @@ from cc_guard.views.fmt import ago, context_text, home_relative, table
 if TYPE_CHECKING:
     from cc_guard.transcripts.model import SessionModel
 
-#: The ``sessions --json`` row: stable, documented in README.md.
+#: The ``sessions --json`` row: stable, documented in docs/sessions.md (generated).
 SUMMARY_FIELDS = (
     "session_id",
     "project_dir",
@@ -63,8 +63,7 @@ def row_text(session: SessionModel) -> str:
 
 
 def join_rows(rows: list[str]) -> str:
-    """``json.dumps({"sessions": rows})`` for rows already encoded one by one
-    (so the result cache can replace single rows, see :mod:`.splice`)."""
+    """``json.dumps({"sessions": rows})`` for rows already encoded one by one."""
     return '{"sessions": [' + ", ".join(rows) + "]}"
 
 
