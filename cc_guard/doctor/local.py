@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -310,15 +311,11 @@ def _last_hook_event(state_dir: Path) -> float | None:
 
 
 def _recent_hook_errors(state_dir: Path, since: float) -> int:
-    path = state_dir / "hook-errors.log"
-    try:
-        if path.stat().st_mtime < since:
-            return 0
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-200:]
-    except OSError:
-        return 0
-    cutoff = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return sum(1 for line in lines if line[:19] >= cutoff)
+    """Problems cc-guard logged since ``since`` (the log is read through state/errors)."""
+    from cc_guard.state import errors as error_log
+
+    found = error_log.failing(str(state_dir), window=max(0.0, time.time() - since))
+    return found.count if found is not None else 0
 
 
 def _newest_transcript(claude_dir: Path) -> float | None:
