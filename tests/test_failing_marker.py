@@ -119,3 +119,15 @@ def test_the_plugin_says_once_per_session_that_cc_guard_is_missing(
     ):
         quiet = _launch(tmp_path, event, payload)
         assert quiet.returncode == 0 and quiet.stdout == "", event
+
+
+def test_doctor_counts_the_same_problems(isolated_env: dict[str, Path], tmp_path: Path) -> None:
+    from cc_guard.doctor.local import check_hooks
+
+    state = isolated_env["state"]
+    state.mkdir(parents=True, exist_ok=True)
+    errors.log("Stop", "a handler broke", str(state))
+    errors.log("Stop", "and again", str(state))
+    finding = check_hooks(isolated_env["claude"], tmp_path, state, time.time())
+    assert finding.data["errors_last_hour"] == 2
+    assert errors.failing(str(state)) is not None

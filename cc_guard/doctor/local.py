@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -262,7 +261,7 @@ def check_hooks(claude_dir: Path, cwd: Path, state_dir: Path, now: float) -> Fin
                     if isinstance(hook, dict) and is_own_hook(hook.get("command")):
                         installed.setdefault(str(path), []).append(str(event))
     last = _last_hook_event(state_dir)
-    errors = _recent_hook_errors(state_dir, now - 3600)
+    errors = _recent_hook_errors(state_dir, now)
     data: dict[str, Any] = {
         "installed_in": sorted(installed),
         "last_event": datetime.fromtimestamp(last, UTC).isoformat(timespec="seconds")
@@ -310,11 +309,11 @@ def _last_hook_event(state_dir: Path) -> float | None:
         return None
 
 
-def _recent_hook_errors(state_dir: Path, since: float) -> int:
-    """Problems cc-guard logged since ``since`` (the log is read through state/errors)."""
+def _recent_hook_errors(state_dir: Path, now: float) -> int:
+    """Problems cc-guard logged in the hour before ``now`` (read through state/errors)."""
     from cc_guard.state import errors as error_log
 
-    found = error_log.failing(str(state_dir), window=max(0.0, time.time() - since))
+    found = error_log.failing(str(state_dir), now=now, window=3600.0)
     return found.count if found is not None else 0
 
 
