@@ -128,6 +128,10 @@ def test_the_statusline_names_a_529_overloaded_as_the_transcript_does(
     seen = views(path)
     assert "upstream overloaded" in seen["statusline"]
     assert "overloaded" in seen["sessions"] and seen["handoff"] == "interrupted: overloaded"
+    from cc_guard.doctor.local import check_incidents
+
+    report = check_incidents(isolated_env["claude"], isolated_env["state"], 60, time.time())
+    assert set(report.data["by_kind"]) == {"overloaded"}  # doctor names it alike, once
 
 
 # --------------------------------------------------------------------------- item 17

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cc_guard.handoff import freshness, store, worker
+from cc_guard.handoff import freshness, store, summarize, worker
 from cc_guard.runtime import statusline
 from cc_guard.state import feeds
 from tests.support.checkpoints import make_repo
@@ -42,6 +42,8 @@ def _calls(state: Path, transcript: Path) -> dict[str, Callable[[str], Any]]:
         "worker.spawn": lambda sid: worker.spawn(transcript, sid),
         "statusline.last_checkpoint": lambda sid: statusline.last_checkpoint(sid, str(state)),
         "feeds.read": lambda sid: feeds.read(str(state), sid),
+        "summarize.cached": lambda sid: summarize.cached(sid, "print", state),
+        "summarize._cache_path": lambda sid: summarize._cache_path(sid, state),
     }
 
 
@@ -63,7 +65,12 @@ def test_every_function_that_makes_a_path_from_a_session_id_refuses_a_bad_one(
         assert "session id" in str(exc)
     else:
         # The read-only helpers may answer "nothing there" instead of raising.
-        assert name in ("statusline.last_checkpoint", "feeds.read", "store.newest_ref")
+        assert name in (
+            "statusline.last_checkpoint",
+            "feeds.read",
+            "store.newest_ref",
+            "summarize.cached",
+        )
         assert result is None
     changed = _diff(before, _tree(tmp_path, skip=()))
     assert [p for p in changed if p != str(state) and not p.startswith(f"{state}/")] == []

@@ -372,9 +372,16 @@ def check_incidents(
             if incident.final is not False:
                 finals[kind] = finals.get(kind, 0) + 1
     for event in _events_since(state_dir, cutoff):
-        if event.get("event") != "StopFailure":
-            continue
-        kind = kind_for_name(str(event.get("error") or "")) or IncidentKind.UNKNOWN
+        if event.get("event") != "StopFailure" or event.get("agent_id"):
+            continue  # (a compaction agent's failure is not the turn's)
+        # The kind the hook read from the transcript (the one every view shows), else the
+        # payload's own name ("server_error" for a 529).
+        recorded = event.get("kind")
+        kind = (
+            IncidentKind(recorded)
+            if recorded in IncidentKind.__members__.values()
+            else kind_for_name(str(event.get("error") or "")) or IncidentKind.UNKNOWN
+        )
         sid = str(event.get("session_id") or "?")
         if sid in sessions.get(kind, set()):
             continue  # the transcript already showed it
