@@ -376,10 +376,10 @@ def check_incidents(
             continue  # (a compaction agent's failure is not the turn's)
         # The kind the hook read from the transcript (the one every view shows), else the
         # payload's own name ("server_error" for a 529).
-        recorded = event.get("kind")
+        recorded = str(event.get("kind") or "")
         kind = (
             IncidentKind(recorded)
-            if recorded in IncidentKind.__members__.values()
+            if recorded in {k.value for k in IncidentKind}
             else kind_for_name(str(event.get("error") or "")) or IncidentKind.UNKNOWN
         )
         sid = str(event.get("session_id") or "?")
