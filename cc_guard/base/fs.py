@@ -1,5 +1,6 @@
 """Private files: atomic writes, appends and directories, with ``os`` alone; and
-:func:`open_regular` for reading a file named from outside (a transcript path).
+:func:`open_regular` for reading a file named from outside (a transcript path), and
+:func:`read_stdin`, the bounded read of a hook's or the statusline's stdin.
 
 Every file cc-guard keeps is 0600 and every directory 0700. Writes go to a temp
 file in the same directory that is renamed over the target, so a reader never
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
 import stat
+import time
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
@@ -38,6 +41,41 @@ def temp_name(path: StrPath) -> str:
     """A temp file name beside ``path`` that no other process or call uses."""
     head, tail = os.path.split(os.fspath(path))
     return os.path.join(head, f".{tail}.{os.getpid()}.{next(_counter)}.tmp")
+
+
+#: What a hook or the statusline reads of its stdin at most: the payload's size and the
+#: time its writer gets (Claude Code writes it at once and closes the pipe).
+STDIN_LIMIT = 32 * 1024 * 1024
+STDIN_SECONDS = 2.0
+
+
+def read_stdin(fd: int, limit: int = STDIN_LIMIT, seconds: float = STDIN_SECONDS) -> bytes:
+    """Read until EOF, at most ``limit`` bytes and ``seconds`` of waiting.
+
+    Claude Code closes stdin after writing the payload; a terminal or a writer that
+    never closes must not hang the hook.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    end = time.monotonic() + seconds
+    try:
+        if os.isatty(fd):
+            return b""
+        while size < limit:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                break
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                break
+            chunk = os.read(fd, min(1 << 20, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:  # a closed or odd stdin: what arrived is all there is
+        pass
+    return b"".join(chunks)
 
 
 def write_atomic(path: StrPath, data: bytes | str, mode: int = 0o600, durable: bool = True) -> None:

@@ -9,11 +9,17 @@ does not import ``dataclasses``.
 
 from __future__ import annotations
 
-import os
-import select
-import time
-
 from cc_guard.base.claude import valid_session_id
+from cc_guard.base.fs import STDIN_LIMIT, STDIN_SECONDS, read_stdin
+
+__all__ = [
+    "MAX_STDIN_BYTES",
+    "STDIN_SECONDS",
+    "HookEvent",
+    "HookOutput",
+    "parse_event",
+    "read_stdin",
+]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,39 +91,8 @@ class HookOutput:
     __hash__ = None  # type: ignore[assignment]
 
 
-#: What a hook or the statusline reads of its stdin at most: the payload's size and the
-#: time its writer gets (Claude Code writes it at once and closes the pipe).
-MAX_STDIN_BYTES = 32 * 1024 * 1024
-STDIN_SECONDS = 2.0
-
-
-def read_stdin(fd: int, limit: int = MAX_STDIN_BYTES, seconds: float = STDIN_SECONDS) -> bytes:
-    """Read until EOF, at most ``limit`` bytes and ``seconds`` of waiting.
-
-    Claude Code closes stdin after writing the payload; a terminal or a writer that
-    never closes must not hang the hook.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    end = time.monotonic() + seconds
-    try:
-        if os.isatty(fd):
-            return b""
-        while size < limit:
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                break
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                break
-            chunk = os.read(fd, min(1 << 20, limit - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError:  # a closed or odd stdin: what arrived is all there is
-        pass
-    return b"".join(chunks)
+#: What a hook or the statusline reads of its stdin at most (see :func:`read_stdin`).
+MAX_STDIN_BYTES = STDIN_LIMIT
 
 
 def _text(value: object) -> str:

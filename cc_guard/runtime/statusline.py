@@ -24,9 +24,9 @@ import time
 
 from cc_guard.base import fastjson
 from cc_guard.base.claude import valid_session_id
-from cc_guard.base.hookio import read_stdin
+from cc_guard.base.fs import read_stdin
 from cc_guard.base.paths import state_root
-from cc_guard.state import errors, events, feeds
+from cc_guard.state import events, feeds
 
 # Not ``from typing import ...``: typing is a heavy import and this runs every few
 # seconds. mypy treats any name TYPE_CHECKING as true.
@@ -204,8 +204,24 @@ def line_for(record: dict[str, Any] | None) -> str:
     if valid_session_id(session_id):
         incident = last_incident(session_id, state)
         checkpoint = last_checkpoint(session_id, state)
+    return render(record, incident, checkpoint, _problems(state))
+
+
+#: cc_guard.state.errors.FILE: looked at before that module is loaded (it rarely matters).
+_ERRORS_FILE = "hook-errors.log"
+
+
+def _problems(state: str) -> str | None:
+    """The marker for cc-guard's own recent problems (cc_guard.state.errors.failing)."""
+    try:
+        if os.stat(os.path.join(state, _ERRORS_FILE)).st_mtime < time.time() - 3600:
+            return None
+    except OSError:
+        return None  # no problem ever logged: the usual case, and no import for it
+    from cc_guard.state import errors
+
     found = errors.failing(state)
-    return render(record, incident, checkpoint, found.marker() if found is not None else None)
+    return found.marker() if found is not None else None
 
 
 def main(argv: list[str]) -> int:
