@@ -148,6 +148,9 @@ def _print_output(name: str, outputs: list[HookOutput]) -> None:
     if message:
         doc["systemMessage"] = message
     if doc:
+        if sys.stdout is None:  # started with stdout closed: nobody to tell
+            log_error(name, "stdout is closed: the hook's output was dropped")
+            return
         sys.stdout.write(fastjson.dumps(doc) + "\n")
         sys.stdout.flush()
 
