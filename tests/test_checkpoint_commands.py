@@ -106,8 +106,9 @@ def test_restore_paths_only_and_confirmation(repo: Path) -> None:
 
 
 def test_declined_restore_does_not_make_user_files_the_sessions(repo: Path) -> None:
-    # A restore checkpoints the current state before asking (PreRestore). That snapshot
-    # holds whatever is in the work tree, so it must not count as "the session made it".
+    # A restore that goes ahead checkpoints the current state first (PreRestore). That
+    # snapshot holds whatever is in the work tree, so it must not count as "the session
+    # made it"; a declined one takes no checkpoint at all.
     shas = _session(repo)
     (repo / "user-made.txt").write_text("the user wrote this outside the session\n")
     declined = cli(repo, "restore", shas[0][:10], input="n\n")

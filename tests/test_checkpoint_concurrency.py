@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.checkpoints import (
     CC_GUARD,
     expected_tree,
@@ -89,6 +91,61 @@ def test_sigkill_at_random_points_leaves_fsck_clean_and_next_hook_works(
     sha = ref_sha(repo, sid)
     assert sha is not None
     assert tree_of(repo, sha) == expected_tree(repo)
+    errors = isolated_env["state"] / "hook-errors.log"
+    assert not errors.exists() or "Error" not in errors.read_text()
+    fsck_clean(repo)
+
+
+#: Rounds of the crash test below (CI runs the default; raise it for a long soak).
+CRASH_ROUNDS = int(os.environ.get("CC_GUARD_CRASH_ROUNDS", "8"))
+
+
+@pytest.mark.slow
+def test_parallel_hooks_sigkilled_at_random_keep_git_sound_and_trees_exact(
+    tmp_path: Path, isolated_env: dict[str, Path]
+) -> None:
+    from tests.support.checkpoints import user_state
+
+    repo = make_repo(tmp_path / "repo")
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(linked))
+    linked = linked.resolve()
+    for tree in (repo, linked):
+        for i in range(150):
+            (tree / "src" / f"m{i}.py").write_text(f"x = {i}\n" * 20)
+    before = {tree: user_state(tree) for tree in (repo, linked)}
+    rng = random.Random(2026)
+    sessions = [("crash-a", repo), ("crash-b", repo), ("crash-c", linked)]
+    for round_ in range(CRASH_ROUNDS):
+        for tree in (repo, linked):
+            for i in rng.sample(range(150), 20):
+                (tree / "src" / f"m{i}.py").write_text(f"round {round_} {i}\n")
+        procs = [_start_hook(tool_payload(tree, sid, "Bash")) for sid, tree in sessions * 2]
+        time.sleep(rng.uniform(0, 0.3))
+        for proc in procs:
+            if rng.random() < 0.6:
+                # Claude Code's timeout kills the hook, not its git (own process group);
+                # sometimes the whole group goes, as a closed terminal would do.
+                with contextlib.suppress(ProcessLookupError):
+                    if rng.random() < 0.5:
+                        os.kill(proc.pid, signal.SIGKILL)
+                    else:
+                        os.killpg(proc.pid, signal.SIGKILL)
+        for proc in procs:
+            proc.wait(timeout=60)
+        fsck_clean(repo)
+    for sid, tree in sessions:
+        proc = run_hook("PostToolUse", tool_payload(tree, sid, "Write"))
+        assert proc.returncode == 0
+        sha = ref_sha(repo, sid)
+        assert sha is not None, sid
+        assert tree_of(repo, sha) == expected_tree(tree), sid
+    for tree in (repo, linked):
+        after = user_state(tree)
+        assert {k: v for k, v in after.items() if k != "worktree" and k != "status"} == {
+            k: v for k, v in before[tree].items() if k != "worktree" and k != "status"
+        }
+    assert list((repo / ".git" / "objects").glob("*/tmp_obj_*")) == []
     errors = isolated_env["state"] / "hook-errors.log"
     assert not errors.exists() or "Error" not in errors.read_text()
     fsck_clean(repo)

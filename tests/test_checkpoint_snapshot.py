@@ -278,7 +278,11 @@ def test_a_seed_cut_short_leaves_no_index_holding_tracked_secrets(
         assert take_checkpoint(repo, SID, "Stop") is None
     found = find_repo(repo, time.monotonic() + 60)
     assert found is not None
-    leftovers = [p.name for p in index_path(found, SID).parent.iterdir() if ".seed." in p.name]
+    from cc_guard.base.fs import temp_owner
+
+    leftovers = [
+        p.name for p in index_path(found, SID).parent.iterdir() if temp_owner(p.name) is not None
+    ]
     assert leftovers == []
     sha = take_checkpoint(repo, SID, "Stop")
     assert sha is not None and ".env" not in tree_of(repo, sha)

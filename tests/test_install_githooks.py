@@ -290,3 +290,19 @@ def test_install_help_says_prepare_commit_msg_needs_commit_trailer(
     assert "prepare-commit-msg when [git] commit_trailer is true" in " ".join(
         capsys.readouterr().out.split()
     )
+
+
+def test_an_event_line_with_an_unusable_session_id_adds_no_trailer(
+    repo: Path, isolated_env: dict[str, Path]
+) -> None:
+    write_config(isolated_env, "[git]\ncommit_trailer = true\n")
+    githooks.install(repo)
+    state = isolated_env["state"]
+    state.mkdir(parents=True, exist_ok=True)
+    # Written before ids were checked at parse time, or by hand.
+    forged = "x\nCo-authored-by: Mallory <m@example.com>"
+    (state / "events.jsonl").write_text(event(forged, "PostToolUse", repo) + "\n")
+    (repo / "a.txt").write_text("e\n")
+    git(repo, "commit", "-q", "-am", "plain commit")
+    message = git(repo, "log", "-1", "--format=%B").stdout
+    assert "Mallory" not in message and "CC-Guard" not in message

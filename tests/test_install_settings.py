@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cc_guard.cli import run
-from cc_guard.install.command import find_executable, hook_command
+from cc_guard.install.command import hook_command
 from cc_guard.install.merge import EVENTS
 
 EVENT_NAMES = [event for event, _, _ in EVENTS]
@@ -25,7 +25,14 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     subprocess.run(["git", "init", "-q", str(path)], check=True)
     # From a subdirectory: project scope must still land at the work tree's top.
     monkeypatch.chdir(path / "sub")
+    # cc-guard is on PATH, as a project install needs (tests/test_install_safety.py).
+    bindir = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", bindir + os.pathsep + os.environ.get("PATH", ""))
     return path
+
+
+#: What a project install's commands run: cc-guard as PATH finds it.
+PROJECT_PREFIX = ["cc-guard"]
 
 
 def cli(*args: str) -> int:
@@ -55,9 +62,7 @@ def test_absent_file_round_trip(repo: Path) -> None:
     data = json.loads(first)
     commands = own_commands(data)
     assert sorted(commands) == sorted(EVENT_NAMES)
-    prefix = find_executable()
-    assert os.path.isabs(prefix[0])
-    assert commands["Stop"] == [hook_command(prefix, "Stop")]
+    assert commands["Stop"] == [hook_command(PROJECT_PREFIX, "Stop")]
     assert data["hooks"]["PreToolUse"][0]["matcher"] == "Bash"
     post = data["hooks"]["PostToolUse"][0]["matcher"].split("|")
     assert {"Write", "Edit", "MultiEdit", "NotebookEdit", "Bash"} <= set(post)
@@ -143,7 +148,7 @@ def test_user_hooks_statusline_and_formatting_survive(repo: Path) -> None:
     assert data["hooks"]["PostToolUse"][0] == before["hooks"]["PostToolUse"][0]
     assert data["hooks"]["Stop"][0] == before["hooks"]["Stop"][0]
     assert len(data["hooks"]["PostToolUse"]) == 2
-    assert own_commands(data)["Stop"] == [hook_command(find_executable(), "Stop")]
+    assert own_commands(data)["Stop"] == [hook_command(PROJECT_PREFIX, "Stop")]
     # The statusLine is wrapped, their other keys kept.
     assert data["statusLine"]["padding"] == 0
     assert " statusline --wrap " in data["statusLine"]["command"]
@@ -327,7 +332,7 @@ def test_reinstall_after_executable_moved_replaces_in_place(repo: Path) -> None:
     assert cli("install", "--scope", "project") == 0
     data = json.loads(path.read_text())
     stop = data["hooks"]["Stop"]
-    assert stop[0]["hooks"][0]["command"] == hook_command(find_executable(), "Stop")
+    assert stop[0]["hooks"][0]["command"] == hook_command(PROJECT_PREFIX, "Stop")
     assert stop[1]["hooks"][0]["command"] == "echo mine"
     assert "Notification" not in data["hooks"]  # an event cc-guard no longer uses
     assert data["statusLine"]["command"].endswith("statusline --wrap 'echo hi'")
@@ -406,13 +411,13 @@ def test_only_cc_guards_own_hook_commands_are_recognised(command: str, own: bool
 def test_console_script_installs_its_own_path(repo: Path) -> None:
     exe = Path(sys.executable).parent / "cc-guard"
     out = subprocess.run(
-        [str(exe), "install", "--scope", "project", "--dry-run"],
+        [str(exe), "install", "--scope", "local", "--dry-run"],
         capture_output=True,
         text=True,
         check=True,
     )
     assert f'"command": "{exe} hook SessionEnd"' in out.stdout
-    assert not settings_file(repo).exists()
+    assert not (repo / ".claude" / "settings.local.json").exists()
 
 
 HAND_FORMATTED = """{

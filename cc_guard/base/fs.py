@@ -5,7 +5,8 @@
 Every file cc-guard keeps is 0600 and every directory 0700. Writes go to a temp
 file in the same directory that is renamed over the target, so a reader never
 sees half a file and a crash leaves the old one. Temp files are named
-``.<name>.<pid>.<n>.tmp`` so a sweep can tell whose they are.
+``.<name>.<pid>.<n>.tmp`` so :func:`sweep_temp_files` can tell whose they are and
+remove those of processes that died before they could (a SIGKILL, a power cut).
 """
 
 from __future__ import annotations
@@ -37,10 +38,68 @@ def ensure_private_dir(path: StrPath) -> None:
             pass  # not ours to change (a shared parent): using it is still fine
 
 
-def temp_name(path: StrPath) -> str:
-    """A temp file name beside ``path`` that no other process or call uses."""
+def temp_name(path: StrPath, tag: str = "") -> str:
+    """A temp file name beside ``path`` that no other process or call uses.
+
+    ``tag`` marks temp files outside cc-guard's own directories (a restore writes in
+    the user's work tree), so a sweep there removes only names that carry it.
+    """
     head, tail = os.path.split(os.fspath(path))
-    return os.path.join(head, f".{tail}.{os.getpid()}.{next(_counter)}.tmp")
+    suffix = f".{tag}.tmp" if tag else ".tmp"
+    return os.path.join(head, f".{tail}.{os.getpid()}.{next(_counter)}{suffix}")
+
+
+#: A temp file older than this is stale even if a process with its pid runs: the
+#: writes that make them take moments, so the pid must have been reused.
+STALE_TEMP_SECONDS = 3600.0
+
+
+def temp_owner(name: str, tag: str = "") -> int | None:
+    """The pid in a :func:`temp_name` made with ``tag`` (also with git's ``.lock``
+    after it), else None."""
+    suffix = f".{tag}.tmp" if tag else ".tmp"
+    if not name.startswith("."):
+        return None
+    if name.endswith(suffix + ".lock"):
+        name = name[: -len(".lock")]
+    if not name.endswith(suffix):
+        return None
+    parts = name[: -len(suffix)].rsplit(".", 2)
+    if len(parts) != 3 or not parts[0][1:] or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return int(parts[1])
+
+
+def sweep_temp_files(directory: StrPath, tag: str = "", now: float | None = None) -> list[str]:
+    """Remove the temp files in ``directory`` (not below) whose process is gone.
+
+    Only names :func:`temp_name` makes with ``tag``; a file whose pid still runs is
+    kept unless it is older than :data:`STALE_TEMP_SECONDS`. Returns the paths
+    removed; never raises for a directory that cannot be read.
+    """
+    import time
+
+    from cc_guard.base.procs import pid_alive
+
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        pid = temp_owner(name, tag)
+        if pid is None:
+            continue
+        path = os.path.join(os.fspath(directory), name)
+        try:
+            if pid_alive(pid) and now - os.lstat(path).st_mtime < STALE_TEMP_SECONDS:
+                continue
+            os.unlink(path)
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 #: What a hook or the statusline reads of its stdin at most: the payload's size and the
@@ -84,19 +143,46 @@ def write_atomic(path: StrPath, data: bytes | str, mode: int = 0o600, durable: b
     ``durable``: fsync before the rename (state a user keeps); caches rewritten every
     few seconds pass False. A failure leaves the old file and no temp file behind.
     """
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    tmp = temp_name(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        _write_into(fd, tmp, path, data, mode, durable)
+        tmp = _write_temp(path, data, mode, durable)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            _discard(tmp)
+            raise
     except OSError as exc:
-        if exc.filename in (None, tmp):  # name the file the caller asked for
+        if exc.filename is None or os.path.basename(str(exc.filename)).startswith("."):
+            # os.write and fsync name no file, os.open the temp one: name the target
             raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
         raise
 
 
-def _write_into(fd: int, tmp: str, path: StrPath, data: bytes, mode: int, durable: bool) -> None:
+def write_atomic_if(path: StrPath, data: bytes | str, expected: bytes | None, mode: int) -> bool:
+    """:func:`write_atomic` (durable), but only if ``path`` still holds ``expected``
+    (None: it does not exist), checked right before the rename. False, with nothing
+    written, when another writer changed it since it was read."""
+    tmp = _write_temp(path, data, mode, True)
+    try:
+        try:
+            with open(path, "rb") as fh:
+                current: bytes | None = fh.read()
+        except FileNotFoundError:
+            current = None
+        if current != expected:
+            _discard(tmp)
+            return False
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+    return True
+
+
+def _write_temp(path: StrPath, data: bytes | str, mode: int, durable: bool) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = temp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
             os.fchmod(fd, mode)  # the umask must not loosen it
@@ -107,13 +193,17 @@ def _write_into(fd: int, tmp: str, path: StrPath, data: bytes, mode: int, durabl
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
     except BaseException:
-        try:  # noqa: SIM105 - contextlib is not imported on the hook path
-            os.unlink(tmp)  # a full disk must not leave temp files behind
-        except OSError:
-            pass
+        _discard(tmp)  # a full disk must not leave temp files behind
         raise
+    return tmp
+
+
+def _discard(tmp: str) -> None:
+    try:  # noqa: SIM105 - contextlib is not imported on the hook path
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def write_private(path: StrPath, data: bytes | str) -> None:
@@ -135,6 +225,26 @@ def append_private(path: StrPath, line: str) -> None:
     """:func:`append_line`, creating the file's directory (0700) if needed."""
     ensure_private_dir(os.path.dirname(os.fspath(path)) or ".")
     append_line(path, line)
+
+
+def sweep_temp_tree(root: StrPath, depth: int = 2, now: float | None = None) -> list[str]:
+    """:func:`sweep_temp_files` in ``root`` and its directories ``depth`` levels down
+    (cc-guard's state dir: ``statusline/``, ``handoff/``, ``checkpoints/<repo>/``...)."""
+    removed = sweep_temp_files(root, now=now)
+    if depth <= 0:
+        return removed
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            removed += sweep_temp_tree(entry.path, depth - 1, now)
+    return removed
 
 
 class BoundedFile:

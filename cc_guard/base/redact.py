@@ -70,6 +70,13 @@ _PRIVATE_KEY = re.compile(
     r"(?:(?:[\sA-Za-z0-9+/=:,\-]|\\n)*?-----END \1PRIVATE KEY\2-----|" + _KEY_LINE + r"+)"
 )
 
+# The end of a key block whose BEGIN line was cut off: the base64 lines right before
+# an END line, and the END line.
+_PRIVATE_KEY_TAIL = re.compile(
+    r"(?:[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|\\n)[ \t]*)+"
+    r"-----END ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----"
+)
+
 # "Authorization: Bearer <token>", "Basic <b64>", and api-key style headers.
 # The credential must look like one (a digit, or base64 padding/symbols), so that
 # "basic implementation_details" in prose stays.
@@ -170,6 +177,44 @@ _DOTTED = re.compile(
 _FLAG = re.compile(
     r"(?i)(?P<pre>--)(?P<name>(?:[a-z]+-)*(?:password|passwd|token|secret|api-key|apikey|access-key|secret-key))"
     r"(?P<op>=|[ \t]+)(?P<val>(?!-)[^\s\"']{4,}|\"[^\"\n]{4,}\"|'[^'\n]{4,}')"
+)
+
+# Passwords handed to a program on its command line, each only after the program or
+# option that takes one (``-p`` is a password for mysql, a port for ssh). ``val`` is
+# the password, quoted or not.
+_VALUE = r"(?P<val>'[^'\n]+'|\"[^\"\n]+\"|[^\s'\"]*[^\s'\",;)\]])"
+_QUOTED = r"(?P<q>['\"])(?P<user>[^\s{sep}'\"]+){sep}(?P<val>[^'\"\n]+)(?P=q)"
+_UNQUOTED = r"(?P<user>[^\s{sep}'\"@]+){sep}(?P<val>[^\s'\"]*[^\s'\",;)\]])"
+_CURL_USER = r"(?<![\w-])(?:-u|-U|--user|--proxy-user)(?:=|[ \t]+)?"
+_SMB_USER = r"(?<![\w-])(?:-U|--user)(?:=|[ \t]+)"
+_COMMAND_PASSWORDS = [
+    # user:password for curl (-u, --user, -U/--proxy-user), wget and ftp clients
+    re.compile(_CURL_USER + _QUOTED.format(sep=":")),
+    re.compile(_CURL_USER + _UNQUOTED.format(sep=":")),
+    # user%password for smbclient
+    re.compile(_SMB_USER + _QUOTED.format(sep="%")),
+    re.compile(_SMB_USER + _UNQUOTED.format(sep="%")),
+    # mysql -pPASSWORD (no space: "-p name" asks for the password, for database "name")
+    re.compile(
+        r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mysqlsh"
+        r"|mariadb(?:-dump|-admin|-import|-show|-check)?)\b[^\n;|&]*?[ \t]-p" + _VALUE
+    ),
+    # the password options of sshpass (-p) and redis-cli (-a)
+    re.compile(r"\bsshpass\b[^\n;|&]*?[ \t]-p[ \t]*" + _VALUE),
+    re.compile(r"\bredis-cli\b[^\n;|&]*?[ \t]-a[ \t]+" + _VALUE),
+    # openssl's -passin/-passout/-pass with a literal pass:...
+    re.compile(r"(?<![\w-])-pass(?:in|out)?[ \t]+pass:" + _VALUE),
+]
+
+# AWS secret access keys: 40 characters of base64 with no prefix of their own, so
+# only where nothing else could be meant (see :func:`_aws_secret_sub`).
+_AWS_SECRET = re.compile(
+    r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[0-9])"
+    r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+)
+_AWS_CONTEXT = re.compile(
+    r"(?i)secret[ _]?access[ _]?key|aws_secret|\[REDACTED:aws_access_key\]"
+    r"|(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![A-Z0-9])"
 )
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -276,12 +321,47 @@ def _url_sub(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2)}:{MARK}@"
 
 
+def _command_password_sub(match: re.Match[str]) -> str:
+    val = match.group("val")
+    inner = _unquote(val)
+    if inner.startswith("[REDACTED") or not _plausible_value(inner):
+        return match.group(0)
+    if "user" in match.groupdict() and inner == match.group("user"):
+        return match.group(0)  # a user and group of one name, as docker run -u takes
+
+    start, end = match.span("val")
+    base = match.start()
+    quote = val[0] if val[0] in "\"'" and len(val) >= 2 and val[-1] == val[0] else ""
+    whole = match.group(0)
+    return whole[: start - base] + f"{quote}{MARK}{quote}" + whole[end - base :]
+
+
+def _aws_secret_sub(text: str) -> str:
+    """Mask 40-character AWS secrets where they are unambiguous: in a text that also
+    holds an access key id or names the secret access key, or alone on a line."""
+    context = _AWS_CONTEXT.search(text) is not None
+
+    def sub(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if context:
+            return _mark("aws_secret_key")
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line = text[line_start : len(text) if line_end < 0 else line_end].strip()
+        alone = line == token and ("/" in token or "+" in token)
+        return _mark("aws_secret_key") if alone and token[0] not in "/." else token
+
+    return _AWS_SECRET.sub(sub, text)
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every secret-looking substring replaced by a marker."""
     if not text:
         return text
     if "PRIVATE KEY" in text:
         text = _PRIVATE_KEY.sub(_mark("private_key"), text)
+        if "-----END " in text:
+            text = _PRIVATE_KEY_TAIL.sub(_mark("private_key"), text)
     for kind, pattern in _TOKEN_PATTERNS:
         text = pattern.sub(_mark(kind), text)
     if "://" in text:
@@ -297,6 +377,10 @@ def redact(text: str) -> str:
         text = _INLINE_ASSIGN.sub(_unquoted_sub, text)
     if "--" in text:
         text = _FLAG.sub(_flag_sub, text)
+    if "-" in text:
+        for pattern in _COMMAND_PASSWORDS:
+            text = pattern.sub(_command_password_sub, text)
+    text = _aws_secret_sub(text)
     return text
 
 

@@ -96,6 +96,9 @@ def run_all(
                         (os.POSIX_SPAWN_DUP2, err[1], 2),
                     ],
                     setsigdef=(signal.SIGPIPE, signal.SIGALRM),
+                    # Its own process group, so a kill also takes the filters and
+                    # other helpers git started (they would hold the session lock).
+                    setpgroup=0,
                 )
             )
         # The children have their ends (pipes are close-on-exec, so no child holds
@@ -116,12 +119,78 @@ def run_all(
         # children are not reaped yet, so the pids are still ours to kill.
         for pid in pids:
             if pid > 0:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                kill_and_clean(pid)
         raise
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def kill_and_clean(pid: int) -> list[str]:
+    """Kill a child (not yet reaped) and its process group, and remove the temp files
+    it was writing.
+
+    A git killed mid-write leaves ``objects/xx/tmp_obj_*`` (as big as the object
+    it was writing) and its ``*.lock`` files behind. The child is stopped first so
+    the files it has open can be read from ``/proc`` without a race: each one is its
+    own (git makes them with O_EXCL), so removing them once it is dead is safe,
+    while another git's temp files are never touched. Returns the paths removed.
+    """
+    leftovers: list[str] = []
+    try:
+        os.kill(pid, signal.SIGSTOP)
+        _wait_stopped(pid)
+        leftovers = _open_temp_files(pid)
+    except OSError:
+        pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    removed = []
+    for path in leftovers:
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _wait_stopped(pid: int) -> None:
+    """Until ``pid`` shows as stopped (SIGSTOP is delivered asynchronously)."""
+    for _ in range(200):
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        if stat[stat.rfind(b")") + 2 :][:1] in (b"T", b"t", b"Z", b"X"):
+            return
+        time.sleep(0.0005)
+
+
+def _open_files(pid: int | str) -> set[str]:
+    directory = f"/proc/{pid}/fd"
+    found = set()
+    for fd in os.listdir(directory):
+        try:
+            found.add(os.readlink(os.path.join(directory, fd)))
+        except OSError:
+            continue
+    return found
+
+
+def _open_temp_files(pid: int) -> list[str]:
+    """The lock and temp object files ``pid`` made and has open: not those it got
+    from us (an inherited lock file is ours to keep)."""
+    inherited = _open_files("self")
+    found = []
+    for target in _open_files(pid) - inherited:
+        if not target.startswith("/") or target.endswith(" (deleted)"):
+            continue
+        name = target.rsplit("/", 1)[-1]
+        if name.endswith(".lock") or name.startswith(("tmp_obj_", "tmp_pack_", "tmp_idx_")):
+            found.append(target)
+    return found
 
 
 def _communicate(
@@ -191,6 +260,9 @@ def _run_subprocess(
             stdin=None if input is not None else subprocess.DEVNULL,
             timeout=timeout,
             check=False,
+            # As posix_spawn does: fds the caller made inheritable (the checkpoint's
+            # session lock) stay open in git, so the lock lives as long as git does.
+            close_fds=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise Timeout() from exc

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     StrPath = str | os.PathLike[str]
 
+
 class _Globs:
     """A set of fnmatch patterns (fnmatchcase semantics) matched as a whole.
 
@@ -70,6 +71,9 @@ class Excluder:
         self.toplevel = toplevel
         self.settings = settings
         self._lfs_files: dict[str, bool] = {}
+        #: What :meth:`too_big` saw of each path: its size, and ``"<size> <mtime_ns>"``.
+        self.sizes: dict[str, int] = {}
+        self.stat_keys: dict[str, str] = {}
         # gitignore-like: a pattern without a slash matches the file name at any depth,
         # one with a slash matches the path from the top of the work tree.
         names = [p for p in settings.exclude if "/" not in p.strip("/")]
@@ -87,6 +91,8 @@ class Excluder:
             st = os.lstat(os.path.join(self.toplevel, path))
         except OSError:
             return False
+        self.sizes[path] = st.st_size
+        self.stat_keys[path] = f"{st.st_size} {st.st_mtime_ns}"
         return st.st_size > self.settings.max_bytes
 
     def lfs_possible(self, path: str) -> bool:

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cc_guard.base.claude import valid_session_id
 from cc_guard.checkpoints.snapshot import REF_PREFIX
 from cc_guard.git import Git, Repo, clean_env, find_repo
 
 _NO_DEADLINE = 3600.0  # commands a user runs are not on the hook's clock
+#: Checkpoints a restore (PreRestore) or an undo (PreUndo) takes of whatever the work
+#: tree held when it went ahead: not the session's work, so ``<session>~N`` skips them.
+SAFETY_EVENTS = frozenset({"PreRestore", "PreUndo"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,14 @@ class Checkpoint:
     session_id: str = ""
     subject: str = ""
     parent: str | None = None
+    #: Changed files the time budget ran out for (a partial checkpoint), and files
+    #: left out as too slow to hash: both 0 for a complete checkpoint.
+    pending: int = 0
+    too_slow: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.pending or self.too_slow)
 
     @property
     def short(self) -> str:
@@ -57,6 +69,8 @@ def list_sessions(cwd: Path) -> list[SessionRef]:
     sessions = []
     for line in out.splitlines():
         ref, sha, stamp = line.split("\0")
+        if not valid_session_id(ref[len(REF_PREFIX) :]):
+            continue  # refs/cc-guard/a/b, fetched or made by hand: no session of ours
         sessions.append(
             SessionRef(ref[len(REF_PREFIX) :], sha, datetime.fromtimestamp(int(stamp), UTC))
         )
@@ -84,8 +98,11 @@ def resolve_session(cwd: Path, session: str | None) -> SessionRef:
 def list_checkpoints(cwd: Path, session_id: str) -> list[Checkpoint]:
     """The session's chain, newest first (its own commits only, not the user's history).
 
-    Empty when ``cwd`` is not in a git work tree or the session has no checkpoints.
+    Empty when ``cwd`` is not in a git work tree, the session has no checkpoints or
+    ``session_id`` is not one cc-guard could have written.
     """
+    if not valid_session_id(session_id):
+        return []
     try:
         _, git = user_git(cwd)
     except LookupError:
@@ -132,6 +149,10 @@ def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | No
     # prepare-commit-msg hook adds it), and one of them is a first checkpoint's parent.
     if "CC-Guard-Session" not in trailers or "CC-Guard-Event" not in trailers:
         return None
+    # Any commit can carry the trailers (a crafted one, fetched from anywhere): the id
+    # names the ref, lock and index files a restore writes, so it must be a real id.
+    if not valid_session_id(trailers["CC-Guard-Session"]):
+        return None
     return Checkpoint(
         sha=sha,
         time=datetime.fromtimestamp(int(stamp), UTC),
@@ -141,28 +162,34 @@ def parse_commit(record: str, files: list[str] | None = None) -> Checkpoint | No
         session_id=trailers["CC-Guard-Session"],
         subject=body.splitlines()[0] if body else "",
         parent=parents.split()[0] if parents.split() else None,
+        pending=_count(trailers.get("CC-Guard-Pending")),
+        too_slow=_count(trailers.get("CC-Guard-Too-Slow")),
     )
 
 
+def _count(value: str | None) -> int:
+    return int(value) if value is not None and value.isdigit() else 0
+
+
 def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
-    """A checkpoint by (short) sha, or ``<session-prefix>~N`` (N steps back)."""
+    """A checkpoint by (short) sha, or by session: ``<session-prefix>`` is its newest
+    checkpoint of work, ``<session-prefix>~N`` the one N steps of work before (the
+    safety checkpoints of restores and undos are not counted)."""
     _, git = user_git(cwd)
     if "~" in spec:
         session, _, steps = spec.partition("~")
         if not steps.isdigit():
             raise LookupError(f"{spec!r}: expected <session>~<number>")
-        chain = list_checkpoints(cwd, resolve_session(cwd, session).session_id)
-        if int(steps) >= len(chain):
-            raise LookupError(f"{spec!r}: the session has only {len(chain)} checkpoints")
-        return chain[int(steps)]
+        return _nth_of_work(cwd, resolve_session(cwd, session).session_id, int(steps), spec)
     proc = git.run("rev-parse", "-q", "--verify", spec + "^{commit}", check=False)
     sha = proc.stdout.decode().strip()
     if proc.returncode != 0 or not sha:
-        # Maybe a session id or prefix: its newest checkpoint.
+        # Maybe a session id or prefix: its newest checkpoint of work.
         try:
-            sha = resolve_session(cwd, spec).sha
+            session_id = resolve_session(cwd, spec).session_id
         except LookupError:
             raise LookupError(f"no checkpoint {spec!r} in this repository") from None
+        return _nth_of_work(cwd, session_id, 0, spec)
     record = git.run("log", "-1", "--format=%H%x00%P%x00%ct%x00%B", sha).stdout.decode(
         "utf-8", "surrogateescape"
     )
@@ -170,6 +197,18 @@ def resolve_checkpoint(cwd: Path, spec: str) -> Checkpoint:
     if cp is None:
         raise LookupError(f"{spec!r} is not a cc-guard checkpoint")
     return cp
+
+
+def work_chain(cwd: Path, session_id: str) -> list[Checkpoint]:
+    """The session's checkpoints of its own work, newest first (no safety checkpoints)."""
+    return [cp for cp in list_checkpoints(cwd, session_id) if cp.event not in SAFETY_EVENTS]
+
+
+def _nth_of_work(cwd: Path, session_id: str, steps: int, spec: str) -> Checkpoint:
+    chain = work_chain(cwd, session_id)
+    if steps >= len(chain):
+        raise LookupError(f"{spec!r}: the session has only {len(chain)} checkpoints of its work")
+    return chain[steps]
 
 
 def first_checkpoint(cwd: Path, session_id: str) -> Checkpoint | None:
@@ -196,13 +235,25 @@ def checkpoint_summary(cwd: Path, session_id: str) -> dict[str, object]:
         }
     chain = list_checkpoints(cwd, session_id)
     latest = chain[0] if chain else None
+    note = (
+        f"{len(chain)} checkpoint(s) on {REF_PREFIX}{session_id}" if chain else "no checkpoints yet"
+    )
     return {
         "repo": True,
         "ref": REF_PREFIX + session_id if chain else None,
         "count": len(chain),
         "latest": latest.sha if latest else None,
         "latest_time": latest.time.isoformat() if latest else None,
-        "note": f"{len(chain)} checkpoint(s) on {REF_PREFIX}{session_id}"
-        if chain
-        else "no checkpoints yet",
+        "note": note + _behind_note(cwd, session_id),
     }
+
+
+def _behind_note(cwd: Path, session_id: str) -> str:
+    """``; BEHIND: ...`` while the session's checkpoints lack some of its work tree."""
+    from cc_guard.checkpoints.checkup import behind_for
+
+    found = behind_for(cwd, session_id)
+    if found is None:
+        return ""
+    what = f"{found.files} changed file(s)" if found.files else "changes"
+    return f"; BEHIND: {what} not in a checkpoint ({found.reason})"

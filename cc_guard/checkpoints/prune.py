@@ -27,6 +27,8 @@ class PruneResult:
     index_bytes: int = 0
     index_files: int = 0
     kept_sessions: int = 0
+    #: Temp files killed processes left (git's temp objects, cc-guard's temp files).
+    temp_files: list[str] = field(default_factory=list)
 
 
 def prune(
@@ -95,6 +97,13 @@ def prune(
         owner = index.name.split(".", 1)[0]
         if owner not in live and now - index.stat().st_mtime > _ORPHAN_INDEX_AGE:
             _drop_file(index, result, dry_run)
+    from cc_guard.checkpoints.checkup import health, sweep
+
+    if dry_run:
+        report = health(cwd)
+        result.temp_files = report.stale_temp_objects + report.leftover_temp_files
+    else:
+        result.temp_files = sweep(cwd)
     return result
 
 

@@ -1,9 +1,12 @@
 """Restoring a checkpoint into the work tree, undoably.
 
 Only work-tree files are written: never HEAD, the index, branches or stash (no
-``reset --hard``). The current state is checkpointed first so the restore can be
-undone, and a file the checkpoint lacks is removed only when this session created
-it and nobody changed it since.
+``reset --hard``). A plan is made against a tree of the work tree as it is, with no
+ref moved, so a restore the user declines changes nothing. Going ahead checkpoints
+the current state first (``PreRestore``, or ``PreUndo`` for ``--undo``) so the
+restore can be undone, and applies the plan only if that checkpoint still gives the
+same one. A file the checkpoint lacks is removed only when this session created it
+and nobody changed it since.
 """
 
 from __future__ import annotations
@@ -13,26 +16,39 @@ import errno
 import json
 import os
 import stat
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cc_guard.base import fs
-from cc_guard.checkpoints.history import list_checkpoints, resolve_checkpoint, user_git
-from cc_guard.checkpoints.snapshot import REF_PREFIX, checkpoint_or_tip, repo_state_dir
+from cc_guard.checkpoints.history import (
+    SAFETY_EVENTS,
+    list_checkpoints,
+    resolve_checkpoint,
+    user_git,
+)
+from cc_guard.checkpoints.snapshot import CheckpointBusy, checkpoint_or_tip, repo_state_dir
+from cc_guard.checkpoints.worktree import worktree_tree
 from cc_guard.config import CheckpointsConfig, checkpoints_config
-from cc_guard.git import Git, Repo
+from cc_guard.git import DeadlineExceeded, Git, GitError, Repo
 
 _GITLINK = "160000"
+#: Marks the temp files a restore writes in the work tree (see fs.temp_name).
+WORKTREE_TEMP_TAG = "cc-guard"
 _RESTORE_BUDGET = 300.0
 _NOTHING = "\0"  # a path selector no file matches (git paths hold no NUL)
+
+
+class NotRestored(LookupError):
+    """Going ahead with a plan failed before any file was written."""
 
 
 @dataclass
 class RestoreResult:
     target: str  # the checkpoint restored
-    safety: str  # checkpoint of the state before the restore (what --undo goes back to)
+    #: Checkpoint of the state before the restore (what --undo goes back to); "" until
+    #: the restore goes ahead.
+    safety: str
     session_id: str
     written: list[str] = field(default_factory=list)  # changed or re-created files
     created: list[str] = field(default_factory=list)  # of those, the ones absent before
@@ -40,10 +56,24 @@ class RestoreResult:
     kept: list[str] = field(default_factory=list)  # not ours to delete, or changed since
     skipped: list[str] = field(default_factory=list)  # would clobber what --undo can't restore
     applied: bool = False
+    #: The event of the safety checkpoint: PreRestore, or PreUndo for --undo.
+    event: str = "PreRestore"
+    #: What the plan was made from (not journaled): the work tree's tree, the paths
+    #: asked for, and --undo's file lists; going ahead re-plans from the same.
+    have: str = field(default="", repr=False)
+    only: list[str] | None = field(default=None, repr=False)
+    undo_of: dict[str, str] | None = field(default=None, repr=False)
+    undo_left: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def changes(self) -> int:
         return len(self.written) + len(self.deleted)
+
+    def outcome(self) -> tuple[list[str], ...]:
+        return self.written, self.created, self.deleted, self.kept, self.skipped
+
+
+_NOT_JOURNALED = ("have", "only", "undo_of", "undo_left")
 
 
 @dataclass(frozen=True)
@@ -59,8 +89,9 @@ def plan_restore(
     *,
     undo_of: dict[str, str] | None = None,
     undo_left: dict[str, str] | None = None,
+    event: str = "PreRestore",
 ) -> RestoreResult:
-    """Checkpoint the current state, then work out what restoring ``spec`` would change.
+    """Work out what restoring ``spec`` would change; nothing is written, no ref moves.
 
     ``only``: paths relative to the top of the work tree (files or directories).
     ``undo_of``: for --undo, the files the restore being undone created (path -> blob):
@@ -69,18 +100,37 @@ def plan_restore(
     """
     repo, git = user_git(cwd)
     target = resolve_checkpoint(cwd, spec)
-    session = target.session_id
-    ref = REF_PREFIX + session
-    before = _rev(git, ref)
-    safety, _ = checkpoint_or_tip(
-        repo.toplevel, session, "PreRestore", None, [], None, _settings(repo.toplevel)
+    have = worktree_tree(repo.toplevel)
+    return _plan(
+        cwd, repo, git, target.sha, target.session_id, have, only, undo_of, undo_left, event
     )
-    if safety is None:
-        raise LookupError("could not checkpoint the current state; nothing was restored")
-    want = _tree(git, target.sha)
-    have = _tree(git, safety)
-    result = RestoreResult(target=target.sha, safety=safety, session_id=session)
-    deletable = _session_created(cwd, git, session, before, undo_of)
+
+
+def _plan(
+    cwd: Path,
+    repo: Repo,
+    git: Git,
+    target: str,
+    session: str,
+    have_rev: str,
+    only: list[str] | None,
+    undo_of: dict[str, str] | None,
+    undo_left: dict[str, str] | None,
+    event: str,
+) -> RestoreResult:
+    want = _tree(git, target)
+    have = _tree(git, have_rev)
+    result = RestoreResult(
+        target=target,
+        safety="",
+        session_id=session,
+        event=event,
+        have=have_rev,
+        only=only,
+        undo_of=undo_of,
+        undo_left=undo_left,
+    )
+    deletable = _session_created(cwd, git, session, undo_of)
     for path, entry in sorted(have.items()):
         if path in want or not _selected(path, only) or entry.mode == _GITLINK:
             continue
@@ -104,6 +154,45 @@ def plan_restore(
             if current is None:
                 result.created.append(path)
     return result
+
+
+def _go_ahead(cwd: Path, repo: Repo, git: Git, plan: RestoreResult) -> None:
+    """Checkpoint the current state (the safety checkpoint) and check that the plan
+    made from it is the one shown; NotRestored otherwise, with nothing written."""
+    try:
+        safety, _ = checkpoint_or_tip(
+            repo.toplevel,
+            plan.session_id,
+            plan.event,
+            None,
+            [],
+            None,
+            _settings(repo.toplevel),
+            partial_ok=False,  # --undo must be able to put back everything
+        )
+    except (OSError, GitError, DeadlineExceeded, CheckpointBusy) as exc:
+        raise NotRestored(f"could not checkpoint the current state ({exc})") from None
+    if safety is None:
+        raise NotRestored("could not checkpoint the current state")
+    if _tree_sha(git, safety) != plan.have:
+        fresh = _plan(
+            cwd,
+            repo,
+            git,
+            plan.target,
+            plan.session_id,
+            safety,
+            plan.only,
+            plan.undo_of,
+            plan.undo_left,
+            plan.event,
+        )
+        if fresh.outcome() != plan.outcome():
+            raise NotRestored(
+                "the work tree changed after the plan was made; run the restore again "
+                "to see what it would do now"
+            )
+    plan.safety = safety
 
 
 def _safe_path(path: str) -> bool:
@@ -145,23 +234,21 @@ def _unprotected(top: Path, path: str, have: dict[str, _Entry], going: set[str])
 
 
 def _session_created(
-    cwd: Path, git: Git, session: str, before: str | None, undo_of: dict[str, str] | None
+    cwd: Path, git: Git, session: str, undo_of: dict[str, str] | None
 ) -> dict[str, str]:
     """Files the session made, with the content it last saw (path -> blob sha).
 
     A file is the session's when its first checkpoint (and that one's parent, the
-    user's HEAD) lacks it and its newest checkpoint before this restore has it. A
-    file changed since, or made by the user after the last checkpoint, is kept.
-    PreRestore checkpoints are passed over: they snapshot whatever the work tree
-    held when a restore was asked for (even one declined), not the session's work.
+    user's HEAD) lacks it and its newest checkpoint of work has it. A file changed
+    since, or made by the user after the last checkpoint, is kept. PreRestore and
+    PreUndo checkpoints are passed over: they snapshot whatever the work tree held
+    when a restore went ahead, not the session's work.
     """
     if undo_of is not None:
         return dict(undo_of)
-    if before is None:
-        return {}
-    chain = list_checkpoints(cwd, session)  # newest first; already has this restore's
+    chain = list_checkpoints(cwd, session)  # newest first
     first = chain[-1] if chain else None
-    last = next((cp.sha for cp in chain if cp.event != "PreRestore"), None)
+    last = next((cp.sha for cp in chain if cp.event not in SAFETY_EVENTS), None)
     if first is None or last is None:
         return {}
     baseline = set(_tree(git, first.sha))
@@ -172,26 +259,38 @@ def _session_created(
 
 
 def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> RestoreResult:
-    """Write the planned files, remove the planned deletions, journal it for --undo.
+    """Checkpoint the current state, then write the planned files, remove the planned
+    deletions, and journal it for --undo.
 
-    Journaled before anything is written, so even a restore that stops half way
-    (a directory where a file should go, a full disk) can be undone.
+    NotRestored, with nothing written, when the current state cannot be checkpointed
+    or the work tree changed so that the plan would differ. Journaled before anything
+    is written, so even a restore that stops half way (a directory where a file should
+    go, a full disk) can be undone.
     """
     repo, git = user_git(cwd)
     want = _tree(git, plan.target)
     contents = _read_contents(git, want, plan.written)
-    for path in plan.written:  # checked before anything is written or journaled
+    for path in plan.written:  # checked before anything is checkpointed, written or journaled
         if want[path].mode == "120000" and b"\0" in contents[path]:
             raise OSError(
                 errno.EINVAL, "the checkpoint's symlink points at a name with a NUL byte", path
             )
+    if not plan.safety:
+        _go_ahead(cwd, repo, git, plan)
     if journal:
         record = asdict(plan)
+        for key in _NOT_JOURNALED:
+            record.pop(key, None)
         record["time"] = datetime.now(UTC).isoformat(timespec="seconds")
         record["toplevel"] = str(repo.toplevel)
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
         fs.append_private(_journal(repo), json.dumps(record))
+    # A restore killed half way left its temp files where it wrote: remove those of
+    # dead processes in the directories this one writes to (and only cc-guard's).
+    for directory in sorted({os.path.dirname(p) for p in plan.written}):
+        if _no_symlink_below(repo.toplevel, directory):
+            fs.sweep_temp_files(repo.toplevel / directory, WORKTREE_TEMP_TAG)
     # Deletions first: a file the session put where a directory of the checkpoint
     # should be (or the other way round) must go before the other can be written.
     # Computed once: per deletion it cost O(files in the checkpoint).
@@ -213,7 +312,8 @@ def restore_checkpoint(cwd: Path, sha: str, paths: list[str] | None = None) -> R
 
     ``sha``: a checkpoint (short sha, session id/prefix, or ``<session>~N``);
     ``paths``: relative to the top of the work tree. Raises LookupError for an
-    unknown checkpoint or when the current state could not be checkpointed first.
+    unknown checkpoint, NotRestored when the current state could not be
+    checkpointed first.
     """
     return apply_restore(cwd, plan_restore(cwd, sha, paths))
 
@@ -255,7 +355,12 @@ def plan_undo(cwd: Path) -> tuple[RestoreResult, dict[str, object]]:
     left = {str(k): str(v) for k, v in written.items()} if isinstance(written, dict) else None
     touched = [str(p) for key in ("written", "deleted") for p in _list(record.get(key))]
     plan = plan_restore(
-        cwd, str(record["safety"]), touched or [_NOTHING], undo_of=undo_of, undo_left=left
+        cwd,
+        str(record["safety"]),
+        touched or [_NOTHING],
+        undo_of=undo_of,
+        undo_left=left,
+        event="PreUndo",
     )
     return plan, record
 
@@ -286,10 +391,8 @@ def _selected(path: str, only: list[str] | None) -> bool:
     return any(path == o.rstrip("/") or path.startswith(o.rstrip("/") + "/") for o in only)
 
 
-def _rev(git: Git, rev: str) -> str | None:
-    proc = git.run("rev-parse", "-q", "--verify", rev + "^{commit}", check=False)
-    out = proc.stdout.decode().strip()
-    return out if proc.returncode == 0 and out else None
+def _tree_sha(git: Git, rev: str) -> str:
+    return git.out("rev-parse", rev + "^{tree}")
 
 
 def _tree(git: Git, rev: str) -> dict[str, _Entry]:
@@ -387,19 +490,27 @@ def _no_symlink_parents(top: Path, path: str) -> None:
             raise OSError(f"{parent} is a symbolic link; not writing {path} through it")
 
 
+def _no_symlink_below(top: Path, directory: str) -> bool:
+    path = top
+    for part in [p for p in directory.split("/") if p]:
+        path = path / part
+        if path.is_symlink():
+            return False
+    return True
+
+
 def _write_file(target: Path, entry: _Entry, data: bytes) -> None:
     """Atomically replace one work-tree file (temp file + rename in its directory)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_dir() and not target.is_symlink():
         raise IsADirectoryError(f"{target} is a directory now; not replacing it")
     if entry.mode == "120000":
-        tmp_link = target.with_name(f".{target.name}.cc-guard-{os.getpid()}")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_link)
+        tmp_link = fs.temp_name(target, WORKTREE_TEMP_TAG)
         os.symlink(os.fsdecode(data), tmp_link)
         os.replace(tmp_link, target)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".cc-guard", dir=target.parent)
+    tmp = fs.temp_name(target, WORKTREE_TEMP_TAG)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

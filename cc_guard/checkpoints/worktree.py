@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import time
 from pathlib import Path
 
+from cc_guard.base import fs
 from cc_guard.checkpoints.snapshot import repo_state_dir, snapshot_tree
 from cc_guard.config import checkpoints_config
 from cc_guard.git import Git, clean_env, find_repo
@@ -19,9 +18,9 @@ def worktree_tree(cwd: Path, budget: float = 300.0) -> str:
     repo = find_repo(cwd, deadline)
     if repo is None:
         raise LookupError(f"{cwd} is not inside a git work tree")
-    fd, name = tempfile.mkstemp(prefix="scratch.", suffix=".index", dir=repo_state_dir(repo))
-    os.close(fd)
-    os.unlink(name)  # snapshot_tree seeds a missing index from the user's
+    # A temp name, so a sweep removes it when this process dies before it can;
+    # snapshot_tree seeds the missing index from the user's.
+    name = fs.temp_name(repo_state_dir(repo) / "scratch.index")
     index = Path(name)
     try:
         git = Git(repo.toplevel, deadline, clean_env({"GIT_INDEX_FILE": name}))

@@ -34,7 +34,7 @@ def _toplevel_relative(paths: tuple[str, ...]) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def checkpoints(session: str | None, as_json: bool) -> int:
     """List a session's checkpoints, newest first (default: the newest session)."""
-    from cc_guard.checkpoints.history import list_checkpoints, resolve_session
+    from cc_guard.checkpoints.history import SAFETY_EVENTS, list_checkpoints, resolve_session
 
     try:
         ref = resolve_session(Path.cwd(), session)
@@ -54,6 +54,7 @@ def checkpoints(session: str | None, as_json: bool) -> int:
                     "tool": cp.tool,
                     "files": cp.files,
                     "parent": cp.parent,
+                    "partial": cp.partial,
                 }
                 for cp in chain
             ],
@@ -66,8 +67,10 @@ def checkpoints(session: str | None, as_json: bool) -> int:
     )
     for cp in chain:
         files = ", ".join(cp.files[:3]) + (f" (+{len(cp.files) - 3})" if len(cp.files) > 3 else "")
+        event = cp.event + (" (safety)" if cp.event in SAFETY_EVENTS else "")
+        event += " (partial)" if cp.partial else ""
         click.echo(
-            f"{short_sha(cp.sha)}  {when(cp.time)}  {cp.event:<16} {cp.tool or '-':<12} {files}"
+            f"{short_sha(cp.sha)}  {when(cp.time)}  {event:<21} {cp.tool or '-':<12} {files}"
         )
     return 0
 
@@ -99,8 +102,11 @@ def diff(checkpoint: str, paths: tuple[str, ...], stat: bool) -> int:
 def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: bool) -> int:
     """Write a checkpoint's files into the work tree (HEAD, index and branches untouched).
 
-    The current state is checkpointed first, so `cc-guard restore --undo` puts it back.
-    Files the checkpoint lacks are removed only if the session created them.
+    CHECKPOINT is a sha, a session id or prefix (its newest checkpoint), or
+    SESSION~N (N checkpoints of the session's work back). Shows the plan and asks
+    first; going ahead checkpoints the current state, so `cc-guard restore --undo`
+    puts it back. Files the checkpoint lacks are removed only if the session created
+    them.
     """
     from cc_guard.checkpoints import restore as r
     from cc_guard.git import GitError
@@ -120,7 +126,7 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
             record = {}
     except (LookupError, GitError) as exc:
         raise UserError(str(exc)) from None
-    except OSError as exc:  # the safety checkpoint needs the state dir
+    except OSError as exc:  # the plan's scratch index lives in the state dir
         raise UserError(f"cannot use cc-guard's state dir, nothing was restored: {exc}") from None
     what = "undo the restore" if undo else f"restore {short_sha(plan.target)}"
     if not plan.changes:
@@ -141,6 +147,8 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
             r.apply_undo(cwd, plan, record)
         else:
             r.apply_restore(cwd, plan)
+    except r.NotRestored as exc:
+        raise UserError(f"nothing was restored: {exc}") from None
     except (OSError, GitError) as exc:
         hint = "" if undo else "; `cc-guard restore --undo` puts back what it changed"
         raise UserError(f"restore stopped: {exc}{hint}") from None
@@ -219,4 +227,9 @@ def prune(
         click.echo(f"  refs/cc-guard/{sid}")
     if result.sessions and not dry_run:
         click.echo("Their objects become unreachable; git's next gc reclaims the space.")
+    if result.temp_files:
+        click.echo(
+            f"{'Would remove' if dry_run else 'Removed'} {len(result.temp_files)} temp file(s) "
+            "killed processes left behind (git temp objects, cc-guard temp files)."
+        )
     return 0

@@ -34,7 +34,6 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
     """Wire cc-guard into Claude Code's hooks (and optionally git's)."""
     from cc_guard.config.load import ConfigError, load_config
     from cc_guard.install import settings
-    from cc_guard.install.command import find_executable
     from cc_guard.install.merge import EVENTS
 
     cwd = Path.cwd()
@@ -44,10 +43,10 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     path = settings.settings_path(scope, cwd)
-    prefix = find_executable()
     if git_hooks:
         _check_repo(cwd)  # before touching settings: all or nothing for a user mistake
     try:
+        prefix = settings.command_prefix(scope)
         change = settings.plan_install(
             path,
             prefix,
@@ -69,6 +68,10 @@ def install(scope: str, statusline: bool, git_hooks: bool, dry_run: bool) -> int
             click.echo(f"Already installed in {path}; nothing changed.")
     except settings.InstallError as exc:
         raise UserError(str(exc)) from None
+    if scope == "local":
+        note = settings.keep_out_of_git(path, dry_run=dry_run)
+        if note:
+            click.echo(note[0].upper() + note[1:] + ".")
     for other in settings.installed_elsewhere(scope, cwd):
         click.echo(
             f"Note: cc-guard's hooks are also in {other}; Claude Code would run them twice "

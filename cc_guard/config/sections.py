@@ -38,6 +38,10 @@ DEFAULT_EXCLUDE = (
     "*/.aws/credentials",
     "secrets.yml",
     "secrets.yaml",
+    ".docker/config.json",
+    "*/.docker/config.json",
+    ".vault-token",
+    ".htpasswd",
 )
 
 #: The project config file, found in the project dir or a parent within the work tree.

@@ -206,7 +206,8 @@ def _commands(facts: Facts) -> list[Command]:
             output = "\n".join(
                 s for s in (meta.get("stdout"), meta.get("stderr")) if isinstance(s, str) and s
             )
-        # The output is redacted whole, then cut: a key's last lines are a key too.
+        # Redacted whole before the tail is taken: the last lines of a key block
+        # without its BEGIN line would match no pattern.
         tail = "\n".join(redact(output).strip().splitlines()[-3:])
         out.append(
             Command(

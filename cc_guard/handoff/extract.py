@@ -99,6 +99,20 @@ class Facts:
     cut_in_turn: bool = False  # Claude Code reported a cut stream in the current turn
 
 
+def _clip_at_space(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, never ending inside a word.
+
+    Tool results are redacted where the handoff writes them (``assemble.trim``); a
+    token cut in half here would no longer match its pattern there, so the cut goes
+    back to the last whitespace (a key block keeps its BEGIN line, which is enough).
+    """
+    if len(text) <= limit:
+        return text
+    if not text[limit].isspace():
+        limit = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit), 0)
+    return text[:limit]
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -135,7 +149,7 @@ def _result_text(tool: str, is_error: bool, content: Any) -> str:
     """
     text = _text_of(content)
     if not (is_error or tool == "Bash"):
-        return text[:RESULT_KEEP]
+        return _clip_at_space(text, RESULT_KEEP)
     from cc_guard.base.redact import redact
 
     text = redact(text)

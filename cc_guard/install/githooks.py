@@ -25,6 +25,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from cc_guard.base import fs
+
 MARKER = "# cc-guard-managed-git-hook: remove with `cc-guard uninstall --git-hooks`"
 HOOK_NAMES = ("pre-push", "prepare-commit-msg")
 
@@ -108,10 +110,7 @@ def install(cwd: Path, *, dry_run: bool = False) -> list[str]:
         directory.mkdir(parents=True, exist_ok=True)
         if foreign:
             path.rename(legacy)
-        tmp = path.with_name(f".{name}.cc-guard.tmp")
-        tmp.write_text(script(name))
-        tmp.chmod(0o755)
-        tmp.replace(path)
+        fs.write_atomic(path, script(name), mode=0o755)
         note = f" (your previous hook now runs first, from {legacy.name})" if foreign else ""
         lines.append(f"{verb} {path}{note}")
     if "pre-push" in names and not remote:

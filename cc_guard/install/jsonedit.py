@@ -12,11 +12,67 @@ install shows cc-guard's additions and nothing else.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 _WS = " \t\r\n"
-_DECODER = json.JSONDecoder()
+
+
+class JsonInt(int):
+    """An integer as the file wrote it (``-0``, ``1000000000000000000001``)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonInt:
+        number = super().__new__(cls, int(text))
+        number.text = text
+        return number
+
+
+class JsonFloat(float):
+    """A number with a fraction or exponent as the file wrote it: ``1E5`` stays
+    ``1E5`` (not ``100000.0``), ``1e999`` stays ``1e999`` (not ``Infinity``, which
+    is no JSON)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, float(text))
+        number.text = text
+        return number
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` whose numbers remember their text (see :func:`dumps`)."""
+    return json.loads(text, parse_int=JsonInt, parse_float=JsonFloat, parse_constant=JsonFloat)
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """``json.dumps`` that writes a number read by :func:`loads` as it was read."""
+    texts: dict[str, str] = {}
+    nonce = os.urandom(8).hex()
+
+    def mark(item: Any) -> Any:
+        if isinstance(item, JsonInt | JsonFloat) and not isinstance(item, bool):
+            if item.text == json.dumps(item):
+                return item
+            key = f"\u0000{nonce}:{len(texts)}"
+            texts[json.dumps(key)] = item.text
+            return key
+        if isinstance(item, dict):
+            return {k: mark(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [mark(v) for v in item]
+        return item
+
+    text = json.dumps(mark(value), **options)
+    for placeholder, original in texts.items():
+        text = text.replace(placeholder, original)
+    return text
+
+
+_DECODER = json.JSONDecoder(parse_int=JsonInt, parse_float=JsonFloat, parse_constant=JsonFloat)
 
 
 @dataclass
@@ -93,9 +149,20 @@ def parse(text: str, i: int = 0) -> Node:
         raise EditError(f"expected ',' or {close!r} at offset {after}")
 
 
+def _kind(value: Any) -> type:
+    if isinstance(value, bool):
+        return bool
+    if isinstance(value, int):
+        return int
+    if isinstance(value, float):
+        return float
+    return type(value)
+
+
 def same(a: Any, b: Any) -> bool:
-    """Equal as JSON: unlike ``==``, ``true`` is not ``1`` and ``1.0`` is not ``1``."""
-    if type(a) is not type(b):
+    """Equal as JSON: unlike ``==``, ``true`` is not ``1`` and ``1.0`` is not ``1``
+    (a number read from the file and one cc-guard made are compared by value)."""
+    if _kind(a) is not _kind(b):
         return False
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
@@ -114,7 +181,7 @@ class Fresh:
     newline: str
 
     def dump(self, value: Any, line_indent: str) -> str:
-        text = json.dumps(
+        text = dumps(
             value,
             indent=self.indent,
             separators=(",", self.key_sep),

@@ -50,8 +50,10 @@ def loads(raw: bytes) -> tuple[dict[str, Any], Style]:
         raise JsonFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if not text.strip():
         return {}, DEFAULT_STYLE
+    from cc_guard.install import jsonedit
+
     try:
-        data = json.loads(text)
+        data = jsonedit.loads(text)
     except json.JSONDecodeError as exc:
         raise JsonFileError(
             f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
@@ -93,9 +95,11 @@ def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:
 
 
 def dumps(data: dict[str, Any], style: Style) -> bytes:
+    from cc_guard.install import jsonedit
+
     text = _minimal(data, style) if style.source is not None else None
     if text is None:
-        text = json.dumps(
+        text = jsonedit.dumps(
             data,
             indent=style.indent,
             separators=(style.item_sep, style.key_sep),
@@ -117,7 +121,7 @@ def _minimal(data: dict[str, Any], style: Style) -> str | None:
     if source is None or style.indent is None:
         return None
     try:
-        old = json.loads(source)
+        old = jsonedit.loads(source)
         start = len(source) - len(source.lstrip())
         node = jsonedit.parse(source, start)
     except (ValueError, jsonedit.EditError):

@@ -11,6 +11,11 @@ are kept in ``<state_dir>/install/settings-<hash of path>.json`` together with a
 what cc-guard wrote. If the file still holds exactly what cc-guard wrote,
 uninstall puts the old bytes back (or removes the file it created); if the user
 edited it since, uninstall takes cc-guard's entries out and keeps their edits.
+
+Claude Code (``/config``) and editors write these files too: the file is compared
+with what the plan read right before the rename, and the change planned again when
+it moved. A project install names ``cc-guard`` as PATH finds it (the file is shared
+through git); a local one makes sure git ignores ``settings.local.json``.
 """
 
 from __future__ import annotations
@@ -21,15 +26,19 @@ import difflib
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cc_guard.base import fs, paths
+from cc_guard.git import DeadlineExceeded, Git, GitError
 from cc_guard.install import jsonstyle, merge
+from cc_guard.install.command import EXECUTABLE_NAME, find_executable
 
 SCOPES = ("user", "project", "local")
 
@@ -77,6 +86,9 @@ class Change:
     notes: list[str] = field(default_factory=list)
     #: Directories to remove (if empty) after the file is removed: ones cc-guard created.
     remove_dirs: list[Path] = field(default_factory=list)
+    #: Plans the same change again from the file as it is now: applying calls it when
+    #: another writer (Claude Code's /config, an editor) changed the file meanwhile.
+    replan: Callable[[], Change] | None = field(default=None, compare=False, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -145,7 +157,13 @@ def plan_install(
     after = jsonstyle.dumps(data, style)
     if before is not None and after == before:
         after = before
-    return Change(path, before, after, notes)
+
+    def replan() -> Change:
+        return plan_install(
+            path, prefix, statusline=statusline, extra_tools=extra_tools, inherited=inherited
+        )
+
+    return Change(path, before, after, notes, replan=replan)
 
 
 def inherited_statusline(scope: str, cwd: Path | None = None) -> dict[str, Any] | None:
@@ -185,6 +203,12 @@ def installed_elsewhere(scope: str, cwd: Path | None = None) -> list[Path]:
 
 
 def plan_uninstall(path: Path) -> Change:
+    change = _plan_uninstall(path)
+    change.replan = lambda: plan_uninstall(path)
+    return change
+
+
+def _plan_uninstall(path: Path) -> Change:
     before = _read(path)
     if before is None:
         return Change(path, None, None, ["not installed (no file)"])
@@ -255,15 +279,29 @@ def _missing_dirs(path: Path) -> list[Path]:
     return missing
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Atomic write to ``path`` (or its symlink target), keeping an existing file's mode."""
+def _write(path: Path, data: bytes, expected: bytes | None) -> bool:
+    """Atomic write to ``path`` (or its symlink target), keeping an existing file's mode,
+    if it still holds ``expected``: False (nothing written) when it changed since."""
     target = path.resolve()
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     target.parent.mkdir(parents=True, exist_ok=True)  # the user's .claude: their umask
-    fs.write_atomic(target, data, mode)
+    fs.sweep_temp_files(target.parent)  # what a killed install left there
+    return fs.write_atomic_if(target, data, expected, mode)
+
+
+#: How often a change is planned again when the file keeps changing under it.
+_REPLANS = 5
+
+
+def _changed_meanwhile(change: Change) -> Change:
+    if change.replan is None:
+        raise InstallError(
+            f"{change.path} changed while cc-guard was writing it; nothing was written"
+        )
+    return change.replan()
 
 
 def _umask() -> int:
@@ -286,46 +324,153 @@ def backup(path: Path, raw: bytes) -> Path:
 
 
 def apply_install(change: Change) -> Path | None:
-    """Write an install change; returns the backup of the previous file, if there was one."""
-    if not change.changed or change.after is None:
-        return None
-    _check_writable(change.path)
+    """Write an install change; returns the backup of the previous file, if there was one.
+
+    Planned again (up to a few times) when the file changed between the plan and the
+    write, so an edit made meanwhile is kept rather than overwritten.
+    """
+    for _ in range(_REPLANS):
+        if not change.changed or change.after is None:
+            return None
+        _check_writable(change.path)
+        base = _install_record(change)
+        saved = backup(change.path, change.before) if change.before is not None else None
+        if _write(change.path, change.after, change.before):
+            base.update(path=str(change.path), after_sha256=_sha(change.after))
+            fs.write_private(_record_path(change.path), json.dumps(base, indent=1))
+            return saved
+        change = _changed_meanwhile(change)
+    raise InstallError(
+        f"{change.path} kept changing while cc-guard was writing it; nothing was written"
+    )
+
+
+def _install_record(change: Change) -> dict[str, Any]:
+    """What uninstall needs to know about the file as it was before the first install."""
     record = _load_record(change.path)
     if record is not None and record.get("after_sha256") == _sha(change.before):
-        base = record  # installed before and untouched since: keep the original bytes
-    elif change.before is None or not _has_own(change.before):
+        return record  # installed before and untouched since: keep the original bytes
+    if change.before is None or not _has_own(change.before):
         before_data = {} if change.before is None else jsonstyle.loads(change.before)[0]
-        base = {
+        return {
             "before_known": True,
             "before": None if change.before is None else base64.b64encode(change.before).decode(),
             "created_dirs": [str(d) for d in _missing_dirs(change.path.resolve())],
             "existing_keys": merge.existing_keys(before_data),
             "had_statusline": "statusLine" in before_data,
         }
-    else:
-        base = {"before_known": False}  # user-edited since: uninstall merges out instead
-    saved = backup(change.path, change.before) if change.before is not None else None
-    _write(change.path, change.after)
-    base.update(path=str(change.path), after_sha256=_sha(change.after))
-    fs.write_private(_record_path(change.path), json.dumps(base, indent=1))
-    return saved
+    # Edited since cc-guard wrote it: the exact bytes are gone (uninstall merges out
+    # instead), but what existed before the first install is still known.
+    kept: dict[str, Any] = {
+        key: record[key]
+        for key in ("existing_keys", "had_statusline", "ignored_in")
+        if record is not None and key in record
+    }
+    return {"before_known": False, **kept}
 
 
 def apply_uninstall(change: Change) -> Path | None:
-    if not change.changed:
+    for _ in range(_REPLANS):
+        if not change.changed:
+            _forget(change.path)
+            return None
+        _check_writable(change.path)
+        saved = backup(change.path, change.before) if change.before is not None else None
+        if change.after is None:
+            if not _remove(change):
+                change = _changed_meanwhile(change)
+                continue
+            for directory in change.remove_dirs:
+                with contextlib.suppress(OSError):
+                    directory.rmdir()  # only when empty: something else may live there now
+        elif not _write(change.path, change.after, change.before):
+            change = _changed_meanwhile(change)
+            continue
+        _unignore(change.path)
         _forget(change.path)
+        return saved
+    raise InstallError(
+        f"{change.path} kept changing while cc-guard was writing it; nothing was written"
+    )
+
+
+def _remove(change: Change) -> bool:
+    """Remove the file cc-guard created, if it still holds what the plan read."""
+    target = change.path.resolve()
+    if _read(change.path) != change.before:
+        return False
+    target.unlink()
+    return True
+
+
+def command_prefix(scope: str) -> list[str]:
+    """What the installed commands run.
+
+    The project file is shared through git, so it names ``cc-guard`` as each user's
+    PATH finds it: this machine's absolute path would mean nothing on a teammate's.
+    The user and local files are this machine's own and keep the absolute path of
+    this cc-guard (it works whatever PATH Claude Code is started with).
+    """
+    if scope != "project":
+        return find_executable()
+    if shutil.which(EXECUTABLE_NAME) is None:
+        raise InstallError(
+            f"{EXECUTABLE_NAME} is not on your PATH: a project install writes the bare command "
+            f"`{EXECUTABLE_NAME}` into the shared .claude/settings.json, so install it where PATH "
+            f"finds it (e.g. pipx install cc-guard) or use --scope local for this machine only"
+        )
+    return [EXECUTABLE_NAME]
+
+
+def keep_out_of_git(path: Path, *, dry_run: bool = False) -> str | None:
+    """Make sure git ignores ``path`` (the local settings file, which is this machine's).
+
+    Nothing to do when git already ignores it or ``path`` is in no repository;
+    otherwise one line goes into the repository's ``info/exclude`` (never into a
+    file that is committed), remembered so uninstall can take it out again.
+    Returns what was done, for the user.
+    """
+    root = project_root(path.parent.parent)
+    rel = Path(os.path.relpath(path, root)).as_posix()
+    if rel.startswith("../"):
         return None
-    _check_writable(change.path)
-    saved = backup(change.path, change.before) if change.before is not None else None
-    if change.after is None:
-        change.path.resolve().unlink()
-        for directory in change.remove_dirs:
-            with contextlib.suppress(OSError):
-                directory.rmdir()  # only when empty: something else may live there now
-    else:
-        _write(change.path, change.after)
-    _forget(change.path)
-    return saved
+    git = Git.for_command(root, timeout=30)
+    try:
+        ignored = git.run("check-ignore", "-q", "--no-index", "--", rel, check=False).returncode
+        if ignored != 1:
+            return None  # ignored already (0), or no repository (128)
+        found = git.run("rev-parse", "--git-path", "info/exclude").stdout.decode().strip()
+    except (GitError, DeadlineExceeded, OSError):
+        return None
+    exclude = Path(found) if os.path.isabs(found) else root / found
+    if dry_run:
+        return f"would add /{rel} to {exclude} so git ignores it"
+    line = f"/{rel}"
+    try:
+        text = exclude.read_text("utf-8") if exclude.exists() else ""
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        with open(exclude, "a", encoding="utf-8") as fh:
+            fh.write(("" if not text or text.endswith("\n") else "\n") + line + "\n")
+    except OSError as exc:
+        return f"could not add /{rel} to {exclude} ({exc.strerror or exc}): keep it out of git yourself"
+    record = _load_record(path) or {}
+    record.update(ignored_in=str(exclude), ignore_line=line)
+    fs.write_private(_record_path(path), json.dumps(record, indent=1))
+    return f"added /{rel} to {exclude} so git ignores it"
+
+
+def _unignore(path: Path) -> None:
+    """Take out the ignore line install added, once the file it was for is gone."""
+    record = _load_record(path)
+    if record is None or "ignored_in" not in record or path.exists():
+        return
+    exclude = Path(str(record["ignored_in"]))
+    line = str(record.get("ignore_line", ""))
+    with contextlib.suppress(OSError):
+        lines = exclude.read_text("utf-8").split("\n")
+        if line in lines:
+            lines.remove(line)
+            exclude.write_text("\n".join(lines), "utf-8")
 
 
 def _forget(path: Path) -> None:

@@ -98,8 +98,10 @@ def active_session(repo: Path, now: float | None = None) -> str | None:
     last: dict[str, tuple[float, str]] = {}
     for event in events.tail(state_root(create=False), max_bytes=EVENTS_TAIL_BYTES):
         cwd, sid = event.get("cwd"), event.get("session_id")
+        # A line written before ids were checked (or by hand) must not put a line
+        # of its own into the user's commit message, nor name a ref.
         if not valid_session_id(sid) or not isinstance(cwd, str):
-            continue  # a trailer and a ref name are made from it
+            continue
         if cwd != repo_text and not cwd.startswith(repo_text.rstrip("/") + "/"):
             continue
         with contextlib.suppress(ValueError):

@@ -41,6 +41,8 @@ EVENTS_TAIL_BYTES = 64 * 1024
 SHA_CHARS = 10
 #: Below this fill the config's warn_percent is not read (it defaults to 80).
 CONFIG_FLOOR_PERCENT = 50.0
+
+
 def _tokens(n: float) -> str:
     if n >= 1_000_000:
         return f"{n / 1_000_000:g}M"
@@ -98,6 +100,8 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
     checkpointed there; the session's ref ``refs/cc-guard/<session>`` is a loose ref
     that only moves when a checkpoint is made, so its mtime is the checkpoint's time.
     A packed ref falls back to the ``<session>.*.index.tip`` cache beside the index.
+    While ``<session>.behind`` exists there (cc_guard.checkpoints.progress writes
+    it), checkpoints are behind the work tree: the line says so.
     tests/test_statusline.py checks this against real checkpoints.
     """
     if not valid_session_id(session_id):
@@ -108,6 +112,7 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
     except OSError:
         return None
     best: tuple[float, str] | None = None
+    behind: str | None = None
     for key in repos:
         directory = os.path.join(root, key)
         if not os.path.exists(os.path.join(directory, f"{session_id}.lock")):
@@ -115,9 +120,25 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
         found = _ref_tip(directory, session_id) or _cached_tip(directory, session_id)
         if found is not None and (best is None or found[0] > best[0]):
             best = found
+        behind = behind or _behind(directory, session_id)
     if best is None:
+        return f"ckpt {behind}" if behind else None
+    return f"ckpt {best[1][:SHA_CHARS]}{_since(best[0])}" + (f" ({behind})" if behind else "")
+
+
+def _behind(directory: str, session_id: str) -> str | None:
+    """``behind: 12 files`` while the session's checkpoints are behind its work tree."""
+    try:
+        with open(os.path.join(directory, session_id + ".behind"), "rb") as fh:
+            record = fastjson.loads(fh.read())
+    except FileNotFoundError:
         return None
-    return f"ckpt {best[1][:SHA_CHARS]}{_since(best[0])}"
+    except (OSError, ValueError, RecursionError):
+        return "behind"
+    files = record.get("files") if isinstance(record, dict) else None
+    if isinstance(files, int) and not isinstance(files, bool) and files > 0:
+        return f"behind: {files} file" + ("" if files == 1 else "s")
+    return "behind"
 
 
 def _ref_tip(directory: str, session_id: str) -> tuple[float, str] | None:
