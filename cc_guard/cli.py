@@ -125,9 +125,21 @@ def run(args: list[str]) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # A full disk, a read-only or missing state dir, a locked file: the user's
+        # machine, not cc-guard, so one line rather than a traceback.
+        click.echo(f"cc-guard: {_os_error_text(exc)}", err=True)
+        return 1
     if isinstance(result, int):
         return result
     return 0
+
+
+def _os_error_text(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.filename:
+        return f"cannot use {exc.filename}: {reason}."
+    return f"{reason}."
 
 
 if __name__ == "__main__":

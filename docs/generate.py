@@ -123,6 +123,7 @@ FIELD_NOTES: dict[str, str] = {
     "pending_tool_calls.is_sidechain": "Whether a subagent made the call.",
     "subagents": "Paths of the session's subagent transcripts.",
     "claude_pid": "The Claude Code process, from the hook event log (needs `cc-guard install`).",
+    "failure_kind": "When `state` is `interrupted`: the incident kind of the failure (as in `incidents`), the one name every view gives it; `null` otherwise.",
     "stats": "What reading the transcripts cost and what it skipped.",
     "stats.lines": "Lines read.",
     "stats.bytes_read": "Bytes read.",

@@ -91,6 +91,17 @@ def valid_session_id(session_id: object) -> TypeGuard[str]:
     )
 
 
+def require_session_id(session_id: object) -> str:
+    """``session_id`` if it may name files and refs (:func:`valid_session_id`), else ValueError.
+
+    Every function that turns a session id into a path or a ref name calls this (or
+    checks :func:`valid_session_id`), so no caller can forget the check.
+    """
+    if not valid_session_id(session_id):
+        raise ValueError(f"not a session id: {str(session_id)[:60]!r}")
+    return session_id
+
+
 DEFAULT_WINDOW = 200_000
 ONE_MILLION = 1_000_000
 #: Model id prefix -> context window (``context_window_size`` as the statusline reports it).
@@ -103,6 +114,19 @@ MODEL_WINDOWS: tuple[tuple[str, int], ...] = (
     ("claude-haiku-4", DEFAULT_WINDOW),
     ("claude-3", DEFAULT_WINDOW),
 )
+
+
+#: What Claude Code keeps free of a window: room for the answer (min(max output, 20k);
+#: every current model's max output is larger) and, below that, a buffer it compacts
+#: at (both measured on 2.1.328 and 2.1.332: 967k of a 1M window, 167k of 200k).
+OUTPUT_RESERVE = 20_000
+AUTOCOMPACT_BUFFER = 13_000
+
+
+def autocompact_point(window: int) -> int:
+    """The fill at which Claude Code compacts on its own (a 200k model, which does not
+    compact proactively, runs into "prompt is too long" soon after it)."""
+    return max(0, window - OUTPUT_RESERVE - AUTOCOMPACT_BUFFER)
 
 
 def table_window(model: str | None, context_tokens: int | None = None) -> int:

@@ -6,8 +6,9 @@ git hooks, the handoff and the dashboard. This module is the only one that knows
 the record's shape:
 
 ``{"time", "event", "session_id", "cwd", "transcript_path", "claude_pid",
-"tmux_pane", ...}`` plus the small payload fields of :data:`EXTRAS` when present.
-Never a prompt, a tool's input or output, or anything long.
+"tmux_pane", ...}`` plus the small payload fields of :data:`EXTRAS` when present,
+and for StopFailure the failure ``kind`` as the transcript names it
+(:mod:`cc_guard.incidents`). Never a prompt, a tool's input or output, or anything long.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ class SessionEvents:
         "stop_at",
         "stop_failure_at",
         "stop_failure_error",
+        "stop_failure_kind",
         "tmux_pane",
     )
 
@@ -143,6 +145,7 @@ class SessionEvents:
     end_reason: str | None
     stop_failure_at: str | None
     stop_failure_error: str | None
+    stop_failure_kind: str | None
     claude_pid: int | None
     compact_at: str | None
     stop_at: str | None
@@ -176,9 +179,13 @@ class SessionEvents:
             reason = event.get("reason")
             self.end_reason = reason if isinstance(reason, str) else None
         elif name == "StopFailure":
+            if event.get("agent_id"):
+                return  # a compaction's forked agent failed; the turn itself went on
             self.stop_failure_at = time
             error = event.get("error")
             self.stop_failure_error = error if isinstance(error, str) else None
+            kind = event.get("kind")
+            self.stop_failure_kind = kind if isinstance(kind, str) else None
         elif name == "SessionStart":
             # A resumed session is alive again.
             self.ended_at = None

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cc_guard.transcripts.classify import (
+    CUT_MARKER,
+    STREAM_CUT_NOTICE,
     USER_INTERRUPT,
     classify_failure,
+    is_own_prompt,
     prompt_text,
     touched_paths,
 )
@@ -67,8 +70,24 @@ class Phase:
 #: here: older versions leave ``stop_reason`` null even on a finished answer.
 MID_TURN = frozenset({Phase.PROMPT, Phase.TOOL_USE, Phase.TOOL_RESULT})
 
+#: Kinds a final error gets when its own text says little: a cut seen earlier in the
+#: turn names it better.
+_VAGUE_KINDS = frozenset({IncidentKind.UNKNOWN, IncidentKind.CONNECTION})
+
 _TASK_ID = re.compile(r"Task #(\w+) created")
 _TOOL_USE_ID = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
+
+
+def _text_starts(content: Any, prefix: str) -> bool:
+    """Whether a user record's content (a string or text blocks) starts with ``prefix``."""
+    if isinstance(content, str):
+        return content.startswith(prefix)
+    if isinstance(content, list):
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "text":
+                text = block.get("text")
+                return isinstance(text, str) and text.startswith(prefix)
+    return False
 
 
 def _int(value: Any) -> int:
@@ -115,6 +134,7 @@ _SCALAR_FIELDS = (
     "stop_reason",
     "requested_model",
     "max_tokens_key",
+    "cut_in_turn",
 )
 
 
@@ -144,6 +164,8 @@ class Brief:
     last_final_kind: str | None = None
     last_pending_tool: str | None = None
     title: str | None = None
+    #: Claude Code reported a cut stream in the current turn.
+    cut_in_turn: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -192,6 +214,10 @@ class Fold:
     #: message.id + request id of the response the last max_tokens incident came
     #: from: each record of a split response repeats its stop_reason.
     max_tokens_key: str | None = None
+    #: Claude Code reported a cut stream in the current turn (a StreamTruncated retry,
+    #: its "cut off mid-stream" meta prompt or its "ended before any complete data"
+    #: notice): a final error it names vaguely was that cut.
+    cut_in_turn: bool = False
     stats: ParseStats = field(default_factory=ParseStats)
 
     # --- serialisation (the persistent index) ---------------------------------
@@ -245,6 +271,7 @@ class Fold:
             last_final_kind=final[-1].kind.value if final else None,
             last_pending_tool=pending[-1] if pending else None,
             title=self.title,
+            cut_in_turn=self.cut_in_turn,
         )
 
     @classmethod
@@ -506,7 +533,11 @@ class Fold:
                 side,
             )
             return
-        if side or record.get("isMeta") is True:
+        if side:
+            return
+        if record.get("isMeta") is True:
+            if _text_starts(content, CUT_MARKER):
+                self.cut_in_turn = True
             return
         if record.get("isCompactSummary") is True:
             return  # the summary belongs to the compaction, which stays the newest event
@@ -520,6 +551,11 @@ class Fold:
             incident.final = True
         if text.lstrip().startswith(USER_INTERRUPT):
             self._set_phase(Phase.USER_INTERRUPT, ts, side)
+            return
+        self.cut_in_turn = False
+        if is_own_prompt(text):
+            # cc-guard's resume prompt: a turn starts, but the user asked nothing new.
+            self._set_phase(Phase.PROMPT, ts, side)
             return
         self.turns += 1
         if self.title is None:
@@ -548,6 +584,8 @@ class Fold:
             connection = error.get("connection")
             code = _str(connection.get("code")) if isinstance(connection, dict) else None
             text = _str(error.get("formatted")) or _str(error.get("message")) or ""
+            if code == "StreamTruncated" and not side:
+                self.cut_in_turn = True
             self._add_incident(
                 Incident(
                     kind=classify_failure(status, code, text),
@@ -579,10 +617,13 @@ class Fold:
                 # The fill before the compaction no longer applies; unknown until the next response.
                 self.context_tokens = post if isinstance(post, int) else None
             self._set_phase(Phase.COMPACTED, ts, side)
-        elif subtype in ("turn_duration", "stop_hook_summary") and self.phase in (
-            Phase.ASSISTANT,
-            Phase.END,
-        ):
+        elif subtype == "informational" and not side:
+            content = record.get("content")
+            if isinstance(content, str) and content.startswith(STREAM_CUT_NOTICE):
+                self.cut_in_turn = True  # cut before any block completed
+        elif subtype in ("turn_duration", "stop_hook_summary") and self.phase == Phase.ASSISTANT:
+            # (After END they change nothing: the turn ended with its last answer, and
+            # the Stop hook that runs before these records is compared to that time.)
             self._set_phase(Phase.END, ts, side)
 
     def _final_api_error(
@@ -606,14 +647,14 @@ class Fold:
         else:
             status = record.get("apiErrorStatus")
             status = status if isinstance(status, int) else None
+            kind = classify_failure(
+                status, None, text, (_str(record.get("apiErrorType")), _str(record.get("error")))
+            )
+            if self.cut_in_turn and not side and kind in _VAGUE_KINDS:
+                kind = IncidentKind.STREAM_TRUNCATED  # Claude Code said so earlier in the turn
             self._add_incident(
                 Incident(
-                    kind=classify_failure(
-                        status,
-                        None,
-                        text,
-                        (_str(record.get("apiErrorType")), _str(record.get("error"))),
-                    ),
+                    kind=kind,
                     time=ts,
                     status=status,
                     final=True,

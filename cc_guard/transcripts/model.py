@@ -180,6 +180,9 @@ class SessionModel:
     subagents: list[str] = field(default_factory=list)  # subagent transcript paths
     claude_pid: int | None = None  # Claude Code's pid, from the hook event log
     stats: ParseStats = field(default_factory=ParseStats)
+    #: The incident kind of the failure that interrupted the session (None unless
+    #: ``state`` is interrupted): the one name every view gives it.
+    failure_kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``--json`` shape (enums as their string values)."""
