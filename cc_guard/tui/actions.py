@@ -183,7 +183,7 @@ class ResumePreview:
 
 def resume_preview(session: SessionModel, state_dir: Path) -> ResumePreview:
     """Both plans of :func:`cc_guard.handoff.resume.plan_resume` (no seed written yet)."""
-    from cc_guard.handoff import health, resume, store
+    from cc_guard.handoff import resume, store
 
     transcript = Path(session.transcript_path)
     try:
@@ -194,10 +194,9 @@ def resume_preview(session: SessionModel, state_dir: Path) -> ResumePreview:
     auto = resume.plan_resume(handoff, transcript, "auto", binary, write_seed=False)
     cont = resume.plan_resume(handoff, transcript, "continue", binary, write_seed=False)
     fresh = resume.plan_resume(handoff, transcript, "fresh", binary, write_seed=False)
-    alive, process = health.live_process(health.session_events(state_dir, session.session_id))
     running = None
-    if handoff.health.state == "running" or alive:
-        running = handoff.health.process or process or "a Claude Code process"
+    if handoff.health.state == "running" or handoff.health.process:
+        running = handoff.health.process or "a Claude Code process"
     return ResumePreview(
         session_id=session.session_id,
         auto_mode=auto.mode,
