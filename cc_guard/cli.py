@@ -17,6 +17,9 @@ from cc_guard import __version__
 
 # name -> (module, attribute, one-line help). Order is the order shown in --help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "tui": ("cc_guard.tui.command", "tui", "Open the live dashboard (bare cc-guard does too)."),
+    "launch": ("cc_guard.commands.launch", "launch", "Run Claude Code in tmux with the dashboard beside it."),
+    "demo": ("cc_guard.tui.command", "demo", "The dashboard on recorded sessions, no Claude Code needed."),
     "sessions": ("cc_guard.commands.sessions", "sessions", "List Claude Code sessions, newest first."),
     "status": ("cc_guard.commands.sessions", "status", "Show one session in full."),
     "checkpoints": ("cc_guard.commands.checkpoints", "checkpoints", "List a session's checkpoints."),
@@ -78,12 +81,35 @@ def _available(name: str) -> bool:
 def main(ctx: click.Context) -> None:
     """cc-guard keeps Claude Code sessions safe: checkpoints, context, restore."""
     if ctx.invoked_subcommand is None:
-        # The dashboard will open here; until then, bare cc-guard lists sessions.
-        command = ctx.command.get_command(ctx, "sessions") if isinstance(ctx.command, click.Group) else None
-        if command is None:
-            click.echo(ctx.get_help())
-            return
-        ctx.invoke(command)
+        ctx.exit(_bare(ctx))
+
+
+#: Printed after the session list when bare ``cc-guard`` runs without a terminal.
+BARE_HINT = (
+    "cc-guard: run `cc-guard` in a terminal for the live dashboard "
+    "(`cc-guard demo` shows it with recorded sessions)."
+)
+
+
+def _bare(ctx: click.Context) -> int:
+    """Bare ``cc-guard``: the dashboard in a terminal; in a pipe or CI, the session list
+    and a hint, so scripts never hang on a full-screen app."""
+    group = ctx.command
+    assert isinstance(group, click.Group)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        dashboard = group.get_command(ctx, "tui")
+        if dashboard is not None:
+            return int(ctx.invoke(dashboard) or 0)
+    from cc_guard.base.paths import claude_dir
+
+    if not claude_dir().is_dir():
+        click.echo(f"No Claude Code sessions found (no Claude Code directory at {claude_dir()}).")
+        click.echo(BARE_HINT)
+        return 0
+    listing = group.get_command(ctx, "sessions")
+    code = ctx.invoke(listing, as_json=False, project=None) if listing is not None else 0
+    click.echo(BARE_HINT)
+    return int(code or 0)
 
 
 def run(args: list[str]) -> int:
@@ -100,9 +126,21 @@ def run(args: list[str]) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # A full disk, a read-only or missing state dir, a locked file: the user's
+        # machine, not cc-guard, so one line rather than a traceback.
+        click.echo(f"cc-guard: {_os_error_text(exc)}", err=True)
+        return 1
     if isinstance(result, int):
         return result
     return 0
+
+
+def _os_error_text(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.filename:
+        return f"cannot use {exc.filename}: {reason}."
+    return f"{reason}."
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def console() -> None:
         for stream in (sys.stdout, sys.stderr):
             try:  # noqa: SIM105 - contextlib is one import more on the hot path
                 stream.flush()
-            except (OSError, ValueError):  # a closed pipe: nothing left to say
+            except (AttributeError, OSError, ValueError):  # closed (None) or a closed pipe
                 pass
         os._exit(code)
     sys.exit(code)

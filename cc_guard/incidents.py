@@ -106,6 +106,12 @@ _TIMEOUT_CODES = frozenset(
 )
 
 
+# How Claude Code words a response body that broke off: its last, non-streaming retry
+# of a cut stream gets half a JSON document (2.1.328: "JSON Parse error: Unterminated
+# string"; 2.1.332: "API returned an empty or malformed response (HTTP 200)").
+_BROKEN_BODY = ("json parse error", "malformed response", "unterminated string")
+
+
 def kind_for_status(status: int) -> IncidentKind | None:
     """The kind an HTTP status alone decides, or None (a 2xx, an unusual 4xx)."""
     if status == 529:
@@ -147,7 +153,12 @@ def classify_failure(
         if by_status is not None:
             return by_status
     lowered = text.lower()
-    if code == "StreamTruncated" or "streamtruncated" in lowered or "stream_truncated" in lowered:
+    if (
+        code == "StreamTruncated"
+        or "streamtruncated" in lowered
+        or "stream_truncated" in lowered
+        or any(words in lowered for words in _BROKEN_BODY)
+    ):
         return IncidentKind.STREAM_TRUNCATED
     if code in _TIMEOUT_CODES:
         return IncidentKind.TIMEOUT

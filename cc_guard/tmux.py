@@ -1,10 +1,11 @@
 """The one place cc-guard runs tmux: argv lists, never a shell string.
 
-Other features use :class:`Server` to reach a recorded pane: read it
-(:func:`capture`) and type into it (:func:`send_literal` types text literally with
-``send-keys -l``, never as key names; :func:`send_key` sends one named key such as
-``Enter``). Nothing here decides *whether* to type: see
-:mod:`cc_guard.context.screen` and :mod:`cc_guard.compaction.pane`.
+``cc-guard launch`` lays out Claude Code and the dashboard with these. Other
+features reach a recorded pane: read it (:func:`capture`) and type into it
+(:func:`send_literal` types text literally with ``send-keys -l``, never as key names;
+:func:`send_key` sends one named key such as ``Enter``). Nothing here decides
+*whether* to type: see :mod:`cc_guard.context.screen` and
+:mod:`cc_guard.compaction.pane`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+#: Layouts of ``cc-guard launch``: the dashboard to the right of Claude Code, or below it.
+LAYOUTS = ("right", "below")
+#: How much of the window the dashboard gets.
+DASHBOARD_PERCENT = 40
 
 
 class TmuxError(Exception):
@@ -56,10 +63,83 @@ def inside() -> bool:
     return bool(os.environ.get("TMUX")) and bool(os.environ.get("TMUX_PANE")) and available()
 
 
+def _env_args(env: Mapping[str, str]) -> list[str]:
+    return [f"-e{key}={value}" for key, value in env.items()]
+
+
+def split(
+    server: Server,
+    target: str,
+    argv: Sequence[str],
+    *,
+    cwd: str,
+    layout: str,
+    env: Mapping[str, str] | None = None,
+    percent: int = DASHBOARD_PERCENT,
+    focus: bool = False,
+) -> str:
+    """Split pane ``target`` and run ``argv`` in the new pane (right of it or below); its id."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
+    args = [
+        "split-window",
+        "-h" if layout == "right" else "-v",
+        *([] if focus else ["-d"]),
+        "-l",
+        f"{percent}%",
+        "-t",
+        target,
+        "-c",
+        cwd,
+        "-P",
+        "-F",
+        "#{pane_id}",
+        *_env_args(env or {}),
+        *argv,
+    ]
+    return server.run(*args).strip()
+
+
+def new_session(
+    server: Server,
+    name: str,
+    argv: Sequence[str],
+    *,
+    cwd: str,
+    env: Mapping[str, str] | None = None,
+    size: tuple[int, int] | None = None,
+) -> str:
+    """A detached tmux session running ``argv`` in its first pane; that pane's id."""
+    geometry = ["-x", str(size[0]), "-y", str(size[1])] if size else []
+    args = [
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        *geometry,
+        "-c",
+        cwd,
+        "-P",
+        "-F",
+        "#{pane_id}",
+        *_env_args(env or {}),
+        *argv,
+    ]
+    return server.run(*args).strip()
+
+
+def new_window(
+    server: Server, argv: Sequence[str], *, cwd: str, env: Mapping[str, str] | None = None
+) -> str:
+    """A new window in the current tmux session running ``argv``; its pane id."""
+    args = ["new-window", "-c", cwd, "-P", "-F", "#{pane_id}", *_env_args(env or {}), *argv]
+    return server.run(*args).strip()
+
+
 def pane_alive(server: Server, pane_id: str) -> bool:
     try:
         out = server.run("list-panes", "-a", "-F", "#{pane_id}", check=False)
-    except TmuxError:
+    except TmuxError:  # no tmux, or no server on that socket
         return False
     return pane_id in out.split()
 
@@ -77,3 +157,17 @@ def send_literal(server: Server, pane_id: str, text: str) -> None:
 def send_key(server: Server, pane_id: str, key: str) -> None:
     """Press one named key (``Enter``) in the pane."""
     server.run("send-keys", "-t", pane_id, key)
+
+
+def pane_pid(server: Server, pane_id: str) -> int | None:
+    out = server.run("display-message", "-p", "-t", pane_id, "#{pane_pid}", check=False).strip()
+    return int(out) if out.isdigit() else None
+
+
+def set_buffer(server: Server, text: str) -> None:
+    """Put ``text`` into tmux's paste buffer (``prefix ]`` pastes it)."""
+    server.run("set-buffer", "--", text)
+
+
+def attach_argv(server: Server, name: str) -> list[str]:
+    return server.argv("attach-session", "-t", name)

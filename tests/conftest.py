@@ -11,7 +11,13 @@ import pytest
 from tests.support.chaos import chaos  # noqa: F401
 
 # The real-Claude-Code test bed (pinned CLI, chaos upstream, tmux): fixtures for all tests.
-from tests.support.testbed import chaos_server, claude_bed, claude_bin, project_repo  # noqa: F401
+from tests.support.testbed import (  # noqa: F401
+    chaos_server,
+    claude_bed,
+    claude_bin,
+    claude_version,
+    project_repo,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -339,3 +339,19 @@ def test_stop_waits_for_the_answer_claude_code_has_not_written_yet(
     )
     writer.join()
     assert "context at 72% of the auto-compact point" in json.loads(proc.stdout)["systemMessage"]
+
+
+def test_the_dashboards_compact_action_is_the_one_cc_guard_compact_runs(
+    isolated_env: dict[str, Path],
+) -> None:
+    from cc_guard.transcripts.engine import Engine
+    from cc_guard.tui import adapters
+
+    transcript = working_session(isolated_env["claude"])
+    transcript.touch()  # a live session, not in tmux: nothing can be typed into it
+    assert adapters.compact_available()
+    session = Engine().find(SID)
+    said = adapters.compact(session)
+    assert said.startswith("not compacted: it runs outside tmux")
+    [logged] = decisions(isolated_env["state"])
+    assert (logged["event"], logged["action"]) == ("command", "refused")

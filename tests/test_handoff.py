@@ -153,7 +153,7 @@ def test_live_claude_pid_from_hook_log_is_named(
 def test_stop_failure_keeps_error_and_partial_text(
     isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CC_GUARD_HANDOFF_SYNC", "1")  # build in this process, not in a worker
+    monkeypatch.setenv("CC_GUARD_HANDOFF_SYNC", "1")  # build in the hook, not in a worker
     path = install_fixture("handmade-todowrite.jsonl", isolated_env["claude"])
     payload = {
         "session_id": TODO_SID,
@@ -163,7 +163,7 @@ def test_stop_failure_keeps_error_and_partial_text(
         "error": "overloaded",
         "last_assistant_message": "Adding the discount section to README.md under Usag",
     }
-    on_stop_failure(HookEvent("StopFailure", payload, TODO_SID, CWD, str(path)))
+    assert run_hook("StopFailure", payload).returncode == 0  # logs the event, then builds
     data = json.loads((isolated_env["state"] / "handoff" / f"{TODO_SID}.json").read_text())
     assert data["health"]["interrupted"] is True and data["health"]["kind"] == "overloaded"
     assert data["partial_text"] == "Adding the discount section to README.md under Usag"

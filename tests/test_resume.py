@@ -159,7 +159,7 @@ def test_restore_files_brings_back_the_newest_checkpoint_undoably(
     assert sha
     (repo / "cart.py").write_text("lost in a bad moment\n")
     code, out, err = _resume(TODO_SID, "--mode", "continue", "--print", "--restore-files")
-    assert code == 0 and f"would restore {repo} from checkpoint {sha[:12]}" in out
+    assert code == 0 and f"would restore {repo} from checkpoint {sha[:10]}" in out
     assert (repo / "cart.py").read_text() == "lost in a bad moment\n"  # --print changes nothing
     monkeypatch.setenv("CC_GUARD_CLAUDE", "true")
     code, _, err = _resume(TODO_SID, "--mode", "continue", "--restore-files")

@@ -300,7 +300,10 @@ def test_the_table_without_click_is_the_clis(
     capsys.readouterr()
     (isolated_env["claude"] / "projects").rename(isolated_env["claude"] / "gone")
     assert main(["sessions"]) == 0
-    assert capsys.readouterr().out == "No Claude Code sessions found.\n"
+    from cc_guard.views.sessions import no_sessions
+
+    projects = str(isolated_env["claude"] / "projects")
+    assert capsys.readouterr().out == no_sessions(projects) + "\n"
 
 
 PHASES = [

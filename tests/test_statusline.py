@@ -151,16 +151,16 @@ def test_line_shows_the_sessions_newest_checkpoint(tmp_path: Path) -> None:
     assert first is not None
     line = statusline(payload).stdout
     assert line == (
-        f"cc-guard | ctx 42% of 1M · 57% until auto-compact | ckpt {first[:7]} just now | upstream ok\n"
+        f"cc-guard | ctx 42% of 1M · 57% until auto-compact | ckpt {first[:10]} just now | upstream ok\n"
     )
 
     (repo / "a.txt").write_text("c\n")
     second = take_checkpoint(repo, SESSION_ID, "Stop")
     assert second is not None and second != first
-    assert f"ckpt {second[:7]} just now" in statusline(payload).stdout
+    assert f"ckpt {second[:10]} just now" in statusline(payload).stdout
     subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True)  # no loose ref now
     assert not (repo / ".git" / "refs" / "cc-guard" / SESSION_ID).exists()
-    assert f"ckpt {second[:7]} just now" in statusline(payload).stdout
+    assert f"ckpt {second[:10]} just now" in statusline(payload).stdout
     # Another session's checkpoints are not this session's.
     other = json.dumps({**PAYLOAD, "session_id": "another-session", "cwd": str(repo)})
     assert "ckpt" not in statusline(other).stdout

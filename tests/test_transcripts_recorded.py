@@ -1,4 +1,5 @@
-"""The engine on REAL transcripts recorded from Claude Code 2.1.328 (tests/fixtures/transcripts)."""
+"""The engine on REAL transcripts recorded from every pinned Claude Code version
+(tests/fixtures/transcripts, ``<scenario>-<version>.jsonl``)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,29 @@ from cc_guard.transcripts.engine import Engine, load_session
 from cc_guard.transcripts.fold import Fold
 from cc_guard.transcripts.model import IncidentKind, ParseStats, SessionState
 from cc_guard.transcripts.reader import Cursor, iter_new, iter_records, open_at
+from tests.support.testbed import CLAUDE_CODE_VERSIONS
 from tests.support.transcripts import FIXTURES, RECORDED
 
+each_version = pytest.mark.parametrize("version", CLAUDE_CODE_VERSIONS)
 
-def test_fixtures_are_present() -> None:
+
+@each_version
+def test_fixtures_are_present(version: str) -> None:
     names = {p.name for p in RECORDED}
     assert {
-        "normal-tools-2.1.328.jsonl",
-        "api-529-2.1.328.jsonl",
-        "stream-cut-2.1.328.jsonl",
+        f"normal-tools-{version}.jsonl",
+        f"api-529-{version}.jsonl",
+        f"stream-cut-{version}.jsonl",
     } <= names
-    assert {"compaction-2.1.328.jsonl", "subagent-2.1.328.jsonl"} <= names
+    assert {f"compaction-{version}.jsonl", f"subagent-{version}.jsonl"} <= names
 
 
-def test_normal_session_with_tools() -> None:
-    m = load_session(FIXTURES / "normal-tools-2.1.328.jsonl")
+@each_version
+def test_normal_session_with_tools(version: str) -> None:
+    m = load_session(FIXTURES / f"normal-tools-{version}.jsonl", now=2e9)
     assert (m.model, m.version, m.project_dir, m.git_branch) == (
         "claude-opus-5-5",
-        "2.1.328",
+        version,
         "/work/demo",
         "main",
     )
@@ -46,10 +52,12 @@ def test_normal_session_with_tools() -> None:
     assert m.state is SessionState.IDLE
     assert m.stats.malformed_lines == m.stats.non_utf8_lines == 0
     assert m.stats.unknown_record_types == {}
+    assert m.stats.unknown_fields == {}  # every field these versions write is known
 
 
-def test_529_session_is_interrupted_with_final_overloaded_incidents() -> None:
-    m = load_session(FIXTURES / "api-529-2.1.328.jsonl")
+@each_version
+def test_529_session_is_interrupted_with_final_overloaded_incidents(version: str) -> None:
+    m = load_session(FIXTURES / f"api-529-{version}.jsonl")
     assert m.state is SessionState.INTERRUPTED
     assert [(i.kind, i.status, i.retry_attempt, i.final) for i in m.incidents] == [
         (IncidentKind.OVERLOADED, 529, 1, True),
@@ -57,9 +65,11 @@ def test_529_session_is_interrupted_with_final_overloaded_incidents() -> None:
     ]
 
 
-def test_cut_stream_session_is_interrupted_and_names_its_model() -> None:
-    m = load_session(FIXTURES / "stream-cut-2.1.328.jsonl")
+@each_version
+def test_cut_stream_session_is_interrupted_and_names_its_model(version: str) -> None:
+    m = load_session(FIXTURES / f"stream-cut-{version}.jsonl")
     assert m.state is SessionState.INTERRUPTED
+    assert m.failure_kind == "stream_truncated"
     # The stream ended before message_stop: Claude Code retried, then gave up.
     assert {i.kind for i in m.incidents} == {IncidentKind.STREAM_TRUNCATED}
     assert m.incidents and all(i.final for i in m.incidents)
@@ -67,19 +77,21 @@ def test_cut_stream_session_is_interrupted_and_names_its_model() -> None:
     assert m.context_window == 1_000_000
 
 
-def test_compaction_session() -> None:
-    m = load_session(FIXTURES / "compaction-2.1.328.jsonl")
+@each_version
+def test_compaction_session(version: str) -> None:
+    m = load_session(FIXTURES / f"compaction-{version}.jsonl")
     assert [(c.trigger, c.pre_tokens) for c in m.compactions] == [("manual", 150_040)]
     assert "This session is being continued" not in " ".join(p.text for p in m.prompts)
     assert m.last_assistant_text == "Still here after compaction."
     assert m.context_tokens == 9000  # after the compaction, not before
 
 
-def test_subagent_is_discovered_and_attached() -> None:
-    main = FIXTURES / "subagent-2.1.328.jsonl"
+@each_version
+def test_subagent_is_discovered_and_attached(version: str) -> None:
+    main = FIXTURES / f"subagent-{version}.jsonl"
     m = load_session(main)
     assert [Path(p).name for p in m.subagents] == [
-        p.name for p in (FIXTURES / "subagent-2.1.328" / "subagents").glob("agent-*.jsonl")
+        p.name for p in (FIXTURES / f"subagent-{version}" / "subagents").glob("agent-*.jsonl")
     ]
     alone = Fold()
     for record in iter_records(main):
@@ -120,7 +132,8 @@ def test_engine_over_all_recordings_then_nothing_to_read(isolated_env: dict[str,
     project.mkdir(parents=True)
     for path in RECORDED:
         shutil.copy(path, project / path.name)
-    shutil.copytree(FIXTURES / "subagent-2.1.328", project / "subagent-2.1.328")
+    for version in CLAUDE_CODE_VERSIONS:
+        shutil.copytree(FIXTURES / f"subagent-{version}", project / f"subagent-{version}")
     eng = Engine()
     sessions = eng.refresh()
     assert len(sessions) == len(RECORDED)

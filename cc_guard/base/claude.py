@@ -91,6 +91,17 @@ def valid_session_id(session_id: object) -> TypeGuard[str]:
     )
 
 
+def require_session_id(session_id: object) -> str:
+    """``session_id`` if it may name files and refs (:func:`valid_session_id`), else ValueError.
+
+    Every function that turns a session id into a path or a ref name calls this (or
+    checks :func:`valid_session_id`), so no caller can forget the check.
+    """
+    if not valid_session_id(session_id):
+        raise ValueError(f"not a session id: {str(session_id)[:60]!r}")
+    return session_id
+
+
 DEFAULT_WINDOW = 200_000
 ONE_MILLION = 1_000_000
 #: Model id prefix -> context window (``context_window_size`` as the statusline reports it).

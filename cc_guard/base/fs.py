@@ -1,4 +1,6 @@
-"""Private files: atomic writes, appends and directories, with ``os`` alone.
+"""Private files: atomic writes, appends and directories, with ``os`` alone; and
+:func:`open_regular` for reading a file named from outside (a transcript path), and
+:func:`read_stdin`, the bounded read of a hook's or the statusline's stdin.
 
 Every file cc-guard keeps is 0600 and every directory 0700. Writes go to a temp
 file in the same directory that is renamed over the target, so a reader never
@@ -11,6 +13,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
+import stat
+import time
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
@@ -97,17 +102,58 @@ def sweep_temp_files(directory: StrPath, tag: str = "", now: float | None = None
     return removed
 
 
+#: What a hook or the statusline reads of its stdin at most: the payload's size and the
+#: time its writer gets (Claude Code writes it at once and closes the pipe).
+STDIN_LIMIT = 32 * 1024 * 1024
+STDIN_SECONDS = 2.0
+
+
+def read_stdin(fd: int, limit: int = STDIN_LIMIT, seconds: float = STDIN_SECONDS) -> bytes:
+    """Read until EOF, at most ``limit`` bytes and ``seconds`` of waiting.
+
+    Claude Code closes stdin after writing the payload; a terminal or a writer that
+    never closes must not hang the hook.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    end = time.monotonic() + seconds
+    try:
+        if os.isatty(fd):
+            return b""
+        while size < limit:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                break
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                break
+            chunk = os.read(fd, min(1 << 20, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:  # a closed or odd stdin: what arrived is all there is
+        pass
+    return b"".join(chunks)
+
+
 def write_atomic(path: StrPath, data: bytes | str, mode: int = 0o600, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically, with ``mode``.
 
     ``durable``: fsync before the rename (state a user keeps); caches rewritten every
     few seconds pass False. A failure leaves the old file and no temp file behind.
     """
-    tmp = _write_temp(path, data, mode, durable)
     try:
-        os.replace(tmp, path)
-    except BaseException:
-        _discard(tmp)
+        tmp = _write_temp(path, data, mode, durable)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            _discard(tmp)
+            raise
+    except OSError as exc:
+        if exc.filename is None or os.path.basename(str(exc.filename)).startswith("."):
+            # os.write and fsync name no file, os.open the temp one: name the target
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
         raise
 
 
@@ -199,3 +245,69 @@ def sweep_temp_tree(root: StrPath, depth: int = 2, now: float | None = None) -> 
         if is_dir:
             removed += sweep_temp_tree(entry.path, depth - 1, now)
     return removed
+
+
+class BoundedFile:
+    """A transcript opened for reading that ends where the file ended when it was opened.
+
+    Bytes appended later are left for the next read (the cursor says where it stopped);
+    a file whose size says nothing about its content (``/proc``) reads as empty.
+    """
+
+    __slots__ = ("_fh", "_limit", "_pos")
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self._fh = os.fdopen(fd, "rb")
+        self._limit = limit
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        room = self._limit - self._pos
+        if room <= 0:
+            return b""
+        data = self._fh.read(room if size < 0 else min(size, room))
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._pos = self._fh.seek(offset, whence)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> BoundedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_regular(path: StrPath) -> BoundedFile | None:
+    """Open a transcript for reading, or None when it is not a regular file.
+
+    Transcript paths come from outside (a hook payload, a directory listing that can
+    change under us): a FIFO must not block the open, a device or a ``/proc`` file
+    must not be read forever. So: a non-blocking open, a regular file required, and
+    reads bounded by the size seen at open.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+        return BoundedFile(fd, st.st_size)
+    except BaseException:
+        os.close(fd)
+        raise

@@ -10,6 +10,16 @@ does not import ``dataclasses``.
 from __future__ import annotations
 
 from cc_guard.base.claude import valid_session_id
+from cc_guard.base.fs import STDIN_LIMIT, STDIN_SECONDS, read_stdin
+
+__all__ = [
+    "MAX_STDIN_BYTES",
+    "STDIN_SECONDS",
+    "HookEvent",
+    "HookOutput",
+    "parse_event",
+    "read_stdin",
+]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,6 +96,10 @@ class HookOutput:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+#: What a hook or the statusline reads of its stdin at most (see :func:`read_stdin`).
+MAX_STDIN_BYTES = STDIN_LIMIT
 
 
 def _text(value: object) -> str:

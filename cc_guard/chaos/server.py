@@ -7,6 +7,7 @@ before the final chunk, which every HTTP client reports as a truncated body.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import socket
@@ -33,6 +34,19 @@ from cc_guard.chaos.script import (
     parse_script,
 )
 
+#: The largest request body kept (the real API refuses bodies over 32 MB with a 413).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+#: How much of a body the request log keeps (redacted first, then cut).
+LOG_BODY_BYTES = 4 * 1024 * 1024
+#: A connection silent this long (between requests, or mid-request) is closed.
+IDLE_TIMEOUT = 60.0
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
 
 @dataclass
 class ChaosState:
@@ -46,6 +60,9 @@ class ChaosState:
     verbose: bool = False
     stopping: threading.Event = field(default_factory=threading.Event)
     seen_models: list[str] = field(default_factory=list)
+    max_body_bytes: int = MAX_BODY_BYTES
+    log_body_bytes: int = LOG_BODY_BYTES
+    idle_timeout: float = IDLE_TIMEOUT
 
 
 class ChaosHTTPServer(ThreadingHTTPServer):
@@ -92,6 +109,12 @@ class ChaosHandler(BaseHTTPRequestHandler):
     sys_version = ""
     server: ChaosHTTPServer
 
+    def setup(self) -> None:
+        super().setup()
+        # An idle keep-alive connection (or a client that stops mid-request) is
+        # closed instead of holding a thread forever.
+        self.connection.settimeout(self.server.state.idle_timeout)
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.state.verbose:
             super().log_message(format, *args)
@@ -118,18 +141,21 @@ class ChaosHandler(BaseHTTPRequestHandler):
         self.request_id = msg.new_id("req_chaos_")
         parts = urlsplit(self.path)
         try:
-            body = self._read_body()
+            body = self._read_body(state.max_body_bytes)
         except ValueError:  # a Content-Length or chunk size that is not a number
             self.close_connection = True
             problem = "cc-guard chaos: the request body's length is unreadable."
             self._send_json(400, msg.error_body(400, problem, self.request_id))
+            return
+        except _TooLarge as big:
+            self._too_large(parts.path, parts.query, big.size)
             return
         body_text = body.decode("utf-8", "replace")
         request: dict[str, Any] = {}
         if body:
             try:
                 loaded = json.loads(body_text)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):  # nested past the recursion limit
                 loaded = None
             if isinstance(loaded, dict):
                 request = loaded
@@ -142,12 +168,33 @@ class ChaosHandler(BaseHTTPRequestHandler):
             "model": request.get("model"),
             "stream": bool(request.get("stream")),
             "headers": redact_headers(self.headers.items()),
-            "body": _logged_body(body_text),
+            **_logged_body(body_text, len(body), state.log_body_bytes),
         }
         try:
             self._route(parts.path, self.path, request, body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _too_large(self, path: str, query: str, size: int) -> None:
+        """Refuse a body over the cap, as the API does, without reading the rest of it."""
+        state = self.server.state
+        self.close_connection = True  # the unread rest of the body must not be parsed
+        self.record = {
+            "seq": state.log.next_seq(),
+            "request_id": self.request_id,
+            "method": self.command,
+            "path": path,
+            "query": query,
+            "model": None,
+            "stream": False,
+            "headers": redact_headers(self.headers.items()),
+            "body": None,
+            "body_bytes": size,
+        }
+        self._log({"kind": "too_large", "status": 413})
+        problem = f"cc-guard chaos: the request body is over {state.max_body_bytes} bytes."
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._send_json(413, msg.error_body(413, problem, self.request_id))
 
     def _route(self, path: str, full_path: str, request: dict[str, Any], body: bytes) -> None:
         state = self.server.state
@@ -213,18 +260,23 @@ class ChaosHandler(BaseHTTPRequestHandler):
         self._abort()
         return True
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, limit: int) -> bytes:
+        """The request body; :class:`_TooLarge` as soon as it is known to exceed ``limit``."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             data = bytearray()
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                size = int(self.rfile.readline(64).split(b";")[0].strip() or b"0", 16)
                 if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                         pass
                     return bytes(data)
+                if len(data) + size > limit:
+                    raise _TooLarge(len(data) + size)
                 data += self.rfile.read(size)
-                self.rfile.readline()
+                self.rfile.readline(64)
         length = int(self.headers.get("Content-Length") or 0)
+        if length > limit:
+            raise _TooLarge(length)
         return self.rfile.read(length) if length > 0 else b""
 
     def _log(self, answer: dict[str, Any]) -> None:
@@ -549,14 +601,18 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _logged_body(body_text: str) -> Any:
+def _logged_body(body_text: str, size: int, limit: int) -> dict[str, Any]:
+    """The log record's ``body`` (JSON when it parses, else text), redacted before it is
+    cut to ``limit`` characters; a cut body also gets ``body_truncated`` and ``body_bytes``."""
     if not body_text:
-        return None
+        return {"body": None}
     redacted = redact_text(body_text)
+    if len(redacted) > limit:
+        return {"body": redacted[:limit], "body_truncated": True, "body_bytes": size}
     try:
-        return json.loads(redacted)
-    except json.JSONDecodeError:
-        return redacted
+        return {"body": json.loads(redacted)}
+    except (json.JSONDecodeError, RecursionError):
+        return {"body": redacted}
 
 
 def build_state(
@@ -569,6 +625,9 @@ def build_state(
     stall_seconds: float = 30.0,
     default_text: str = msg.DEFAULT_TEXT,
     verbose: bool = False,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    log_body_bytes: int = LOG_BODY_BYTES,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> ChaosState:
     if isinstance(script, Path):
         script = load_script(script)
@@ -582,6 +641,9 @@ def build_state(
         log=RequestLog(log_path),
         default_text=default_text,
         verbose=verbose,
+        max_body_bytes=max_body_bytes,
+        log_body_bytes=log_body_bytes,
+        idle_timeout=idle_timeout,
     )
 
 

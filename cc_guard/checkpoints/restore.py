@@ -12,6 +12,7 @@ and nobody changed it since.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -267,9 +268,15 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
     go, a full disk) can be undone.
     """
     repo, git = user_git(cwd)
+    want = _tree(git, plan.target)
+    contents = _read_contents(git, want, plan.written)
+    for path in plan.written:  # checked before anything is checkpointed, written or journaled
+        if want[path].mode == "120000" and b"\0" in contents[path]:
+            raise OSError(
+                errno.EINVAL, "the checkpoint's symlink points at a name with a NUL byte", path
+            )
     if not plan.safety:
         _go_ahead(cwd, repo, git, plan)
-    want = _tree(git, plan.target)
     if journal:
         record = asdict(plan)
         for key in _NOT_JOURNALED:
@@ -279,7 +286,6 @@ def apply_restore(cwd: Path, plan: RestoreResult, *, journal: bool = True) -> Re
         record["created_blobs"] = {p: want[p].sha for p in plan.created}
         record["written_blobs"] = {p: want[p].sha for p in plan.written}
         fs.append_private(_journal(repo), json.dumps(record))
-    contents = _read_contents(git, want, plan.written)
     # A restore killed half way left its temp files where it wrote: remove those of
     # dead processes in the directories this one writes to (and only cc-guard's).
     for directory in sorted({os.path.dirname(p) for p in plan.written}):

@@ -56,6 +56,27 @@ def chaos() -> None:
 )
 @click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
 @click.option("--verbose", is_flag=True, help="Print one line per request on stderr.")
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1),
+    default=32 * 1024 * 1024,
+    show_default=True,
+    help="A request body over this gets a 413 (as the API answers), unread.",
+)
+@click.option(
+    "--log-body-bytes",
+    type=click.IntRange(min=0),
+    default=4 * 1024 * 1024,
+    show_default=True,
+    help="How much of each body the --log keeps (redacted, then cut).",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds a silent connection stays open.",
+)
 def serve(
     host: str,
     port: int,
@@ -68,6 +89,9 @@ def serve(
     default_text: str | None,
     allow_remote: bool,
     verbose: bool,
+    max_body_bytes: int,
+    log_body_bytes: int,
+    idle_timeout: float,
 ) -> int:
     """Serve a fake Messages API that fails on purpose.
 
@@ -102,6 +126,9 @@ def serve(
             stall_seconds=stall_seconds,
             default_text=default_text or messages.DEFAULT_TEXT,
             verbose=verbose,
+            max_body_bytes=max_body_bytes,
+            log_body_bytes=log_body_bytes,
+            idle_timeout=idle_timeout,
         )
     except ScriptError as exc:
         raise UserError(str(exc)) from None

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cc_guard.commands.errors import UserError
+from cc_guard.views.fmt import plural, short_sha, when
 
 
 def _toplevel_relative(paths: tuple[str, ...]) -> list[str]:
@@ -61,14 +62,16 @@ def checkpoints(session: str | None, as_json: bool) -> int:
         click.echo(json.dumps(doc, indent=2))
         return 0
     click.echo(
-        f"session {ref.session_id}  (refs/cc-guard/{ref.session_id}, {len(chain)} checkpoints)"
+        f"session {ref.session_id}  "
+        f"(refs/cc-guard/{ref.session_id}, {plural(len(chain), 'checkpoint')})"
     )
     for cp in chain:
-        when = cp.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         files = ", ".join(cp.files[:3]) + (f" (+{len(cp.files) - 3})" if len(cp.files) > 3 else "")
         event = cp.event + (" (safety)" if cp.event in SAFETY_EVENTS else "")
         event += " (partial)" if cp.partial else ""
-        click.echo(f"{cp.short}  {when}  {event:<21} {cp.tool or '-':<12} {files}")
+        click.echo(
+            f"{short_sha(cp.sha)}  {when(cp.time)}  {event:<21} {cp.tool or '-':<12} {files}"
+        )
     return 0
 
 
@@ -125,7 +128,7 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
         raise UserError(str(exc)) from None
     except OSError as exc:  # the plan's scratch index lives in the state dir
         raise UserError(f"cannot use cc-guard's state dir, nothing was restored: {exc}") from None
-    what = "undo the restore" if undo else f"restore {plan.target[:10]}"
+    what = "undo the restore" if undo else f"restore {short_sha(plan.target)}"
     if not plan.changes:
         click.echo(f"Nothing to {what}: the work tree already matches.")
         _show_kept(plan)
@@ -151,7 +154,7 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
         raise UserError(f"restore stopped: {exc}{hint}") from None
     click.echo(
         f"Done: {len(plan.written)} written, {len(plan.deleted)} deleted. "
-        f"The state before is checkpoint {plan.safety[:10]}"
+        f"The state before is checkpoint {short_sha(plan.safety)}"
         + ("." if undo else "; `cc-guard restore --undo` goes back to it.")
     )
     return 0
@@ -160,14 +163,16 @@ def restore(checkpoint: str | None, paths: tuple[str, ...], yes: bool, undo: boo
 def _show_kept(plan: object) -> None:
     kept = getattr(plan, "kept", [])
     if kept:
-        click.echo(f"Kept (not created by this session, or changed since): {len(kept)} file(s)")
+        click.echo(
+            f"Kept (not created by this session, or changed since): {plural(len(kept), 'file')}"
+        )
         for path in kept[:20]:
             click.echo(f"  keep    {path}")
     skipped = getattr(plan, "skipped", [])
     if skipped:
         click.echo(
             f"Not overwritten (ignored, excluded or behind a symlink, so no undo): "
-            f"{len(skipped)} file(s)"
+            f"{plural(len(skipped), 'file')}"
         )
         for path in skipped[:20]:
             click.echo(f"  skip    {path}")
@@ -213,9 +218,10 @@ def prune(
         return 0
     verb = "Would drop" if dry_run else "Dropped"
     click.echo(
-        f"{verb} {len(result.sessions)} session ref(s) with {result.checkpoints} checkpoint(s) "
-        f"and {result.index_files} private index file(s) ({result.index_bytes / 1024:.0f} KiB); "
-        f"{result.kept_sessions} session(s) kept."
+        f"{verb} {plural(len(result.sessions), 'session ref')} with "
+        f"{plural(result.checkpoints, 'checkpoint')} and "
+        f"{plural(result.index_files, 'private index file')} ({result.index_bytes / 1024:.0f} KiB); "
+        f"{plural(result.kept_sessions, 'session')} kept."
     )
     for sid in result.sessions:
         click.echo(f"  refs/cc-guard/{sid}")

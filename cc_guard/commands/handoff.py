@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from cc_guard.base import paths
 from cc_guard.base.claude import CLAUDE_BIN_ENV, claude_executable
 from cc_guard.commands.errors import UserError
-from cc_guard.handoff import health, render, store
+from cc_guard.handoff import render, store
 from cc_guard.handoff import resume as resume_plan
 from cc_guard.handoff.assemble import Handoff
 from cc_guard.transcripts.locate import SessionNotFound, find_transcript
+from cc_guard.views.fmt import plural, short_sha
 
 # ----------------------------------------------------------------------------- sessions
 
@@ -148,9 +148,8 @@ def resume(
     h, _ = _write(transcript)
     # Mid-turn or waiting at its prompt, a live process still owns the session: a second
     # `claude --resume` on it would write the same transcript.
-    alive, process = health.live_process(health.session_events(paths.state_dir(), h.session_id))
-    if h.health.state == "running" or alive:
-        what = h.health.process or process or "a Claude Code process"
+    if h.health.state == "running" or h.health.process:
+        what = h.health.process or "a Claude Code process"
         raise UserError(
             f"session {h.session_id} is still running ({what}); stop it before resuming."
         )
@@ -173,6 +172,20 @@ def resume(
     plan = resume_plan.plan_resume(
         h, transcript, mode, binary, claude_args, make_seed=lambda h: seed_for(h, transcript, config)
     )
+    if plan.healthy:
+        click.echo(
+            f"cc-guard: session {h.session_id} is healthy ({h.health.state}): its last turn "
+            "ended normally, so there is nothing to recover.",
+            err=True,
+        )
+        try:
+            go_on = click.confirm("Resume it anyway?", default=False, err=True)
+        except click.Abort:  # no answer (stdin closed)
+            go_on = False
+        if not go_on:
+            _forget_seed(plan)
+            click.echo("Nothing resumed (--mode continue resumes it without asking).", err=True)
+            return 1
     if mode == "auto":
         click.echo(f"cc-guard: resuming with --mode {plan.mode}: {plan.why}.", err=True)
     if plan.seed_note:
@@ -213,13 +226,15 @@ def _restore(h: Handoff, print_only: bool) -> None:
         raise UserError(f"session {h.session_id} has no checkpoint to restore.")
     if print_only:
         click.echo(
-            f"# would restore {h.project} from checkpoint {h.checkpoint.sha[:12]} (undo: cc-guard restore --undo)"
+            f"# would restore {h.project} from checkpoint {short_sha(h.checkpoint.sha)} "
+            "(undo: cc-guard restore --undo)"
         )
         return
     from cc_guard.checkpoints import restore_checkpoint
 
     result = restore_checkpoint(Path(h.project), h.checkpoint.sha)
     click.echo(
-        f"cc-guard: restored {result.changes} file(s) from {h.checkpoint.sha[:12]}; undo with `cc-guard restore --undo`.",
+        f"cc-guard: restored {plural(result.changes, 'file')} from {short_sha(h.checkpoint.sha)}; "
+        "undo with `cc-guard restore --undo`.",
         err=True,
     )

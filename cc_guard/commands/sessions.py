@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cc_guard.commands.errors import UserError
+from cc_guard.state import errors
 from cc_guard.transcripts.engine import Engine
 from cc_guard.transcripts.model import SessionModel
 from cc_guard.views import cache
@@ -40,6 +41,12 @@ def _engine() -> Engine:
     return engine
 
 
+def _note(engine: Engine) -> None:
+    note = cache.index_note(engine)
+    if note is not None:
+        click.echo(note, err=True)
+
+
 def _same_dir(a: str | None, b: Path) -> bool:
     if not a:
         return False
@@ -63,7 +70,9 @@ def sessions(as_json: bool, project: Path | None, watch: bool = False) -> int:
     """List Claude Code sessions, newest first."""
     if watch:
         return _watch(as_json, project)
-    found, everything = cache.refresh(_engine())
+    engine = _engine()
+    found, everything = cache.refresh(engine)
+    _note(engine)
     if project is not None:
         found = [s for s in found if _same_dir(s.project_dir, project)]
     if as_json:
@@ -72,35 +81,45 @@ def sessions(as_json: bool, project: Path | None, watch: bool = False) -> int:
         else:
             click.echo(json.dumps({"sessions": [summary(s) for s in found]}))
         return 0
-    click.echo(render_table([summary(s) for s in found], time.time()))
+    click.echo(render_table([summary(s) for s in found], time.time(), _projects(engine)))
     return 0
 
 
+def _projects(engine: Engine) -> str:
+    return str(engine.claude_dir / "projects")
+
+
 def _watch(as_json: bool, project: Path | None) -> int:
-    """Re-print the list on every change the watcher reports (live, via watchdog)."""
+    """Print the list again whenever it changes (live, via watchdog): one JSON document a
+    line, or on a terminal the table redrawn in place. Nothing changed, nothing printed."""
+    import contextlib
     import sys
     import threading
 
     from cc_guard.transcripts.watch import SessionWatcher
 
-    clear = not as_json and sys.stdout.isatty()
+    in_place = not as_json and sys.stdout.isatty()
+    engine = _engine()
+    shown = {"text": "", "lines": 0}
 
     def show(models: list[SessionModel]) -> None:
         if project is not None:
             models = [s for s in models if _same_dir(s.project_dir, project)]
         rows = [summary(s) for s in models]
         if as_json:
-            click.echo(json.dumps({"sessions": rows}))
+            text = json.dumps({"sessions": rows})
         else:
-            if clear:
-                click.clear()
-            click.echo(render_table(rows, time.time()))
-            click.echo("")
+            text = render_table(rows, time.time(), _projects(engine))
+        if text == shown["text"]:
+            return  # a refresh that changed nothing: stay silent
+        if in_place and shown["lines"]:
+            # Up to the previous table's first line, clear below it, draw the new one.
+            sys.stdout.write(f"\x1b[{shown['lines']}F\x1b[J")
+        click.echo(text if as_json or in_place else text + "\n")
         sys.stdout.flush()
+        shown["text"], shown["lines"] = text, text.count("\n") + 1
 
-    import contextlib
-
-    with SessionWatcher(_engine(), show), contextlib.suppress(KeyboardInterrupt):
+    with SessionWatcher(engine, show), contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
     return 0
 
@@ -110,7 +129,13 @@ def _watch(as_json: bool, project: Path | None) -> int:
 @click.option(
     "--json", "as_json", is_flag=True, help="Machine-readable output (fields: docs/sessions.md)."
 )
-def status(session: str | None, as_json: bool) -> int:
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Also show what the transcript holds that cc-guard does not know yet "
+    "(record types and fields of newer Claude Code versions).",
+)
+def status(session: str | None, as_json: bool, verbose: bool = False) -> int:
     """Show one session in full (SESSION: id or unique prefix; default: newest in this directory)."""
     engine = _engine()
     if session:
@@ -122,8 +147,12 @@ def status(session: str | None, as_json: bool) -> int:
         cwd = Path.cwd()
         here = [s for s in engine.refresh(brief=True) if _same_dir(s.project_dir, cwd)]
         if not here:
-            raise UserError(f"no session for {cwd}; pass a session id (see cc-guard sessions)")
+            raise UserError(
+                f"no Claude Code session for {cwd} in {_projects(engine)}: run `claude` here, "
+                "or name a session (cc-guard sessions lists them)"
+            )
         found = engine.find(here[0].session_id)
+    _note(engine)
     checkpoints = checkpoint_summary(found)
     context = context_report(found)
     reports = compaction_reports(found)
@@ -138,6 +167,9 @@ def status(session: str | None, as_json: bool) -> int:
         return 0
     # Lone surrogates (JavaScript cut a string mid-emoji; JSON escapes keep them)
     # cannot be written as UTF-8: print U+FFFD in their place (pairs are joined).
-    text = render_status(found, checkpoints, time.time(), context, reports)
+    problems = errors.failing(str(engine.state_dir))
+    text = render_status(
+        found, checkpoints, time.time(), problems, verbose=verbose, context=context, reports=reports
+    )
     click.echo(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return 0

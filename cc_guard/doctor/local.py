@@ -261,7 +261,7 @@ def check_hooks(claude_dir: Path, cwd: Path, state_dir: Path, now: float) -> Fin
                     if isinstance(hook, dict) and is_own_hook(hook.get("command")):
                         installed.setdefault(str(path), []).append(str(event))
     last = _last_hook_event(state_dir)
-    errors = _recent_hook_errors(state_dir, now - 3600)
+    errors = _recent_hook_errors(state_dir, now)
     data: dict[str, Any] = {
         "installed_in": sorted(installed),
         "last_event": datetime.fromtimestamp(last, UTC).isoformat(timespec="seconds")
@@ -309,16 +309,12 @@ def _last_hook_event(state_dir: Path) -> float | None:
         return None
 
 
-def _recent_hook_errors(state_dir: Path, since: float) -> int:
-    path = state_dir / "hook-errors.log"
-    try:
-        if path.stat().st_mtime < since:
-            return 0
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-200:]
-    except OSError:
-        return 0
-    cutoff = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return sum(1 for line in lines if line[:19] >= cutoff)
+def _recent_hook_errors(state_dir: Path, now: float) -> int:
+    """Problems cc-guard logged in the hour before ``now`` (read through state/errors)."""
+    from cc_guard.state import errors as error_log
+
+    found = error_log.failing(str(state_dir), now=now, window=3600.0)
+    return found.count if found is not None else 0
 
 
 def _newest_transcript(claude_dir: Path) -> float | None:
@@ -376,9 +372,16 @@ def check_incidents(
             if incident.final is not False:
                 finals[kind] = finals.get(kind, 0) + 1
     for event in _events_since(state_dir, cutoff):
-        if event.get("event") != "StopFailure":
-            continue
-        kind = kind_for_name(str(event.get("error") or "")) or IncidentKind.UNKNOWN
+        if event.get("event") != "StopFailure" or event.get("agent_id"):
+            continue  # (a compaction agent's failure is not the turn's)
+        # The kind the hook read from the transcript (the one every view shows), else the
+        # payload's own name ("server_error" for a 529).
+        recorded = str(event.get("kind") or "")
+        kind = (
+            IncidentKind(recorded)
+            if recorded in {k.value for k in IncidentKind}
+            else kind_for_name(str(event.get("error") or "")) or IncidentKind.UNKNOWN
+        )
         sid = str(event.get("session_id") or "?")
         if sid in sessions.get(kind, set()):
             continue  # the transcript already showed it

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cc_guard.base.claude import FILE_TOOLS
+from cc_guard.transcripts.classify import CUT_MARKER, STREAM_CUT_NOTICE, is_own_prompt
 
 TASK_TOOLS = ("TaskCreate", "TaskUpdate")
 
@@ -35,10 +36,6 @@ _BUILD_CMD = re.compile(
 _LINT_CMD = re.compile(
     r"(?:^|[\s;&|(])(?:ruff|mypy|flake8|pylint|eslint|black|prettier|tsc --noEmit|cargo clippy|golangci-lint)\b"
 )
-#: The meta prompt Claude Code 2.1.3x adds after a stream was cut mid-response.
-CUT_MARKER = "Your response above was cut off mid-stream"
-#: The notice Claude Code 2.1.3x records when a stream was cut before any block completed.
-STREAM_CUT_NOTICE = "Streaming response ended before any complete data"
 _EXIT_CODE = re.compile(r"^Exit code (\d+)", re.MULTILINE)
 _TASK_ID = re.compile(r"Task #?(\w+)")
 
@@ -137,6 +134,28 @@ def _text_of(content: Any) -> str:
                 parts.append(block)
         return "\n".join(parts)
     return ""
+
+
+#: Of a long tool result, this much of its head and of its tail is kept (errors show the
+#: head, commands the tail).
+RESULT_KEEP = 4000
+
+
+def _result_text(tool: str, is_error: bool, content: Any) -> str:
+    """What the handoff keeps of a tool result: redacted *before* anything is cut.
+
+    Only failed calls and shell commands are shown; the others keep a short head for
+    the ids their results carry (TaskCreate) and are never shown.
+    """
+    text = _text_of(content)
+    if not (is_error or tool == "Bash"):
+        return _clip_at_space(text, RESULT_KEEP)
+    from cc_guard.base.redact import redact
+
+    text = redact(text)
+    if len(text) <= 2 * RESULT_KEEP:
+        return text
+    return f"{text[:RESULT_KEEP]}\n…\n{text[-RESULT_KEEP:]}"
 
 
 def _is_noise_prompt(text: str) -> bool:
@@ -255,7 +274,7 @@ def scan(
                 use.has_result = True
                 use.result_time = t
                 use.is_error = bool(block.get("is_error"))
-                use.result_text = _clip_at_space(_text_of(block.get("content")), 4000)
+                use.result_text = _result_text(use.name, use.is_error, block.get("content"))
                 if isinstance(meta, dict):
                     use.result_meta = meta
                 if use.name == "TaskCreate" and not use.is_error:
@@ -285,7 +304,8 @@ def scan(
                 continue
             if _is_noise_prompt(text):
                 continue
-            facts.prompts.append((t, text))
+            if not is_own_prompt(text):  # cc-guard's own prompt starts a turn, asks nothing
+                facts.prompts.append((t, text))
             facts.user_interrupted = False
             facts.cut_in_turn = False
             cut_text = None

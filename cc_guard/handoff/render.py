@@ -16,6 +16,8 @@ from cc_guard.base.redact import redact, redact_obj
 from cc_guard.handoff.assemble import Handoff, one_line, trim
 
 SHORT_LIMIT = 8000
+#: The sha length every view shows (cc_guard.views.fmt.SHA_CHARS; views sit above this layer).
+SHA_CHARS = 10
 
 
 def to_json(handoff: Handoff) -> str:
@@ -67,10 +69,10 @@ def _files_lines(h: Handoff, limit: int | None = None) -> list[str]:
         lines.insert(0, f"- … {len(h.files) - limit} earlier files omitted")
     if h.checkpoint is not None:
         lines.append(
-            f"- Newest checkpoint: `{h.checkpoint.sha[:12]}`"
+            f"- Newest checkpoint: `{h.checkpoint.sha[:SHA_CHARS]}`"
             + (f" ({h.checkpoint.event}, {h.checkpoint.time})" if h.checkpoint.time else "")
             + " — restore with `cc-guard restore "
-            + h.checkpoint.sha[:12]
+            + h.checkpoint.sha[:SHA_CHARS]
             + "`"
         )
     return lines or ["- (none)"]

@@ -17,6 +17,7 @@ from cc_guard.base.claude import CLAUDE_BIN_ENV
 from cc_guard.base.redact import redact
 from cc_guard.handoff import render, store
 from cc_guard.handoff.assemble import Handoff, one_line
+from cc_guard.transcripts.classify import OWN_PROMPT_PREFIX
 
 MODES = ("auto", "continue", "fresh")
 
@@ -25,9 +26,9 @@ def continuation_prompt(h: Handoff) -> str:
     """What ``resume --mode continue`` says to the resumed session."""
     health = h.health
     lines = [
-        "[cc-guard] This session was interrupted and is being resumed."
+        f"{OWN_PROMPT_PREFIX}This session was interrupted and is being resumed."
         if health.interrupted
-        else "[cc-guard] This session is being resumed."
+        else f"{OWN_PROMPT_PREFIX}This session is being resumed."
     ]
     if health.interrupted:
         lines.append(
@@ -48,16 +49,24 @@ def continuation_prompt(h: Handoff) -> str:
     if in_progress:
         lines.append(f"The todo in progress was: {in_progress[0].content}.")
     lines.append(f"Check first: {h.next_step}")
-    if h.goal_latest:
+    if not health.interrupted:
+        # Nothing failed: repeating the last request could redo finished work.
+        lines.append("Its last turn ended normally; wait for the user's next request.")
+    elif h.goal_latest:
         lines.append(f"Then carry on with the last request: {one_line(h.goal_latest, 600)}")
     return redact("\n".join(lines))
 
 
 def fresh_prompt(h: Handoff) -> str:
     return (
-        "Continue the interrupted work described in the cc-guard handoff in your context. "
-        "Check the files on disk first, then take the next step it names."
+        f"{OWN_PROMPT_PREFIX}Continue the work described in the cc-guard handoff in your "
+        "context. Check the files on disk first, then take the next step it names."
     )
+
+
+#: ``--mode auto`` starts fresh at this share of Claude Code's own compaction point: a
+#: resumed turn adds the prompt and tool results and would compact (or overflow) at once.
+FRESH_AT = 0.9
 
 
 def choose_mode(h: Handoff, transcript: Path) -> tuple[str, str]:
@@ -67,20 +76,22 @@ def choose_mode(h: Handoff, transcript: Path) -> tuple[str, str]:
     model = load_model(transcript)
     if model is not None:
         if model.state.value == "stuck":
-            return (
-                "fresh",
-                "the session is stuck: its prompt is too long for the window and compaction "
-                "failed, so continuing it would fail again",
-            )
+            return "fresh", f"the session is stuck ({model.state_reason})"
         if model.stats.malformed_lines or model.stats.non_utf8_lines:
             return (
                 "fresh",
                 f"the transcript is damaged ({model.stats.malformed_lines + model.stats.non_utf8_lines} unreadable lines)",
             )
-        if model.context_percent is not None and model.context_percent >= 90:
+        from cc_guard.context.report import auto_compact_for
+
+        window, tokens = model.context_window, model.context_tokens
+        auto = auto_compact_for(model)  # the session's own point (its settings honoured)
+        if window and auto and tokens is not None and tokens >= FRESH_AT * auto.threshold:
             return (
                 "fresh",
-                f"the context is {model.context_percent:.0f}% full; resuming would overflow or compact again",
+                f"the context is {100 * tokens / window:.0f}% full ({tokens:,} of {window:,} "
+                f"tokens; Claude Code compacts at {auto.threshold:,}); "
+                "resuming would compact or overflow at once",
             )
     if h.health.kind in ("invalid_request",):
         return "fresh", "the last request was rejected as invalid (typically an over-full context)"
@@ -97,7 +108,7 @@ def choose_mode(h: Handoff, transcript: Path) -> tuple[str, str]:
             "continue",
             f"the transcript is intact and the failure ({h.health.kind}) was transient",
         )
-    return "continue", "the transcript is intact"
+    return "continue", f"the session is healthy ({h.health.state}): nothing was interrupted"
 
 
 @dataclass
@@ -114,6 +125,9 @@ class ResumePlan:
     seed: str | None = None
     #: Extra environment for the launched claude (the seed's nonce).
     env: dict[str, str] = field(default_factory=dict)
+    #: ``auto`` found nothing to recover (the session is healthy): a front end asks
+    #: before it runs the plan.
+    healthy: bool = False
     #: Which form the seed is (the API summary or the offline short handoff), for the user.
     seed_note: str | None = None
 
@@ -152,13 +166,15 @@ def plan_resume(
     ``seed_for``); it is only called for a fresh plan. Default: the offline short form.
     """
     why = "requested"
+    healthy = False
     if mode == "auto":
         mode, why = choose_mode(handoff, transcript)
+        healthy = not handoff.health.interrupted and handoff.health.state != "stuck"
     cwd = Path(handoff.project) if handoff.project else Path.cwd()
     if mode == "continue":
         prompt = continuation_prompt(handoff)
         argv = [binary, "--resume", handoff.session_id, *claude_args, prompt]
-        return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt)
+        return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt, healthy=healthy)
     if make_seed is not None:
         text, note = make_seed(handoff)
     else:
@@ -171,7 +187,9 @@ def plan_resume(
         env[store.SEED_ENV] = nonce
     prompt = fresh_prompt(handoff)
     argv = [binary, *claude_args, prompt]
-    return ResumePlan(handoff.session_id, mode, why, cwd, argv, prompt, seed, env, note)
+    return ResumePlan(
+        handoff.session_id, mode, why, cwd, argv, prompt, seed, env, healthy, note
+    )
 
 
 def shown_binary() -> str:

@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cc_guard.base import fs, paths
+from cc_guard.base.claude import require_session_id, valid_session_id
 from cc_guard.handoff import extract, health, render
 from cc_guard.handoff.assemble import Checkpoint, Handoff, build
 from cc_guard.handoff.freshness import (
     handoff_dir,
     is_current,
     read_failure,
+    session_file,
     source_key,
     subagent_files,
 )
@@ -53,22 +55,16 @@ def read_facts(transcript: Path) -> extract.Facts:
     return facts
 
 
-def load_model(transcript: Path) -> SessionModel | None:
+def load_model(
+    transcript: Path, state_dir: Path | None = None, now: float | None = None
+) -> SessionModel | None:
     """The transcript engine's model of the session, or None when the engine cannot give one."""
-    from cc_guard.transcripts.model import SessionModel
+    from cc_guard.transcripts.engine import load_session
 
     try:
-        from cc_guard.transcripts import engine
-    except ImportError:
-        return None
-    load = getattr(engine, "load_session", None)
-    if load is None:
-        return None
-    try:
-        model = load(transcript)
+        return load_session(transcript, state_dir, now)
     except Exception:  # the handoff must still be written when the model cannot be built
         return None
-    return model if isinstance(model, SessionModel) else None
 
 
 def newest_checkpoint(cwd: str | None, session_id: str) -> Checkpoint | None:
@@ -96,6 +92,8 @@ def newest_checkpoint(cwd: str | None, session_id: str) -> Checkpoint | None:
 
 def newest_ref(cwd: str | None, session_id: str) -> Checkpoint | None:
     """The tip of the session's checkpoint ref with one git process (the hook's fast path)."""
+    if not valid_session_id(session_id):
+        return None  # no such ref can exist
     if not cwd or not Path(cwd).is_dir():
         return None
     from cc_guard.checkpoints.snapshot import REF_PREFIX
@@ -135,21 +133,17 @@ def make_handoff(
 ) -> Handoff:
     """Build the handoff of one session from its transcript, model, checkpoints and hook signals.
 
-    Hooks pass ``use_engine=False``: the hook event itself says how the turn ended, and
-    the transcript facts plus the hook log judge health without the engine's full model
-    (its import and a second parse of the transcript are not needed there).
+    The session's health is the transcript engine's judgement (with the hook facts).
+    Hooks pass ``use_engine=False`` for the checkpoint: one ``git log`` for the ref's tip
+    rather than the checkpoints package's full chain.
     """
     state_dir = state_dir or paths.state_dir()
     facts = read_facts(transcript)
-    model = load_model(transcript) if use_engine else None
-    session_id = facts.session_id or (model.session_id if model else transcript.stem)
+    # The engine's judgement, the one every view shows (its hook facts included).
+    model = load_model(transcript, state_dir, now)
+    session_id = session_id_of(transcript, facts.session_id)
     failure = read_failure(session_id, state_dir)
-    events = health.session_events(state_dir, session_id)
-    try:
-        mtime: float | None = transcript.stat().st_mtime
-    except OSError:
-        mtime = None
-    verdict = health.assess(facts, model, events, failure, mtime, now)
+    verdict = health.assess(model)
     cwd = facts.cwd or (model.project_dir if model else None)
     checkpoint = None
     if with_checkpoint:
@@ -159,6 +153,16 @@ def make_handoff(
     handoff = build(transcript, facts, verdict, model, checkpoint, failure)
     handoff.subagents = len(subagent_files(transcript))
     return handoff
+
+
+def session_id_of(transcript: Path, recorded: str | None = None) -> str:
+    """The session a transcript belongs to: the id its records name, else its file name.
+
+    Both come from outside cc-guard: ValueError when neither is a valid session id.
+    """
+    if valid_session_id(recorded):
+        return recorded
+    return require_session_id(transcript.stem)
 
 
 class NoRecords(ValueError):
@@ -188,12 +192,9 @@ def write_handoff(
     with no readable record, which the commands report instead of an empty handoff.
     """
     state_dir = state_dir or paths.state_dir()
-    folder = handoff_dir(state_dir)
-    sid = session_id or transcript.stem
+    sid = require_session_id(session_id) if session_id is not None else session_id_of(transcript)
     md_path, json_path, meta_path = (
-        folder / f"{sid}.md",
-        folder / f"{sid}.json",
-        folder / f"{sid}.meta.json",
+        session_file(sid, suffix, state_dir) for suffix in (".md", ".json", ".meta.json")
     )
     if not force and is_current(transcript, state_dir, sid):
         return Written(sid, md_path, json_path, False, None)

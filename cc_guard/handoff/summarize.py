@@ -168,8 +168,14 @@ def fingerprint(transcript: Path, config: Config) -> str:
         f"v{PROMPT_VERSION}:{config.handoff.summary_max_tokens}:"
         f"{config.handoff.summary_input_tokens}\n".encode()
     )
+    from cc_guard.base.fs import open_regular
+
+    fh = open_regular(transcript)  # a FIFO or a device must not block or never end
+    if fh is None:
+        sha.update(b"(unreadable)")
+        return sha.hexdigest()
     try:
-        with transcript.open("rb") as fh:
+        with fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 sha.update(block)
     except OSError:
@@ -178,8 +184,10 @@ def fingerprint(transcript: Path, config: Config) -> str:
 
 
 def _cache_path(session_id: str, state_dir: Path | None) -> Path:
+    from cc_guard.base.claude import require_session_id
     from cc_guard.base.fs import ensure_private_dir
 
+    require_session_id(session_id)
     folder = handoff_dir(state_dir) / SUMMARY_DIR
     ensure_private_dir(folder)
     return folder / f"{session_id}.json"

@@ -6,12 +6,12 @@ this process does the parsing and writing. A per-session lock serialises workers
 each one rebuilds until the handoff matches the transcript, so a slow older worker can
 never leave an older handoff behind a newer one.
 
-Workers cannot pile up behind a slow build (a burst of Stop hooks): a second lock is
-the one waiting slot. A worker holds it from before it waits for the build lock until
-it has that lock, and only then reads the transcript; so while the slot is taken, the
-worker in it will see everything written so far, and a new one (or a hook about to
-start one) has nothing to add and does not start. At most two per session: one
-building, one waiting.
+Workers cannot pile up behind a slow build (a burst of Stop or StopFailure hooks): a
+second lock is the one waiting slot. A worker holds it from before it waits for the
+build lock until it has that lock, and only then reads the transcript and the saved
+StopFailure; so while the slot is taken, the worker in it will see everything written
+so far, and a new one (or a hook about to start one) has nothing to add and does not
+start, forced or not. At most two per session: one building, one waiting.
 
 ``CC_GUARD_HANDOFF_SYNC=1`` makes the hooks build in-process instead (tests, debugging).
 """
@@ -26,18 +26,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cc_guard.base import paths
-from cc_guard.handoff.freshness import handoff_dir, is_current
+from cc_guard.base.claude import require_session_id
+from cc_guard.handoff.freshness import hidden_file, is_current
 
 SYNC_ENV = "CC_GUARD_HANDOFF_SYNC"
 
 
 def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
     """Start a detached worker (or build right here when ``CC_GUARD_HANDOFF_SYNC=1``)."""
+    require_session_id(session_id)
     if os.environ.get(SYNC_ENV) == "1":
         run(transcript, session_id, force)
         return
-    if not force and _slot_taken(session_id):
-        return  # the waiting worker will read the transcript after this change
+    if _slot_taken(session_id):
+        return  # the waiting worker reads the transcript (and any saved failure) after this
     argv = [sys.executable, "-m", "cc_guard.handoff.worker", str(transcript), session_id]
     if force:
         argv.append("--force")
@@ -48,7 +50,7 @@ def spawn(transcript: Path, session_id: str, force: bool = False) -> None:
 
 
 def _slot_path(session_id: str, state: Path | None = None) -> Path:
-    return handoff_dir(state) / f".{session_id}.wait"
+    return hidden_file(session_id, ".wait", state)
 
 
 def _slot_taken(session_id: str) -> bool:
@@ -70,7 +72,7 @@ def build_lock(session_id: str, state: Path | None = None) -> Iterator[None]:
     The commands build under it, so a worker that started before them cannot
     overwrite their fresh handoff with one built from an older transcript.
     """
-    fd = os.open(handoff_dir(state) / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(hidden_file(session_id, ".lock", state), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -84,13 +86,13 @@ def run(transcript: Path, session_id: str, force: bool = False) -> None:
     state = paths.state_dir()
     slot = os.open(_slot_path(session_id, state), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        # A forced rebuild (StopFailure) queues behind the waiting worker; others leave
-        # the job to it.
-        fcntl.flock(slot, fcntl.LOCK_EX | (0 if force else fcntl.LOCK_NB))
+        # Taken: a worker already waits and has read nothing yet; it will see what this
+        # one was started for (a StopFailure is saved before its worker starts).
+        fcntl.flock(slot, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(slot)
         return
-    lock_path = handoff_dir(state) / f".{session_id}.lock"
+    lock_path = hidden_file(session_id, ".lock", state)
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:

@@ -58,6 +58,8 @@ def loads(raw: bytes) -> tuple[dict[str, Any], Style]:
         raise JsonFileError(
             f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise JsonFileError("nested too deeply to edit safely") from None
     if not isinstance(data, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(data), "a number"

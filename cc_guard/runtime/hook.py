@@ -10,12 +10,11 @@ stdin, an unknown event, a crashing handler, a deadline) is logged to
 from __future__ import annotations
 
 import os
-import select
 import sys
 import time
 
 from cc_guard.base import fastjson
-from cc_guard.base.hookio import HookEvent, HookOutput, parse_event
+from cc_guard.base.hookio import HookEvent, HookOutput, parse_event, read_stdin
 from cc_guard.base.paths import state_root
 from cc_guard.base.procs import find_claude_pid, option_value, process_argv
 from cc_guard.context import threshold
@@ -80,8 +79,6 @@ HANDLERS: dict[str, list[str]] = {
 #: Events whose hookSpecificOutput.additionalContext Claude Code injects.
 _CONTEXT_EVENTS = frozenset({"SessionStart", "UserPromptSubmit", "PostToolUse"})
 
-MAX_STDIN_BYTES = 32 * 1024 * 1024
-STDIN_SECONDS = 2.0
 #: Whole-run bound; each checkpoint has its own, smaller budget inside it.
 DEADLINE_ENV = "CC_GUARD_HOOK_DEADLINE"
 DEFAULT_DEADLINE = 8.0
@@ -172,34 +169,11 @@ def _print_output(name: str, outputs: list[HookOutput]) -> None:
     if message:
         doc["systemMessage"] = message
     if doc:
+        if sys.stdout is None:  # started with stdout closed: nobody to tell
+            log_error(name, "stdout is closed: the hook's output was dropped")
+            return
         sys.stdout.write(fastjson.dumps(doc) + "\n")
         sys.stdout.flush()
-
-
-def read_stdin(fd: int, limit: int = MAX_STDIN_BYTES, seconds: float = STDIN_SECONDS) -> bytes:
-    """Read until EOF, at most ``limit`` bytes and ``seconds`` of waiting.
-
-    Claude Code closes stdin after writing the payload; a terminal or a writer that
-    never closes must not hang the hook.
-    """
-    if os.isatty(fd):
-        return b""
-    chunks: list[bytes] = []
-    size = 0
-    end = time.monotonic() + seconds
-    while size < limit:
-        remaining = end - time.monotonic()
-        if remaining <= 0:
-            break
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            break
-        chunk = os.read(fd, min(1 << 20, limit - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
 
 
 def log_event(event: HookEvent) -> None:
@@ -216,6 +190,19 @@ def log_event(event: HookEvent) -> None:
         tmux_socket=os.environ.get("TMUX", "").split(",")[0] or None,
         compact_env=compact_env(event.name, pid),
     )
+    if event.name == "StopFailure":
+        # The kind the transcript gives the failure (the engine's reading of it), so
+        # every view names it alike: StopFailure says "unknown" for a cut stream.
+        from cc_guard.transcripts.tail import stop_failure_kind
+
+        try:
+            record["kind"] = stop_failure_kind(
+                event.transcript_path,
+                event.payload.get("error"),
+                event.payload.get("last_assistant_message"),
+            )
+        except Exception as exc:  # the event itself must still be logged
+            log_error(event.name, f"failure kind not read: {type(exc).__name__}: {exc}")
     events.append(state_root(), record)
 
 

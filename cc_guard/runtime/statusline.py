@@ -27,6 +27,7 @@ import time
 
 from cc_guard.base import fastjson
 from cc_guard.base.claude import table_window, valid_session_id
+from cc_guard.base.fs import read_stdin
 from cc_guard.base.paths import state_root
 from cc_guard.context import threshold
 from cc_guard.state import compaction, events, feeds
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 NEUTRAL = "cc-guard"
 #: Only this much of the end of events.jsonl is read to find the last upstream incident.
 EVENTS_TAIL_BYTES = 64 * 1024
+#: The sha length every view shows (cc_guard.views.fmt.SHA_CHARS, not imported here).
+SHA_CHARS = 10
 #: Below this fill the config's warn_percent is not read (it defaults to 80).
 CONFIG_FLOOR_PERCENT = 50.0
 #: Below this share of the auto-compact point ``[compact]`` is not read (its warning
@@ -60,12 +63,14 @@ def last_incident(session_id: str, state: str) -> str | None:
     session (the prompt is too long and compaction failed) says how to get out."""
     for event in reversed(events.tail(state, session_id, EVENTS_TAIL_BYTES)):
         name = event.get("event")
-        if name == "StopFailure":
-            if event.get("agent_id"):
-                continue  # a compaction's own request failed: the turn went on
+        if name == "StopFailure" and not event.get("agent_id"):
+            # (A compaction's own request failing carries agent_id: the turn went on.)
             if event.get("too_long") is True:
                 return f"STUCK (prompt too long): cc-guard resume --mode fresh {session_id[:8]}"
-            return f"upstream {event.get('error') or 'error'}{_ago(event.get('time'))}"
+            # The kind the hook read from the transcript (what sessions and status say);
+            # Claude Code's own name ("server_error" for a 529) only when there is none.
+            kind = event.get("kind") or event.get("error") or "error"
+            return f"upstream {kind}{_ago(event.get('time'))}"
         if name in ("Stop", "UserPromptSubmit", "SessionStart", "PostToolUse"):
             return None
     return None
@@ -184,6 +189,8 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
     it), checkpoints are behind the work tree: the line says so.
     tests/test_statusline.py checks this against real checkpoints.
     """
+    if not valid_session_id(session_id):
+        return None
     root = os.path.join(state, "checkpoints")
     try:
         repos = os.listdir(root)
@@ -201,7 +208,7 @@ def last_checkpoint(session_id: str, state: str) -> str | None:
         behind = behind or _behind(directory, session_id)
     if best is None:
         return f"ckpt {behind}" if behind else None
-    return f"ckpt {best[1][:7]}{_since(best[0])}" + (f" ({behind})" if behind else "")
+    return f"ckpt {best[1][:SHA_CHARS]}{_since(best[0])}" + (f" ({behind})" if behind else "")
 
 
 def _behind(directory: str, session_id: str) -> str | None:
@@ -256,6 +263,7 @@ def render(
     record: dict[str, Any],
     incident: str | None,
     checkpoint: str | None = None,
+    problems: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> str:
     data = data or {}
@@ -278,6 +286,8 @@ def render(
     if checkpoint is not None:
         parts.append(checkpoint)
     parts.append(incident or "upstream ok")
+    if problems is not None:
+        parts.append(problems)  # cc-guard itself is failing: `cc-guard status` says how
     return " | ".join(parts)
 
 
@@ -302,20 +312,36 @@ def line_for(record: dict[str, Any] | None) -> str:
         return NEUTRAL
     incident = checkpoint = None
     data: dict[str, Any] = {}
+    state = state_root()
     session_id = record.get("session_id")
     if valid_session_id(session_id):
-        state = state_root()
         incident = last_incident(session_id, state)
         checkpoint = last_checkpoint(session_id, state)
         data = compact_state(session_id, state)
-    return render(record, incident, checkpoint, data)
+    return render(record, incident, checkpoint, _problems(state), data)
+
+
+#: cc_guard.state.errors.FILE: looked at before that module is loaded (it rarely matters).
+_ERRORS_FILE = "hook-errors.log"
+
+
+def _problems(state: str) -> str | None:
+    """The marker for cc-guard's own recent problems (cc_guard.state.errors.failing)."""
+    try:
+        if os.stat(os.path.join(state, _ERRORS_FILE)).st_mtime < time.time() - 3600:
+            return None
+    except OSError:
+        return None  # no problem ever logged: the usual case, and no import for it
+    from cc_guard.state import errors
+
+    found = errors.failing(state)
+    return found.marker() if found is not None else None
 
 
 def main(argv: list[str]) -> int:
-    try:
-        raw = sys.stdin.buffer.read()
-    except (OSError, ValueError):
-        raw = b""
+    # The hook's bounds: a writer that never closes the pipe or never stops writing
+    # must not hold Claude Code's status line (or its memory).
+    raw = read_stdin(sys.stdin.fileno()) if sys.stdin is not None else b""
     wrapped = argv[1] if len(argv) >= 2 and argv[0] == "--wrap" else None
     try:
         record = record_payload(raw)
@@ -332,6 +358,6 @@ def main(argv: list[str]) -> int:
     try:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    except (BrokenPipeError, OSError):
+    except (AttributeError, OSError, ValueError):  # stdout closed (None) or gone
         pass
     return 0

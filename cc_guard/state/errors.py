@@ -2,8 +2,9 @@
 
 One line per problem: ``<ISO time> <source> <message>``. Never a hook payload, a
 prompt or a file's content: the message names what failed and why. Written by the
-hook, the handoff worker and the config loader; :func:`recent` reads it back (for
-``doctor``) so a failing cc-guard does not stay silent.
+hook, the handoff worker and the config loader; read by ``status`` and the statusline
+(:func:`failing`: one short marker) and ``doctor`` (:func:`recent`: the list) so a
+failing cc-guard does not stay silent.
 """
 
 from __future__ import annotations
@@ -81,6 +82,47 @@ def recent(state: str, since_epoch: float | None = None, limit: int = 50) -> lis
                 continue
         out.append(Problem(stamp, source, message))
     return out[-limit:]
+
+
+#: Problems logged this recently make ``status`` and the statusline say that cc-guard
+#: itself is failing (older ones stay in the log, for ``doctor``).
+RECENT_SECONDS = 3600.0
+
+
+class Failing:
+    """Recent problems: how many, and the newest."""
+
+    __slots__ = ("count", "newest", "path")
+
+    def __init__(self, count: int, newest: Problem, path: str) -> None:
+        self.count = count
+        self.newest = newest
+        self.path = path
+
+    def marker(self) -> str:
+        """The statusline's one short marker."""
+        return f"{self.count} cc-guard error{'' if self.count == 1 else 's'}"
+
+
+def failing(
+    state: str, now: float | None = None, window: float = RECENT_SECONDS
+) -> Failing | None:
+    """The problems logged in the last ``window`` seconds, or None (the usual case).
+
+    Cheap when there are none: one ``stat`` of the log, which is read only when it
+    changed within the window.
+    """
+    path = os.path.join(state, FILE)
+    now = time.time() if now is None else now
+    try:
+        if os.stat(path).st_mtime < now - window:
+            return None
+    except OSError:
+        return None
+    found = recent(state, since_epoch=now - window, limit=1000)
+    if not found:
+        return None
+    return Failing(len(found), found[-1], path)
 
 
 def epoch_of(stamp: str) -> float | None:

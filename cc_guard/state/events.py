@@ -10,7 +10,8 @@ the record's shape:
 ``tmux_socket`` (the first field of ``$TMUX``) and ``compact_env`` (the session's
 auto-compaction settings) when set, and ``too_long: true`` on a StopFailure whose
 error says the prompt is too long for the window.
-Never a prompt, a tool's input or output, or anything long.
+and for StopFailure the failure ``kind`` as the transcript names it
+(:mod:`cc_guard.incidents`). Never a prompt, a tool's input or output, or anything long.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ class SessionEvents:
         "stop_at",
         "stop_failure_at",
         "stop_failure_error",
+        "stop_failure_kind",
         "tmux_pane",
         "tmux_socket",
         "too_long_at",
@@ -171,6 +173,7 @@ class SessionEvents:
     end_reason: str | None
     stop_failure_at: str | None
     stop_failure_error: str | None
+    stop_failure_kind: str | None
     claude_pid: int | None
     compact_at: str | None  # the newest PreCompact
     compact_trigger: str | None  # its trigger (auto | manual)
@@ -232,6 +235,8 @@ class SessionEvents:
             else:
                 self.stop_failure_at = time
                 self.stop_failure_error = error if isinstance(error, str) else None
+                kind = event.get("kind")
+                self.stop_failure_kind = kind if isinstance(kind, str) else None
                 if event.get("too_long") is True:
                     self.too_long_at = time
         elif name == "SessionStart":

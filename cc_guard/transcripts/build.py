@@ -17,6 +17,7 @@ from pathlib import Path
 from cc_guard.base.claude import table_window
 from cc_guard.base.procs import pid_alive
 from cc_guard.base.timefmt import epoch, iso
+from cc_guard.incidents import IncidentKind, kind_for_name
 from cc_guard.state.events import SessionEvents
 from cc_guard.transcripts.fold import MID_TURN, Brief, Fold, Phase
 from cc_guard.transcripts.model import (
@@ -34,68 +35,46 @@ RECENT_SECONDS = 60.0
 STALE_SECONDS = 600.0
 
 
-def judge_state(
-    brief: Brief, mtime: float, now: float, events: SessionEvents | None
-) -> tuple[SessionState, str]:
-    """The session's state and why; definitions in :class:`SessionState` and docs/sessions.md."""
-    last = epoch(brief.last_ts) or mtime
-    phase_time = epoch(brief.phase_ts) or last
-    ended_reason: str | None = None
-    if events is not None:
-        ended = epoch(events.ended_at)
-        if ended is not None and ended + 1 >= last:
-            ended_reason = (
-                f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
-            )
-    stuck = _stuck(brief, phase_time, events)
-    if stuck is not None:
-        return SessionState.STUCK, stuck + (f"; then {ended_reason}" if ended_reason else "")
-    # A failed last turn outranks SessionEnd: print mode ends the session right after
-    # a final 529 or cut stream, and what the user needs to know is that it failed.
-    if brief.phase == Phase.FAILED:
-        reason = f"the last turn failed: {brief.last_final_kind or 'api_error'}"
-        return SessionState.INTERRUPTED, reason + (f"; then {ended_reason}" if ended_reason else "")
-    if events is not None:
-        failed = epoch(events.stop_failure_at)
-        if failed is not None and failed + 1 >= phase_time and brief.phase != Phase.END:
-            return (
-                SessionState.INTERRUPTED,
-                f"StopFailure ({events.stop_failure_error or 'unknown'})",
-            )
-    if ended_reason is not None:
-        if brief.phase in MID_TURN:
-            # The process went away with a prompt or a tool call unanswered: the
-            # terminal closed mid-turn.
-            return SessionState.INTERRUPTED, f"{ended_reason} mid-turn ({brief.phase})"
-        return SessionState.ENDED, ended_reason
-    if brief.phase == Phase.COMPACTED:
-        return SessionState.COMPACTED, "compacted; no turn since"
-    age = max(0.0, now - mtime)
-    if brief.phase in MID_TURN:
-        pid = events.claude_pid if events is not None else None
-        if age < STALE_SECONDS or pid_alive(pid):
-            return SessionState.RUNNING, f"mid-turn ({brief.phase})"
-        if brief.last_pending_tool:
-            return (
-                SessionState.INTERRUPTED,
-                f"tool call {brief.last_pending_tool} never got a result",
-            )
-        return (
-            SessionState.INTERRUPTED,
-            f"stopped mid-turn ({brief.phase}) {int(age // 60)} min ago",
-        )
-    if age < RECENT_SECONDS:
-        return SessionState.RUNNING, "transcript changed in the last minute"
-    if brief.phase == Phase.USER_INTERRUPT:
-        return SessionState.IDLE, "interrupted by the user"
-    return SessionState.IDLE, "the last turn ended"
+def _ended_reason(brief: Brief, mtime: float, events: SessionEvents | None) -> str | None:
+    """``SessionEnd (...)`` when Claude Code said the session ended after its last record."""
+    if events is None:
+        return None
+    ended = epoch(events.ended_at)
+    if ended is None or ended + 1 < (epoch(brief.last_ts) or mtime):
+        return None
+    return f"SessionEnd ({events.end_reason})" if events.end_reason else "SessionEnd"
+
+
+def _stopped(brief: Brief, events: SessionEvents | None) -> bool:
+    """Claude Code's Stop hook fired after the turn's last record and no prompt came since:
+    the turn is over (a fact; the transcript's age is only a guess)."""
+    if events is None or brief.phase in MID_TURN:
+        return False
+    stopped = epoch(events.stop_at)
+    if stopped is None or stopped + 1 < (epoch(brief.phase_ts) or 0.0):
+        return False
+    prompted = epoch(events.prompt_at)
+    return prompted is None or prompted <= stopped
+
+
+def _stop_failed(brief: Brief, events: SessionEvents | None) -> bool:
+    """A StopFailure hook (of the turn, not of a compaction's agent) came after the
+    record that last moved the turn on."""
+    if events is None:
+        return False
+    failed = epoch(events.stop_failure_at)
+    return failed is not None and failed + 1 >= (epoch(brief.phase_ts) or epoch(brief.last_ts) or 0)
+
+
+def _mid_turn_kind(brief: Brief) -> str:
+    return IncidentKind.STREAM_TRUNCATED.value if brief.cut_in_turn else IncidentKind.UNKNOWN.value
 
 
 #: What a stuck session's reason ends with: the way out.
 STUCK_WAY_OUT = "start fresh from the handoff: cc-guard resume --mode fresh"
 
 
-def _stuck(brief: Brief, phase_time: float, events: SessionEvents | None) -> str | None:
+def _stuck(brief: Brief, events: SessionEvents | None) -> str | None:
     """Why the session is stuck (see :class:`SessionState`), or None.
 
     The transcript's synthetic error record says "prompt is too long"; or the hook
@@ -107,12 +86,87 @@ def _stuck(brief: Brief, phase_time: float, events: SessionEvents | None) -> str
     if events is None or brief.phase in (Phase.END, Phase.COMPACTED):
         return None
     too_long = epoch(events.too_long_at)
+    phase_time = epoch(brief.phase_ts) or epoch(brief.last_ts) or 0.0
     if too_long is not None and too_long + 1 >= phase_time:
         return (
             "a request failed: prompt is too long, and compaction did not recover it; "
             + STUCK_WAY_OUT
         )
     return None
+
+
+def judge_state(
+    brief: Brief, mtime: float, now: float, events: SessionEvents | None
+) -> tuple[SessionState, str, str | None]:
+    """The session's state, why, and (when interrupted) the kind of the failure.
+
+    The one judgement every view shows (definitions in :class:`SessionState` and
+    docs/sessions.md). Hook facts come first: a failure, SessionEnd, Stop; the transcript's age
+    decides only what no hook said.
+    """
+    ended_reason = _ended_reason(brief, mtime, events)
+    stuck = _stuck(brief, events)
+    if stuck is not None:
+        reason = stuck + (f"; then {ended_reason}" if ended_reason else "")
+        return SessionState.STUCK, reason, IncidentKind.INVALID_REQUEST.value
+    # A failed last turn outranks SessionEnd: print mode ends the session right after
+    # a final 529 or cut stream, and what the user needs to know is that it failed.
+    if brief.phase == Phase.FAILED:
+        kind = brief.last_final_kind or IncidentKind.UNKNOWN.value
+        reason = f"the last turn failed: {kind}"
+        return (
+            SessionState.INTERRUPTED,
+            reason + (f"; then {ended_reason}" if ended_reason else ""),
+            kind,
+        )
+    if events is not None and _stop_failed(brief, events):
+        named = kind_for_name(events.stop_failure_error)
+        kind = events.stop_failure_kind or (
+            named.value if named is not None else _mid_turn_kind(brief)
+        )
+        return SessionState.INTERRUPTED, f"the last turn failed: {kind} (StopFailure)", kind
+    if ended_reason is not None:
+        if brief.phase in MID_TURN:
+            # The process went away with a prompt or a tool call unanswered: the
+            # terminal closed mid-turn.
+            return (
+                SessionState.INTERRUPTED,
+                f"{ended_reason} mid-turn ({brief.phase})",
+                _mid_turn_kind(brief),
+            )
+        return SessionState.ENDED, ended_reason, None
+    if brief.phase == Phase.COMPACTED:
+        return SessionState.COMPACTED, "compacted; no turn since", None
+    age = max(0.0, now - mtime)
+    if brief.phase in MID_TURN:
+        pid = events.claude_pid if events is not None else None
+        if pid is not None:
+            # Its Claude Code process is known: alive or gone is a fact.
+            if pid_alive(pid):
+                return SessionState.RUNNING, f"mid-turn ({brief.phase})", None
+            gone = f"Claude Code (pid {pid}) is gone"
+        elif age < STALE_SECONDS:
+            return SessionState.RUNNING, f"mid-turn ({brief.phase})", None
+        else:
+            gone = f"stopped mid-turn ({brief.phase}) {int(age // 60)} min ago"
+        if brief.last_pending_tool:
+            return (
+                SessionState.INTERRUPTED,
+                f"tool call {brief.last_pending_tool} never got a result; {gone}",
+                _mid_turn_kind(brief),
+            )
+        return SessionState.INTERRUPTED, f"{gone} mid-turn ({brief.phase})" if pid else gone, (
+            _mid_turn_kind(brief)
+        )
+    if _stopped(brief, events):
+        if brief.phase == Phase.USER_INTERRUPT:
+            return SessionState.IDLE, "interrupted by the user", None
+        return SessionState.IDLE, "the last turn ended (Stop)", None
+    if age < RECENT_SECONDS:
+        return SessionState.RUNNING, "transcript changed in the last minute", None
+    if brief.phase == Phase.USER_INTERRUPT:
+        return SessionState.IDLE, "interrupted by the user", None
+    return SessionState.IDLE, "the last turn ended", None
 
 
 def judgement_valid_until(
@@ -131,10 +185,14 @@ def judgement_valid_until(
     age = max(0.0, now - mtime)
     if brief.phase in MID_TURN:
         pid = events.claude_pid if events is not None else None
+        if pid is not None:
+            return float("inf"), pid  # only the process's life or death changes it
         if age < STALE_SECONDS:
             return mtime + STALE_SECONDS, pid
         # Past the threshold the reason counts whole minutes of silence.
         return mtime + (age // 60 + 1) * 60, pid
+    if _stopped(brief, events):
+        return float("inf"), None
     if age < RECENT_SECONDS:
         return mtime + RECENT_SECONDS, None
     return float("inf"), None
@@ -153,7 +211,7 @@ def finish(
 
     Cheap, so the engine re-runs it on cached models at every refresh.
     """
-    model.state, model.state_reason = judge_state(brief, mtime, now, events)
+    model.state, model.state_reason, model.failure_kind = judge_state(brief, mtime, now, events)
     model.claude_pid = events.claude_pid if events is not None else None
     model.tmux_pane = events.tmux_pane if events is not None else None
     model.tmux_socket = events.tmux_socket if events is not None else None
@@ -211,6 +269,7 @@ def brief_model(path: StrPath, brief: Brief, subagents: list[str], mtime: float)
     model.turns = brief.turns
     model.api_calls = brief.api_calls
     model.incident_count = brief.incident_count
+    model.title = brief.title
     model.tokens = TokenTotals(*brief.tokens)
     model.subagents = subagents
     return model
@@ -236,6 +295,7 @@ def full_model(
     model.todos = list(fold.todos)
     model.prompts = list(fold.prompts)
     model.last_assistant_text = fold.last_assistant_text
+    model.title = fold.title
     model.pending_tool_calls = [c for c in fold.pending.values() if not c.is_sidechain]
     model.subagents = [os.fspath(p) for p, _ in subagents]
     tokens = dataclasses.replace(fold.tokens)

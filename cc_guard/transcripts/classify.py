@@ -9,7 +9,16 @@ from typing import Any
 from cc_guard.base.claude import FILE_TOOL_PATH_KEYS
 from cc_guard.incidents import classify_failure
 
-__all__ = ["bash_touched", "classify_failure", "prompt_text", "touched_paths"]
+__all__ = [
+    "CUT_MARKER",
+    "OWN_PROMPT_PREFIX",
+    "STREAM_CUT_NOTICE",
+    "bash_touched",
+    "classify_failure",
+    "is_own_prompt",
+    "prompt_text",
+    "touched_paths",
+]
 
 
 # --- files touched -------------------------------------------------------------
@@ -156,6 +165,18 @@ _NOT_PROMPTS = (
 
 
 USER_INTERRUPT = "[Request interrupted by user"
+#: The meta prompt Claude Code 2.1.3x adds after a stream was cut mid-response.
+CUT_MARKER = "Your response above was cut off mid-stream"
+#: The notice Claude Code 2.1.3x records when a stream was cut before any block completed.
+STREAM_CUT_NOTICE = "Streaming response ended before any complete data"
+#: Every prompt cc-guard itself sends (``resume``'s continuation and fresh prompts) starts
+#: so: it starts a turn, but it is never the user's request.
+OWN_PROMPT_PREFIX = "[cc-guard] "
+
+
+def is_own_prompt(text: str) -> bool:
+    """Whether a prompt's text is one cc-guard wrote (see :data:`OWN_PROMPT_PREFIX`)."""
+    return text.lstrip().startswith(OWN_PROMPT_PREFIX)
 _SPACE = re.compile(r"\s+")
 
 

@@ -45,7 +45,7 @@ from cc_guard.transcripts.fanout import (
 )
 from cc_guard.transcripts.fanout import fork_reader as _fork_reader
 from cc_guard.transcripts.fold import Brief, Fold
-from cc_guard.transcripts.index import INDEX_NAME, Index
+from cc_guard.transcripts.index import INDEX_NAME, Index, IndexUnavailable
 from cc_guard.transcripts.model import ParseStats, SessionModel
 from cc_guard.transcripts.reader import Cursor, open_at
 
@@ -102,16 +102,30 @@ def _scan(path: str) -> list[os.DirEntry[str]]:
         return []
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a looping symlink (ELOOP), a name too long: not one we read
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def discover(projects: str) -> list[_Discovered]:
     """Main transcripts ``<project>/<session>.jsonl`` and their ``<session>/subagents/agent-*.jsonl``."""
     found: list[_Discovered] = []
     for project in _scan(projects):
-        if not project.is_dir():
+        if not _is_dir(project):
             continue
         entries = _scan(project.path)
-        subdirs = {e.name for e in entries if e.is_dir()}
+        subdirs = {e.name for e in entries if _is_dir(e)}
         for entry in entries:
-            if not entry.name.endswith(".jsonl") or not entry.is_file():
+            if not entry.name.endswith(".jsonl") or not _is_file(entry):
                 continue
             try:
                 st = entry.stat()
@@ -121,7 +135,7 @@ def discover(projects: str) -> list[_Discovered]:
             name = entry.name[: -len(".jsonl")]
             if name in subdirs:
                 for sub in _scan(os.path.join(project.path, name, "subagents")):
-                    if sub.name.endswith(".jsonl") and sub.is_file():
+                    if sub.name.endswith(".jsonl") and _is_file(sub):
                         try:
                             subs.append((sub.path, sub.stat()))
                         except OSError:
@@ -173,7 +187,7 @@ def _subagent_files(path: str) -> list[tuple[str, os.stat_result]]:
     directory = os.path.join(os.path.dirname(path), Path(path).stem, "subagents")
     out = []
     for entry in _scan(directory):
-        if entry.name.endswith(".jsonl") and entry.is_file():
+        if entry.name.endswith(".jsonl") and _is_file(entry):
             try:
                 out.append((entry.path, entry.stat()))
             except OSError:
@@ -195,9 +209,9 @@ def load_session(
 ) -> SessionModel:
     """One transcript (plus its subagents) read from the start, without the index.
 
-    Uses the statusline feed from ``state_dir`` (default: cc-guard's, if it
-    exists) for the window; hook events are not read (callers on the hook path
-    already know the event).
+    Uses the statusline feed and the hook event log from ``state_dir`` (default:
+    cc-guard's, if it exists): the window, and the facts (Stop, StopFailure,
+    SessionEnd, Claude Code's pid) the state is judged from.
     """
 
     from cc_guard.base import paths
@@ -211,11 +225,29 @@ def load_session(
         mtime = 0.0
     directory = state_dir if state_dir is not None else paths.state_dir(create=False)
     feed = feeds.read(str(directory), path.stem)
+    session_events = session_facts(str(directory), path.stem)
     model = full_model(path, fold, subs, mtime)
     brief = merged_brief(fold.brief(), [sub.brief() for _, sub in subs])
     return finish(
-        model, brief, mtime, time.time() if now is None else now, None, feed, config_windows()
+        model,
+        brief,
+        mtime,
+        time.time() if now is None else now,
+        session_events,
+        feed,
+        config_windows(),
     )
+
+
+def session_facts(state_dir: str, session_id: str) -> SessionEvents | None:
+    """What the end of the hook event log says about one session (None: nothing)."""
+    records = event_log.tail(state_dir, session_id)
+    if not records:
+        return None
+    facts = SessionEvents()
+    for record in records:
+        facts.add(record)
+    return facts
 
 
 class _Entry:
@@ -278,6 +310,10 @@ class Engine:
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
         self._models: dict[str, tuple[tuple[int, ...], SessionModel]] = {}
+        #: Why the on-disk index was not used or not updated (None: it was). With an
+        #: unusable index the engine keeps one in memory: the answers stay the same.
+        self.index_problem: str | None = None
+        self._memory_index: Index | None = None
         #: Parallel reading pays off only for big first reads (forking has a fixed cost).
         self.parallel_min_bytes = PARALLEL_MIN_BYTES
         #: Reader processes for big first reads (``CC_GUARD_WORKERS`` overrides; 1 = never fork).
@@ -310,6 +346,29 @@ class Engine:
         except _CorruptIndex:
             self._rebuild_index()
             return self._refresh(brief, only)
+        except IndexUnavailable as exc:
+            if self._memory_index is not None:
+                raise
+            self._without_index(str(exc))
+            return self._refresh(brief, only)
+
+    def _without_index(self, problem: str) -> None:
+        """Go on with an index in memory: the file is locked, read-only or on a full disk."""
+        self.index_problem = problem
+        self._memory_index = Index(None)
+        self._entries, self._events, self._events_cursor = None, None, Cursor()
+        self._models.clear()
+
+    def _open_index(self) -> Index:
+        if self._memory_index is not None:
+            return self._memory_index
+        return Index(os.path.join(self._state(), "index"))
+
+    def _close_index(self, index: Index) -> None:
+        if index.problem is not None:
+            self.index_problem = index.problem
+        if index is not self._memory_index:
+            index.close()
 
     def _rebuild_index(self) -> None:
         """Forget the index (file and what this Engine took from it)."""
@@ -334,7 +393,7 @@ class Engine:
         run = ParseStats()
         self.files_read = 0
         state_dir = self._state()
-        index = Index(os.path.join(state_dir, "index"))
+        index = self._open_index()
         try:
             if only is not None:
                 if self._entries is not None or not brief:
@@ -388,7 +447,7 @@ class Engine:
                     for p, sub in subs:
                         self._fold(sub, str(p), index)
         finally:
-            index.close()
+            self._close_index(index)
         statusline = feeds.read_all(state_dir)
         windows = config_windows()
         now = self._clock()
@@ -586,11 +645,17 @@ class Engine:
             self._rebuild_index()
             self._refresh(brief=True, only=None)
             return self._full(match)
+        except IndexUnavailable as exc:
+            if self._memory_index is not None:
+                raise
+            self._without_index(str(exc))
+            self._refresh(brief=True, only=None)
+            return self._full(match)
 
     def _full(self, summary: SessionModel) -> SessionModel:
         """The full model for a session the last refresh listed (briefly or not)."""
         assert self._entries is not None
-        index = Index(os.path.join(self._state(), "index"))
+        index = self._open_index()
         try:
             main = self._fold(
                 self._entries[summary.transcript_path], summary.transcript_path, index
@@ -601,7 +666,7 @@ class Engine:
                 if p in self._entries
             ]
         finally:
-            index.close()
+            self._close_index(index)
         path = summary.transcript_path
         try:
             mtime = max([os.stat(path).st_mtime, *(os.stat(p).st_mtime for p, _ in subs)])

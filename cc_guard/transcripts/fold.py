@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cc_guard.transcripts.classify import (
+    CUT_MARKER,
+    STREAM_CUT_NOTICE,
     USER_INTERRUPT,
     classify_failure,
+    is_own_prompt,
     prompt_text,
     touched_paths,
 )
@@ -40,6 +43,7 @@ TOO_LONG = "prompt is too long"
 #: display and handoff; nobody needs a 50 KB pasted prompt twice).
 MAX_TEXT = 4000
 MAX_PROMPTS = 500
+MAX_TITLE = 200
 MAX_INCIDENTS = 500
 MAX_TOOL_INPUT = 2000
 #: Fill points kept per transcript (one per API response; the oldest are dropped).
@@ -68,8 +72,24 @@ class Phase:
 #: here: older versions leave ``stop_reason`` null even on a finished answer.
 MID_TURN = frozenset({Phase.PROMPT, Phase.TOOL_USE, Phase.TOOL_RESULT})
 
+#: Kinds a final error gets when its own text says little: a cut seen earlier in the
+#: turn names it better.
+_VAGUE_KINDS = frozenset({IncidentKind.UNKNOWN, IncidentKind.CONNECTION})
+
 _TASK_ID = re.compile(r"Task #(\w+) created")
 _TOOL_USE_ID = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
+
+
+def _text_starts(content: Any, prefix: str) -> bool:
+    """Whether a user record's content (a string or text blocks) starts with ``prefix``."""
+    if isinstance(content, str):
+        return content.startswith(prefix)
+    if isinstance(content, list):
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "text":
+                text = block.get("text")
+                return isinstance(text, str) and text.startswith(prefix)
+    return False
 
 
 def _int(value: Any) -> int:
@@ -112,11 +132,13 @@ _SCALAR_FIELDS = (
     "context_model",
     "too_long",
     "last_assistant_text",
+    "title",
     "phase",
     "phase_ts",
     "stop_reason",
     "requested_model",
     "max_tokens_key",
+    "cut_in_turn",
 )
 
 
@@ -148,6 +170,9 @@ class Brief:
     incident_count: int = 0
     last_final_kind: str | None = None
     last_pending_tool: str | None = None
+    title: str | None = None
+    #: Claude Code reported a cut stream in the current turn.
+    cut_in_turn: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -186,6 +211,8 @@ class Fold:
     tasks: dict[str, TodoItem] = field(default_factory=dict)
     prompts: list[Prompt] = field(default_factory=list)
     last_assistant_text: str | None = None
+    #: The session's first prompt on one line (kept when ``prompts`` drops old ones).
+    title: str | None = None
     pending: dict[str, ToolCall] = field(default_factory=dict)
     #: message.id + request id -> output tokens already counted (bounded window).
     seen: dict[str, int] = field(default_factory=dict)
@@ -198,6 +225,10 @@ class Fold:
     #: message.id + request id of the response the last max_tokens incident came
     #: from: each record of a split response repeats its stop_reason.
     max_tokens_key: str | None = None
+    #: Claude Code reported a cut stream in the current turn (a StreamTruncated retry,
+    #: its "cut off mid-stream" meta prompt or its "ended before any complete data"
+    #: notice): a final error it names vaguely was that cut.
+    cut_in_turn: bool = False
     stats: ParseStats = field(default_factory=ParseStats)
 
     # --- serialisation (the persistent index) ---------------------------------
@@ -252,6 +283,8 @@ class Fold:
             incident_count=len(self.incidents),
             last_final_kind=final[-1].kind.value if final else None,
             last_pending_tool=pending[-1] if pending else None,
+            title=self.title,
+            cut_in_turn=self.cut_in_turn,
         )
 
     @classmethod
@@ -520,7 +553,11 @@ class Fold:
                 side,
             )
             return
-        if side or record.get("isMeta") is True:
+        if side:
+            return
+        if record.get("isMeta") is True:
+            if _text_starts(content, CUT_MARKER):
+                self.cut_in_turn = True
             return
         if record.get("isCompactSummary") is True:
             return  # the summary belongs to the compaction, which stays the newest event
@@ -535,7 +572,14 @@ class Fold:
         if text.lstrip().startswith(USER_INTERRUPT):
             self._set_phase(Phase.USER_INTERRUPT, ts, side)
             return
+        self.cut_in_turn = False
+        if is_own_prompt(text):
+            # cc-guard's resume prompt: a turn starts, but the user asked nothing new.
+            self._set_phase(Phase.PROMPT, ts, side)
+            return
         self.turns += 1
+        if self.title is None:
+            self.title = " ".join(text.split())[:MAX_TITLE]
         self.prompts.append(Prompt(text=_clip(text), time=ts, uuid=_str(record.get("uuid"))))
         if len(self.prompts) > MAX_PROMPTS:
             del self.prompts[0]
@@ -560,6 +604,8 @@ class Fold:
             connection = error.get("connection")
             code = _str(connection.get("code")) if isinstance(connection, dict) else None
             text = _str(error.get("formatted")) or _str(error.get("message")) or ""
+            if code == "StreamTruncated" and not side:
+                self.cut_in_turn = True
             self._add_incident(
                 Incident(
                     kind=classify_failure(status, code, text),
@@ -594,10 +640,13 @@ class Fold:
                 self.context_output = 0 if isinstance(post, int) else None
                 self.too_long = False
             self._set_phase(Phase.COMPACTED, ts, side)
-        elif subtype in ("turn_duration", "stop_hook_summary") and self.phase in (
-            Phase.ASSISTANT,
-            Phase.END,
-        ):
+        elif subtype == "informational" and not side:
+            content = record.get("content")
+            if isinstance(content, str) and content.startswith(STREAM_CUT_NOTICE):
+                self.cut_in_turn = True  # cut before any block completed
+        elif subtype in ("turn_duration", "stop_hook_summary") and self.phase == Phase.ASSISTANT:
+            # (After END they change nothing: the turn ended with its last answer, and
+            # the Stop hook that runs before these records is compared to that time.)
             self._set_phase(Phase.END, ts, side)
 
     def _final_api_error(
@@ -625,14 +674,14 @@ class Fold:
         else:
             status = record.get("apiErrorStatus")
             status = status if isinstance(status, int) else None
+            kind = classify_failure(
+                status, None, text, (_str(record.get("apiErrorType")), _str(record.get("error")))
+            )
+            if self.cut_in_turn and not side and kind in _VAGUE_KINDS:
+                kind = IncidentKind.STREAM_TRUNCATED  # Claude Code said so earlier in the turn
             self._add_incident(
                 Incident(
-                    kind=classify_failure(
-                        status,
-                        None,
-                        text,
-                        (_str(record.get("apiErrorType")), _str(record.get("error"))),
-                    ),
+                    kind=kind,
                     time=ts,
                     status=status,
                     final=True,

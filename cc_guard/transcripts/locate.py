@@ -21,7 +21,7 @@ def find_transcript(session: str | None, cwd: Path | None = None) -> Path:
     if session:
         if not valid_session_id(session):
             raise SessionNotFound(f"{session!r} is not a session id.")
-        matches = sorted(p for p in projects.glob(f"*/{session}*.jsonl") if _is_file(p))
+        matches = sorted(p for p in projects.glob(f"*/{session}*.jsonl") if _is_session(p))
         exact = [p for p in matches if p.stem == session]
         if exact:
             return exact[0]
@@ -34,7 +34,7 @@ def find_transcript(session: str | None, cwd: Path | None = None) -> Path:
         return matches[0]
     here = (cwd or Path.cwd()).resolve()
     folder = projects / paths.project_key(here)
-    candidates = [p for p in folder.glob("*.jsonl") if _is_file(p)] if folder.is_dir() else []
+    candidates = [p for p in folder.glob("*.jsonl") if _is_session(p)] if folder.is_dir() else []
     if not candidates:
         raise SessionNotFound(
             f"no Claude Code session for {here}; name one (cc-guard sessions lists them)."
@@ -42,7 +42,10 @@ def find_transcript(session: str | None, cwd: Path | None = None) -> Path:
     return max(candidates, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _is_file(path: Path) -> bool:
+def _is_session(path: Path) -> bool:
+    """A transcript file whose name is a session id (the id names cc-guard's files)."""
+    if not valid_session_id(path.stem):
+        return False
     try:
         return path.is_file()
     except OSError:  # a looping symlink: not a transcript

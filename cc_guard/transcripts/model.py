@@ -178,6 +178,7 @@ class SessionModel:
     context_output_tokens: int | None = None
     tokens: TokenTotals = field(default_factory=TokenTotals)
     turns: int = 0  # the user's prompts (see ``prompts``)
+    title: str | None = None  # the first prompt, on one line (at most 200 characters)
     api_calls: int = 0  # de-duplicated API responses, main transcript plus subagents
     incident_count: int = 0  # len(incidents), also set when incidents are not loaded (brief models)
     compactions: list[Compaction] = field(default_factory=list)
@@ -198,6 +199,9 @@ class SessionModel:
     #: its hooks saw them.
     compact_env: dict[str, str] = field(default_factory=dict)
     stats: ParseStats = field(default_factory=ParseStats)
+    #: The incident kind of the failure that interrupted the session (None unless
+    #: ``state`` is interrupted): the one name every view gives it.
+    failure_kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``--json`` shape (enums as their string values)."""

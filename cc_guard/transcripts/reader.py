@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from cc_guard.base.fs import open_regular
 from cc_guard.transcripts.model import ParseStats
 
 #: Records the session model is built from; everything else is skipped unparsed.
@@ -195,9 +196,8 @@ def open_at(path: StrPath, cursor: Cursor) -> tuple[Any, bool] | None:
     reading restarted from the beginning (file new, shrunk or replaced). Updates
     the cursor's identity fields; the offset only moves as lines are consumed.
     """
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - caller closes; returned for streaming
-    except OSError:
+    fh = open_regular(path)
+    if fh is None:
         return None
     try:
         st = os.fstat(fh.fileno())
@@ -445,9 +445,8 @@ def iter_records(path: StrPath, stats: ParseStats | None = None) -> Iterator[dic
     last line is not returned. Never raises on content (a missing file yields nothing).
     """
     stats = stats if stats is not None else ParseStats()
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below, generator-scoped
-    except OSError:
+    fh = open_regular(path)
+    if fh is None:
         return
     scan = Scan(0)
     with fh:

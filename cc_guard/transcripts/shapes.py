@@ -1,7 +1,7 @@
 """What Claude Code's transcript records look like, as far as cc-guard knows.
 
 Top-level fields of the records the engine folds, as Claude Code 2.1.x writes
-them (from the recorded 2.1.328 fixtures and earlier 2.x transcripts). Fields
+them (from the recorded 2.1.328 and 2.1.332 fixtures and earlier 2.x transcripts). Fields
 outside these sets are counted in ``ParseStats.unknown_fields``: the first sign
 of a format change, never an error.
 """
@@ -21,6 +21,8 @@ KNOWN_FIELDS: dict[str, frozenset[str]] = {
         "queueSkipAttachments", "sandboxed", "sourceToolAssistantUUID", "toolUseResult",
         "turnOrigin", "turnPosition", "thinkingMetadata", "todos", "imagePasteIds", "mcpMeta",
         "requestId",
+        # 2.1.332: where a row came from ("local" typed, "harness" meta) and when it was sent
+        "rowSource", "sentAtMs",
     },
     "assistant": _COMMON | {
         "message", "apiBlockIndex", "apiErrorStatus", "apiErrorType", "attributionAgent",

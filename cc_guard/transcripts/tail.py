@@ -1,8 +1,13 @@
-"""The newest exact usage of a transcript, from its last bytes only (for the Stop hook).
+"""The kind of the failure a transcript ends with, read from its last records only.
 
-At the end of a turn the newest main-chain response sits in the last few records, so
-reading the tail answers without folding the file. Standard library only: the Stop
-hook's policy decision runs it.
+The StopFailure hook names the error the way Claude Code's hook payload does:
+``server_error`` for a 529, ``unknown`` for a cut stream. The transcript says more
+(the status, the retries' connection codes, Claude Code's "cut off mid-stream"
+records), and the engine's :class:`~cc_guard.transcripts.fold.Fold` is what reads it.
+This folds the end of the transcript with that same code, so the kind the hook logs
+(and the statusline shows) is the one ``sessions``, ``status`` and the handoff show.
+
+For the StopFailure hook: the standard library, :mod:`cc_guard.base` and the fold.
 """
 
 from __future__ import annotations
@@ -10,124 +15,59 @@ from __future__ import annotations
 import os
 
 from cc_guard.base import fastjson
+from cc_guard.base.fs import open_regular
+from cc_guard.incidents import IncidentKind, classify_failure
+from cc_guard.transcripts.fold import Fold, Phase
 
-TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
-if TYPE_CHECKING:
-    from typing import Any
-
+#: How much of the end of a transcript is folded: a failed turn's retries and final
+#: error are small records at its very end.
 TAIL_BYTES = 256 * 1024
-SYNTHETIC_MODEL = "<synthetic>"
 
 
-class LastUsage:
-    """The newest main-chain response with real usage: ``fill`` (input + cache), its
-    ``output`` tokens, its ``model`` and ``time``; ``compacted`` when a compaction came
-    after it (then ``fill`` is the compaction's post tokens and ``output`` 0)."""
-
-    __slots__ = ("compacted", "fill", "model", "output", "text", "time")
-
-    def __init__(
-        self,
-        fill: int,
-        output: int,
-        model: str | None,
-        time: str | None,
-        compacted: bool = False,
-        text: str = "",
-    ) -> None:
-        self.fill = fill
-        self.output = output
-        self.model = model
-        self.time = time
-        self.compacted = compacted
-        #: The text of that response's record (to match it with a hook's payload).
-        self.text = text
-
-    @property
-    def total(self) -> int:
-        return self.fill + self.output
-
-    def __repr__(self) -> str:
-        return (
-            f"LastUsage(fill={self.fill}, output={self.output}, model={self.model!r}, "
-            f"time={self.time!r}, compacted={self.compacted})"
-        )
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def last_usage(path: str, max_bytes: int = TAIL_BYTES) -> LastUsage | None:
-    """The newest usage in the last ``max_bytes`` of the transcript (None: none there)."""
-    try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, os.SEEK_END)
-            start = max(0, size - max_bytes)
-            fh.seek(start)
-            data = fh.read(size - start)
-    except OSError:
-        return None
+def _tail_records(path: str, max_bytes: int) -> list[dict[str, object]]:
+    fh = open_regular(path)
+    if fh is None:
+        return []
+    with fh:
+        size = os.fstat(fh.fileno()).st_size
+        start = max(0, size - max_bytes)
+        fh.seek(start)
+        data = fh.read(size - start)
     lines = data.split(b"\n")
     if start:
         lines = lines[1:]  # cut by the window
-    boundary: LastUsage | None = None
-    for line in reversed(lines):
-        if b'"compact_boundary"' not in line and b'"usage"' not in line:
-            continue
+    records = []
+    for line in lines[:-1]:  # the last piece has no newline yet: half-written
         try:
             record = fastjson.loads(line)
         except (ValueError, RecursionError):
             continue
-        if not isinstance(record, dict) or record.get("isSidechain") is True:
-            continue
-        stamp = record.get("timestamp") if isinstance(record.get("timestamp"), str) else None
-        if record.get("type") == "system" and record.get("subtype") == "compact_boundary":
-            meta = record.get("compactMetadata")
-            post = meta.get("postTokens") if isinstance(meta, dict) else None
-            if boundary is None:
-                if not isinstance(post, int):
-                    return None
-                # Newer than any response: the fill is its estimate; keep looking for the model.
-                boundary = LastUsage(post, 0, None, stamp, compacted=True)
-            continue
-        message = record.get("message")
-        if record.get("type") != "assistant" or not isinstance(message, dict):
-            continue
-        if record.get("isApiErrorMessage") is True:
-            continue
-        name = message.get("model")
-        usage = message.get("usage")
-        if name == SYNTHETIC_MODEL or not isinstance(usage, dict):
-            continue
-        fill = (
-            _int(usage.get("input_tokens"))
-            + _int(usage.get("cache_creation_input_tokens"))
-            + _int(usage.get("cache_read_input_tokens"))
-        )
-        model = name if isinstance(name, str) else None
-        if boundary is not None:
-            boundary.model = model
-            return boundary
-        return LastUsage(fill, _int(usage.get("output_tokens")), model, stamp, text=_text(message))
-    return boundary
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
-def _text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if not isinstance(content, list):
-        return content if isinstance(content, str) else ""
-    return "\n".join(
-        b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
-    )
+def transcript_failure_kind(path: str, max_bytes: int = TAIL_BYTES) -> str | None:
+    """The kind of the failure the transcript's last turn ended in, None if it shows none."""
+    fold = Fold()
+    for record in _tail_records(path, max_bytes):
+        fold.add(record)
+    brief = fold.brief()
+    if fold.phase == Phase.FAILED:
+        return brief.last_final_kind
+    if fold.cut_in_turn:
+        return IncidentKind.STREAM_TRUNCATED.value
+    return None
 
 
-def holds(usage: LastUsage | None, answer: str) -> bool:
-    """Whether ``usage`` is the response whose text is ``answer`` (a hook's
-    ``last_assistant_message``): Claude Code may not have written it yet when the hook runs."""
-    if usage is None:
-        return False
-    said, found = answer.strip(), usage.text.strip()
-    if not said or usage.compacted:
-        return True
-    return bool(found) and (found in said or said in found)
+def stop_failure_kind(transcript_path: str, error: object, message: object) -> str:
+    """The kind of a StopFailure: the transcript's, else what the payload's words say."""
+    kind = transcript_failure_kind(transcript_path) if transcript_path else None
+    if kind not in (None, IncidentKind.UNKNOWN.value):
+        return str(kind)
+    return classify_failure(
+        None,
+        None,
+        message if isinstance(message, str) else "",
+        (error if isinstance(error, str) else None,),
+    ).value

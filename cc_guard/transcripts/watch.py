@@ -17,7 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    EVENT_TYPE_CLOSED_NO_WRITE,
+    EVENT_TYPE_OPENED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from cc_guard.transcripts.engine import Engine
@@ -26,13 +31,20 @@ from cc_guard.transcripts.model import SessionModel
 OnChange = Callable[[list[SessionModel]], None]
 
 
+#: Events that change nothing: the engine's own reads open and close these files, so
+#: reacting to them would refresh forever on a session list that stands still.
+_READS = frozenset({EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE})
+
+
 class _Nudge(FileSystemEventHandler):
-    """Marks the watcher dirty for any event on a file the engine reads."""
+    """Marks the watcher dirty for any change to a file the engine reads."""
 
     def __init__(self, wake: threading.Event) -> None:
         self._wake = wake
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in _READS:
+            return
         path = str(event.src_path)
         dest = str(getattr(event, "dest_path", "") or "")
         if any(_relevant(p) for p in (path, dest) if p):

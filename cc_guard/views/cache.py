@@ -233,6 +233,13 @@ def refresh(engine: Engine, taken: tuple[float, bytes] | None = None) -> tuple[l
     return found, text
 
 
+def index_note(engine: Engine) -> str | None:
+    """One line for stderr when the engine could not use or update its index."""
+    if engine.index_problem is None:
+        return None
+    return f"cc-guard: {engine.index_problem}; the transcripts were read without it."
+
+
 def _write(data: bytes) -> None:
     try:
         out = sys.stdout.buffer
@@ -257,17 +264,25 @@ def main(as_json: bool = True) -> int | None:
     if output is None:
         from cc_guard.transcripts.engine import Engine
 
+        engine = Engine()
         try:
-            _, text = refresh(Engine(), (started, fp))
+            _, text = refresh(engine, (started, fp))
         except OSError:
             return None  # e.g. an unusable state dir: the CLI says so in one line
         output = (text + "\n").encode()
+        note = index_note(engine)
+        if note is not None:
+            try:  # noqa: SIM105 - contextlib is one more import here
+                sys.stderr.write(note + "\n")
+            except (AttributeError, OSError, ValueError):
+                pass
     if not as_json:
         import json
 
         from cc_guard.views.sessions import render_table
 
         rows = json.loads(output)["sessions"]
-        output = (render_table(rows, time.time()) + "\n").encode()
+        projects = os.path.join(claude_root(), "projects")
+        output = (render_table(rows, time.time(), projects) + "\n").encode()
     _write(output)
     return 0

@@ -1,15 +1,44 @@
-"""Formatting shared by every view: token counts, ages, paths, tables, plurals."""
+"""Formatting shared by every view: token counts, times, ages, shas, paths, tables, plurals.
+
+One way to write each: the CLI, the dashboard and ``doctor`` use these; the statusline
+(which imports nothing it need not) and the handoff document follow the same sha length.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 from cc_guard.base.timefmt import epoch
+
+#: How many characters of a commit sha the views show (``restore`` accepts them).
+SHA_CHARS = 10
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """``1 checkpoint``, ``2 checkpoints``."""
     return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def short_sha(sha: str | None) -> str:
+    return sha[:SHA_CHARS] if sha else "-"
+
+
+def when(value: str | datetime | None) -> str:
+    """A time for people: local time to the second, with its zone (``2026-01-01 11:00:05 CET``).
+
+    Takes the ISO 8601 strings of transcripts and hook logs, or an aware datetime.
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        ts = epoch(value)
+        if ts is None:
+            return value
+        moment = datetime.fromtimestamp(ts).astimezone()
+    else:
+        moment = value.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def tokens_text(n: int | None) -> str:

@@ -131,10 +131,22 @@ def until_cell(row: dict[str, Any]) -> str:
     return text + (" (!)" if row.get("context_level") in ("warn", "compact") else "")
 
 
-def render_table(rows: list[dict[str, Any]], now: float) -> str:
-    """``cc-guard sessions`` for these ``--json`` rows (ages relative to ``now``)."""
+def no_sessions(projects: str | None) -> str:
+    """What a first run says: where cc-guard looked, and what to do next."""
+    where = f" in {projects}" if projects else ""
+    return (
+        f"No Claude Code sessions found{where}.\n"
+        "Start one by running `claude` in a project (or set CLAUDE_CONFIG_DIR if Claude Code "
+        "keeps its files elsewhere);\nrun `cc-guard install` once so cc-guard follows every "
+        "session as it runs."
+    )
+
+
+def render_table(rows: list[dict[str, Any]], now: float, projects: str | None = None) -> str:
+    """``cc-guard sessions`` for these ``--json`` rows (ages relative to ``now``);
+    ``projects``: where the sessions were looked for (named when there are none)."""
     if not rows:
-        return "No Claude Code sessions found."
+        return no_sessions(projects)
     cells = [TABLE_HEADER]
     for row in rows:
         cells.append(

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cc_guard.state.errors import Failing
 from cc_guard.transcripts.model import SessionModel
-from cc_guard.views.fmt import ago, context_text, home_relative, plural, tokens_text
+from cc_guard.views.fmt import (
+    ago,
+    context_text,
+    home_relative,
+    plural,
+    short_sha,
+    tokens_text,
+    when,
+)
 
 if TYPE_CHECKING:
     from cc_guard.context.report import ContextReport
@@ -101,7 +110,7 @@ def _report_lines(reports: list[dict[str, Any]]) -> list[str]:
     lines = [f"\ncompaction reports ({len(reports)}, newest last)"]
     for r in reports:
         head = (
-            f"  {r.get('time') or '-'}  {r.get('trigger') or '?'} by {r.get('by') or '?'}"
+            f"  {when(r.get('time'))}  {r.get('trigger') or '?'} by {r.get('by') or '?'}"
             + (f" via {r['via']}" if r.get("via") else "")
             + f": {r.get('outcome')}"
         )
@@ -138,9 +147,15 @@ def render_status(
     s: SessionModel,
     checkpoints: dict[str, object],
     now: float,
+    problems: Failing | None = None,
+    *,
+    verbose: bool = False,
     context: ContextReport | None = None,
     reports: list[dict[str, Any]] | None = None,
 ) -> str:
+    """The text of ``cc-guard status``; ``verbose`` adds the format-drift diagnostics
+    (record types and fields newer than cc-guard), which ``--json`` always has;
+    ``context`` and ``reports`` add the context report and the compaction reports."""
     t = s.tokens
     lines = [
         f"session   {s.session_id}",
@@ -151,18 +166,18 @@ def render_status(
         f"context   {context_text(s.context_tokens, s.context_percent, s.context_window)}"
         f" (window from {s.context_source})",
         *(_context_lines(context) if context is not None else []),
-        f"activity  {s.first_activity or '-'} .. {s.last_activity or '-'} ({ago(s.last_activity, now)})",
+        f"activity  {when(s.first_activity)} .. {when(s.last_activity)} ({ago(s.last_activity, now)})",
         f"turns     {s.turns} prompts, {s.api_calls} API responses",
         f"tokens    in {t.input_tokens}, out {t.output_tokens}, "
         f"cache write {t.cache_creation_input_tokens}, cache read {t.cache_read_input_tokens}",
         f"file      {s.transcript_path}",
         f"git       {checkpoints['note']}"
-        + (f" (newest {str(checkpoints['latest'])[:10]})" if checkpoints.get("latest") else ""),
+        + (f" (newest {short_sha(str(checkpoints['latest']))})" if checkpoints.get("latest") else ""),
     ]
     if s.compactions:
         lines.append(f"\ncompactions ({len(s.compactions)})")
         lines += [
-            f"  {c.time or '-'}  {c.trigger or '?'}  before: {tokens_text(c.pre_tokens)}"
+            f"  {when(c.time)}  {c.trigger or '?'}  before: {tokens_text(c.pre_tokens)}"
             + (f", after: {tokens_text(c.post_tokens)}" if c.post_tokens is not None else "")
             for c in s.compactions
         ]
@@ -175,7 +190,7 @@ def render_status(
                 f" attempt {i.retry_attempt}/{i.max_retries or '?'}" if i.retry_attempt else ""
             )
             lines.append(
-                f"  {i.time or '-'}  {i.kind.value} {i.status or ''}{attempt}  {outcome}  {i.source}"
+                f"  {when(i.time)}  {i.kind.value} {i.status or ''}{attempt}  {outcome}  {i.source}"
             )
     if s.todos:
         lines.append("\ntodos")
@@ -185,10 +200,10 @@ def render_status(
         lines += [f"  {f.path}  ({', '.join(f.tools)})" for f in s.files_touched[-20:]]
     if s.pending_tool_calls:
         lines.append("\ntool calls without a result")
-        lines += [f"  {c.time or '-'}  {c.name}  {c.id}" for c in s.pending_tool_calls]
+        lines += [f"  {when(c.time)}  {c.name}  {c.id}" for c in s.pending_tool_calls]
     if s.prompts:
         lines.append(f"\nprompts ({len(s.prompts)}, last 5)")
-        lines += [f"  {p.time or '-'}  {_one_line(p.text)}" for p in s.prompts[-5:]]
+        lines += [f"  {when(p.time)}  {_one_line(p.text)}" for p in s.prompts[-5:]]
     if s.last_assistant_text:
         lines.append("\nlast assistant text")
         lines.append(f"  {_one_line(s.last_assistant_text, 300)}")
@@ -197,15 +212,27 @@ def render_status(
         lines += [f"  {p}" for p in s.subagents]
     st = s.stats
     skipped = st.malformed_lines + st.non_utf8_lines + st.oversized_lines
-    if skipped or st.unknown_record_types or st.unknown_fields:
+    if skipped:  # damage in the transcript itself: always worth a line
+        lines.append(
+            f"\nunreadable lines skipped: {st.malformed_lines} malformed, "
+            f"{st.non_utf8_lines} non-UTF-8, {st.oversized_lines} oversized"
+        )
+    if verbose and (st.unknown_record_types or st.unknown_fields):
+        # A newer Claude Code writes more than cc-guard knows: a note for developers.
         unknown = ", ".join(f"{k} x{v}" for k, v in sorted(st.unknown_record_types.items()))
         fields = ", ".join(sorted(st.unknown_fields))
         lines.append(
-            f"\nskipped lines: {st.malformed_lines} malformed, {st.non_utf8_lines} non-UTF-8, "
-            f"{st.oversized_lines} oversized"
-            + (f"; unknown record types: {unknown}" if unknown else "")
-            + (f"; unknown fields: {fields}" if fields else "")
+            "\nnot known to this cc-guard (skipped, harmless)"
+            + (f"\n  record types: {unknown}" if unknown else "")
+            + (f"\n  fields: {fields}" if fields else "")
         )
+    if problems is not None:
+        newest = problems.newest
+        lines.append(f"\ncc-guard problems: {plural(problems.count, 'error')} in the last hour")
+        lines.append(
+            f"  newest: {when(newest.time)}  {newest.source}  {_one_line(newest.message, 200)}"
+        )
+        lines.append(f"  all of them: {problems.path}")
     return "\n".join(lines)
 
 

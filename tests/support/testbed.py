@@ -29,7 +29,12 @@ import pytest
 
 from cc_guard.base.paths import project_key
 
-CLAUDE_CODE_VERSION = "2.1.328"
+#: The Claude Code versions every real-CLI test runs against (each test once per version,
+#: ids ``claude-<version>``): the oldest cc-guard was measured on and the newest. Add the
+#: newest when it ships (and record its fixtures); drop one when it stops mattering.
+CLAUDE_CODE_VERSIONS = ("2.1.328", "2.1.332")
+#: The version fixtures and one-off helpers default to (the oldest).
+CLAUDE_CODE_VERSION = CLAUDE_CODE_VERSIONS[0]
 API_KEY = "sk-ant-api03-testbed-key-0000000000000000000000"
 # Resolved at import time, before the autouse fixture points HOME at a temp dir: the CLI
 # is installed once per machine, not once per test.
@@ -449,11 +454,20 @@ _PASS_ENV = {
 # --------------------------------------------------------------------------- pytest fixtures
 
 
+@pytest.fixture(
+    scope="session", params=CLAUDE_CODE_VERSIONS, ids=[f"claude-{v}" for v in CLAUDE_CODE_VERSIONS]
+)
+def claude_version(request: pytest.FixtureRequest) -> str:
+    """Each pinned Claude Code version in turn (a test using the CLI runs once per version)."""
+    version: str = request.param
+    return version
+
+
 @pytest.fixture(scope="session")
-def claude_bin() -> Path:
-    """The pinned Claude Code CLI, installed from npm once per machine."""
+def claude_bin(claude_version: str) -> Path:
+    """The pinned Claude Code CLI of ``claude_version``, installed from npm once per machine."""
     try:
-        return install_claude_code()
+        return install_claude_code(claude_version)
     except NpmUnreachable as exc:
         pytest.skip(f"npm registry unreachable, cannot install Claude Code: {exc}")
 
@@ -492,6 +506,7 @@ class ClaudeBed:
     state_dir: Path
     tmp: Path
     chaos: ChaosServer | None = None
+    version: str = CLAUDE_CODE_VERSION
     max_retries: int = 2
     panes: list[TmuxPane] = field(default_factory=list)
 
@@ -578,12 +593,16 @@ class ClaudeBed:
 
 @pytest.fixture
 def claude_bed(
-    claude_bin: Path, project_repo: Path, tmp_path: Path, isolated_env: dict[str, Path]
+    claude_bin: Path,
+    claude_version: str,
+    project_repo: Path,
+    tmp_path: Path,
+    isolated_env: dict[str, Path],
 ) -> Iterator[ClaudeBed]:
     """The pinned CLI, an isolated HOME with onboarding done, a temp repo; call ``.serve(script)``."""
     home = isolated_env["home"]
     claude_dir = isolated_env["claude"]
-    prepare_claude_home(home, claude_dir, [project_repo])
+    prepare_claude_home(home, claude_dir, [project_repo], claude_version)
     bed = ClaudeBed(
         binary=claude_bin,
         project=project_repo,
@@ -591,6 +610,7 @@ def claude_bed(
         claude_dir=claude_dir,
         state_dir=isolated_env["state"],
         tmp=tmp_path,
+        version=claude_version,
     )
     yield bed
     bed.close()

@@ -80,7 +80,7 @@ def on_stop(event: HookEvent) -> HookOutput | None:
     from cc_guard.context import policy, threshold
     from cc_guard.state import compaction as store
     from cc_guard.state import feeds
-    from cc_guard.transcripts.tail import holds, last_usage
+    from cc_guard.transcripts.lastusage import holds, last_usage
 
     usage = last_usage(event.transcript_path)
     answer = event.payload.get("last_assistant_message")

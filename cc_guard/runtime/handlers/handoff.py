@@ -18,13 +18,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cc_guard.base.claude import valid_session_id
 from cc_guard.base.hookio import HookEvent, HookOutput
 
 
 def _transcript(event: HookEvent) -> Path | None:
-    if event.transcript_path:
-        return Path(event.transcript_path)
-    return None
+    """The payload's transcript when it is a regular file (a FIFO or a device is not one)."""
+    if not event.transcript_path:
+        return None
+    path = Path(event.transcript_path)
+    try:
+        return path if path.is_file() else None
+    except OSError:  # a looping symlink, a name too long
+        return None
+
+
+def _session_id(event: HookEvent, transcript: Path) -> str | None:
+    """The payload's session id (checked when it was parsed), else the transcript's name
+    when that is a valid id; None: nothing may be named after this session."""
+    if event.session_id:
+        return event.session_id
+    return transcript.stem if valid_session_id(transcript.stem) else None
 
 
 def on_snapshot_event(event: HookEvent) -> HookOutput | None:
@@ -33,9 +47,11 @@ def on_snapshot_event(event: HookEvent) -> HookOutput | None:
     from cc_guard.handoff.freshness import is_current
 
     transcript = _transcript(event)
-    if transcript is None or not transcript.exists():
+    if transcript is None:
         return None
-    session_id = event.session_id or transcript.stem
+    session_id = _session_id(event, transcript)
+    if session_id is None:
+        return None
     if is_current(transcript, paths.state_dir(), session_id):
         return None  # nothing new since the last handoff
     from cc_guard.handoff.worker import spawn
@@ -63,9 +79,11 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
     if event.session_id:
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         save_failure(event.session_id, event.payload, stamp)
-    if transcript is None or not transcript.exists():
+    if transcript is None:
         return None
-    spawn(transcript, event.session_id or transcript.stem, force=True)
+    session_id = _session_id(event, transcript)
+    if session_id is not None:
+        spawn(transcript, session_id, force=True)
     return None
 
 

@@ -1,0 +1,1 @@
+"""Modal dialogs: confirmations, the resume choice, text reports."""
