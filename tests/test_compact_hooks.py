@@ -355,3 +355,18 @@ def test_the_dashboards_compact_action_is_the_one_cc_guard_compact_runs(
     assert said.startswith("not compacted: it runs outside tmux")
     [logged] = decisions(isolated_env["state"])
     assert (logged["event"], logged["action"]) == ("command", "refused")
+
+
+def test_a_pane_cc_guard_launch_recorded_is_found_when_no_hook_named_one(
+    isolated_env: dict[str, Path], tmp_path: Path
+) -> None:
+    from cc_guard.compaction.action import plan
+    from cc_guard.state.panes import new_record, record_pane
+    from cc_guard.transcripts.engine import Engine
+
+    working_session(isolated_env["claude"]).touch()
+    socket = tmp_path / "no-such-server.sock"
+    record_pane(new_record("%7", CWD, session_id=SID, tmux_env=f"{socket},1,0"))
+    found = plan(Engine().find(SID), via="tmux")
+    assert (found.pane, found.socket) == ("%7", str(socket))
+    assert found.via is None and f"its tmux pane %7 (tmux server {socket}) is gone" in found.why

@@ -18,7 +18,6 @@ Every decision is logged (``<state dir>/compaction/decisions.jsonl``) with its r
 
 from __future__ import annotations
 
-import importlib
 import os
 import shlex
 import time
@@ -126,14 +125,12 @@ def find_pane(session: SessionModel) -> Pane | None:
     """The tmux pane the session runs in: from its hooks, else from ``cc-guard launch``."""
     if session.tmux_pane:
         return Pane(session.tmux_pane, session.tmux_socket)
-    try:  # launch's pane records (state/panes.py), where that feature is present
-        panes = importlib.import_module("cc_guard.state.panes")
-        record = panes.pane_for_session(session.session_id)
-    except (ImportError, AttributeError, OSError, ValueError):
-        return None
+    from cc_guard.state.panes import pane_for_session
+
+    record = pane_for_session(session.session_id)
     if record is None:
         return None
-    return Pane(str(record.pane_id), getattr(record, "socket", None))
+    return Pane(record.pane_id, record.socket)
 
 
 def _choose(
