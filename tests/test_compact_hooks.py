@@ -370,3 +370,20 @@ def test_a_pane_cc_guard_launch_recorded_is_found_when_no_hook_named_one(
     found = plan(Engine().find(SID), via="tmux")
     assert (found.pane, found.socket) == ("%7", str(socket))
     assert found.via is None and f"its tmux pane %7 (tmux server {socket}) is gone" in found.why
+
+
+@pytest.mark.parametrize("event", ["Stop", "PreCompact", "SessionStart", "PostCompact"])
+def test_a_fifo_as_the_transcript_never_blocks_the_context_hooks(
+    isolated_env: dict[str, Path], tmp_path: Path, event: str
+) -> None:
+    fifo = tmp_path / "transcript.jsonl"
+    os.mkfifo(fifo)
+    proc = run_hook(
+        event,
+        payload(fifo, event, last_assistant_message="done", source="compact", trigger="auto"),
+        env={**os.environ, "CC_GUARD_HOOK_DEADLINE": "20"},
+        timeout=30,
+    )
+    assert proc.returncode == 0
+    log = isolated_env["state"] / "hook-errors.log"
+    assert not log.exists() or "gave up" not in log.read_text()

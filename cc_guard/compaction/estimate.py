@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cc_guard import tokens
+from cc_guard.base.fs import open_regular
 from cc_guard.context.fill import Calibration, Since, calibrate, since
 
 #: How much of the end of a transcript is read.
@@ -29,9 +30,12 @@ def counter() -> Callable[[str], int]:
 
 def tail_records(path: Path, max_bytes: int = TAIL_BYTES) -> Iterator[dict[str, Any]]:
     """The records in the last ``max_bytes`` of a transcript (a cut first line skipped)."""
+    fh = open_regular(path)
+    if fh is None:
+        return
     try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, os.SEEK_END)
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
             start = max(0, size - max_bytes)
             fh.seek(start)
             data = fh.read(size - start)

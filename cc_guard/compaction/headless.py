@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from cc_guard.base.fs import open_regular
+
 #: Beginnings of ``result`` that say the compaction did not happen.
 FAILURES = ("Error during compaction", "Compaction blocked", "Not enough messages")
 DEFAULT_TIMEOUT = 600.0
@@ -37,8 +39,11 @@ def argv(binary: str, session_id: str, focus: str) -> list[str]:
 def boundaries(transcript: Path) -> int:
     """How many compaction boundaries the transcript holds (a cheap byte count)."""
     count = 0
+    fh = open_regular(transcript)
+    if fh is None:
+        return 0
     try:
-        with open(transcript, "rb") as fh:
+        with fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 count += chunk.count(b'"compact_boundary"')
     except OSError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from cc_guard.base import fastjson
+from cc_guard.base.fs import open_regular
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
@@ -63,9 +64,12 @@ def _int(value: Any) -> int:
 
 def last_usage(path: str, max_bytes: int = TAIL_BYTES) -> LastUsage | None:
     """The newest usage in the last ``max_bytes`` of the transcript (None: none there)."""
+    fh = open_regular(path)  # a FIFO or a device must not block the hook
+    if fh is None:
+        return None
     try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, os.SEEK_END)
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
             start = max(0, size - max_bytes)
             fh.seek(start)
             data = fh.read(size - start)
@@ -131,6 +135,7 @@ def holds(usage: LastUsage | None, answer: str) -> bool:
     if usage is None:
         return False
     said, found = answer.strip(), usage.text.strip()
-    if not said or usage.compacted:
+    if not said:
         return True
-    return bool(found) and (found in said or said in found)
+    # A compaction newer than every response means the answer is not written yet.
+    return not usage.compacted and bool(found) and (found in said or said in found)
