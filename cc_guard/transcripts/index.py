@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 #: Bump when Fold/Cursor serialisation changes: old indexes are then rebuilt.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 INDEX_NAME = "transcripts.sqlite"
 #: How long to wait for another process's lock on the index (seconds).
 TIMEOUT_ENV = "CC_GUARD_INDEX_TIMEOUT"
