@@ -32,6 +32,7 @@ from cc_guard.transcripts.build import (
     full_model,
     judgement_valid_until,
     merged_brief,
+    session_id_of,
     sort_key,
 )
 from cc_guard.transcripts.fanout import (
@@ -151,15 +152,15 @@ _Group = tuple[_Discovered, "_Entry", list[tuple[str, "_Entry"]]]
 def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
     """Older Claude Code (2.0.x) wrote subagent transcripts beside the sessions as
     ``<project>/agent-*.jsonl``; attach each to the session its records name."""
-    by_id = {Path(item.path).stem: subs_of for item, _, subs_of in groups}
-    by_item = {Path(item.path).stem: item for item, _, _ in groups}
+    by_id = {session_id_of(item.path): subs_of for item, _, subs_of in groups}
+    by_item = {session_id_of(item.path): item for item, _, _ in groups}
     kept: list[_Group] = []
     for item, entry, subs in groups:
         parent = entry.brief.session_id
         if (
             os.path.basename(item.path).startswith("agent-")
             and parent
-            and parent != Path(item.path).stem
+            and parent != session_id_of(item.path)
             and parent in by_id
         ):
             by_id[parent].append((item.path, entry))
@@ -184,7 +185,7 @@ def discover_some(keys: list[str]) -> list[_Discovered]:
 
 def _subagent_files(path: str) -> list[tuple[str, os.stat_result]]:
     """``<dir>/<session>/subagents/*.jsonl`` of the transcript ``<dir>/<session>.jsonl``."""
-    directory = os.path.join(os.path.dirname(path), Path(path).stem, "subagents")
+    directory = os.path.join(os.path.dirname(path), session_id_of(path), "subagents")
     out = []
     for entry in _scan(directory):
         if entry.name.endswith(".jsonl") and _is_file(entry):
@@ -472,7 +473,7 @@ class Engine:
                         item.path, main.fold, [(p, s.fold or Fold()) for p, s in subs], mtime
                     )
                     self._models[key] = (version, model)
-            sid = Path(item.path).stem
+            sid = session_id_of(item.path)
             session_events = events.get(sid)
             until, pid = judgement_valid_until(merged, mtime, now, session_events)
             judgements[key] = (until, pid)
@@ -674,6 +675,6 @@ class Engine:
             mtime = self._clock()
         model = full_model(path, main, subs, mtime)
         merged = merged_brief(main.brief(), [sub.brief() for _, sub in subs])
-        events = (self._events or {}).get(Path(path).stem)
-        feed = feeds.read(self._state(), Path(path).stem)
+        events = (self._events or {}).get(session_id_of(path))
+        feed = feeds.read(self._state(), session_id_of(path))
         return finish(model, merged, mtime, self._clock(), events, feed, config_windows())
