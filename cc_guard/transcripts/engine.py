@@ -342,6 +342,17 @@ class Engine:
     def refresh(self, brief: bool = False, only: list[str] | None = None) -> list[SessionModel]:
         """All sessions, newest first (see :meth:`_refresh`); an index row that
         does not decode rebuilds the index from the transcripts."""
+        # A refresh makes hundreds of thousands of short-lived, acyclic objects (records,
+        # folds, models): the cyclic collector would rescan the growing heap for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._refresh_once(brief, only)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _refresh_once(self, brief: bool, only: list[str] | None) -> list[SessionModel]:
         try:
             return self._refresh(brief, only)
         except _CorruptIndex:
@@ -516,15 +527,7 @@ class Engine:
         back over a pipe (marshal); a child that fails is redone here.
         """
         self.files_read += len(jobs)
-        # Reading makes hundreds of thousands of short-lived, acyclic objects; the
-        # cyclic collector would rescan the growing heap for nothing.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._read_jobs(jobs, index, run)
-        finally:
-            if collecting:
-                gc.enable()
+        return self._read_jobs(jobs, index, run)
 
     def _read_jobs(
         self, jobs: list[tuple[str, _Entry]], index: Index, run: ParseStats
