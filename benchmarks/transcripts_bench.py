@@ -76,6 +76,10 @@ def build_corpus(root: Path, files: int, target_bytes: int) -> int:
             if first is not None:
                 mapping[first.group(0)] = session
             copy = MSG_ID.sub(fresh, UUID.sub(fresh, template))
+            if size + len(copy) > per_file:
+                # Smaller sessions than a whole recording: its first lines only.
+                cut = copy.rfind(b"\n", 0, max(per_file - size, 1))
+                copy = copy[: cut + 1] if cut >= 0 else copy[: copy.find(b"\n") + 1]
             chunks.append(copy)
             size += len(copy)
         data = b"".join(chunks)
@@ -187,6 +191,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--files", type=int, default=600)
     parser.add_argument("--mb", type=int, default=520)
+    parser.add_argument(
+        "--shape",
+        choices=["long", "many"],
+        help="preset corpus shapes: long = 650 transcripts, ~450 MB (a heavy week);"
+        " many = 4,000 smaller sessions, ~440 MB (a heavy user's year). Overrides --files/--mb.",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the corpus afterwards")
     parser.add_argument(
         "--compare",
@@ -195,6 +205,10 @@ def main() -> int:
         " unpacked): its cold/warm/append runs interleaved with these, own state dir",
     )
     args = parser.parse_args()
+    if args.shape == "long":
+        args.files, args.mb = 650, 450
+    elif args.shape == "many":
+        args.files, args.mb = 4000, 440
 
     claude = CORPUS / "claude"
     state = CORPUS / "state"

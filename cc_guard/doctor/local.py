@@ -437,24 +437,14 @@ def _iso_before(stamp: str, cutoff_iso: str) -> bool:
 
 
 def _events_since(state_dir: Path, since: float) -> list[dict[str, Any]]:
-    path = state_dir / "events.jsonl"
-    try:
-        if path.stat().st_mtime < since:
-            return []
-        with path.open("rb") as fh:
-            fh.seek(max(0, path.stat().st_size - 512 * 1024))
-            lines = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return []
-    cutoff = datetime.fromtimestamp(since, UTC)
+    """Hook events logged after ``since`` (the end of the log, through state/events)."""
+    from cc_guard.base.timefmt import epoch
+    from cc_guard.state import events as event_log
+
     out = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-            when = datetime.fromisoformat(str(event.get("time")).replace("Z", "+00:00"))
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(event, dict) and when.tzinfo is not None and when >= cutoff:
+    for event in event_log.tail(str(state_dir)):
+        when = epoch(str(event.get("time")))
+        if when is not None and when >= since:
             out.append(event)
     return out
 

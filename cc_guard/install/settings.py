@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,20 +48,14 @@ class InstallError(Exception):
 
 def project_root(cwd: Path | None = None) -> Path:
     """The git work tree's top for ``cwd``, else ``cwd`` itself."""
+    from cc_guard.git import GitError, plain
+
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        top = plain(cwd, "rev-parse", "--show-toplevel", timeout=10)
+    except GitError:
         return cwd
-    top = out.stdout.strip()
-    return Path(top) if out.returncode == 0 and top else cwd
+    return Path(top) if top else cwd
 
 
 def settings_path(scope: str, cwd: Path | None = None) -> Path:

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
 import dataclasses
 import os
-from pathlib import Path
 
 from cc_guard.base.claude import table_window
 from cc_guard.base.procs import pid_alive
@@ -28,6 +27,13 @@ from cc_guard.transcripts.model import (
     SessionState,
     TokenTotals,
 )
+
+
+def session_id_of(path: StrPath) -> str:
+    """The session a transcript belongs to: Claude Code names it ``<session id>.jsonl``."""
+    name = os.path.basename(os.fspath(path))
+    return name[: -len(".jsonl")] if name.endswith(".jsonl") else name
+
 
 #: A transcript written to this recently belongs to a session that is running.
 RECENT_SECONDS = 60.0
@@ -259,7 +265,7 @@ def merged_brief(main: Brief, subs: list[Brief]) -> Brief:
 
 def brief_model(path: StrPath, brief: Brief, subagents: list[str], mtime: float) -> SessionModel:
     """A SessionModel with the summary fields only (lists empty, counts set)."""
-    model = SessionModel(session_id=Path(path).stem, transcript_path=os.fspath(path))
+    model = SessionModel(session_id=session_id_of(path), transcript_path=os.fspath(path))
     model.project_dir = brief.cwd
     model.git_branch = brief.git_branch
     model.model = brief.model
@@ -281,7 +287,7 @@ def full_model(
 
     """Merge a main transcript's fold and its subagents' folds into one SessionModel
     (everything but what :func:`finish` sets)."""
-    model = SessionModel(session_id=Path(path).stem, transcript_path=os.fspath(path))
+    model = SessionModel(session_id=session_id_of(path), transcript_path=os.fspath(path))
     model.project_dir = fold.cwd
     model.git_branch = fold.git_branch
     model.model = fold.model or fold.requested_model

@@ -32,6 +32,7 @@ from cc_guard.transcripts.build import (
     full_model,
     judgement_valid_until,
     merged_brief,
+    session_id_of,
     sort_key,
 )
 from cc_guard.transcripts.fanout import (
@@ -151,15 +152,15 @@ _Group = tuple[_Discovered, "_Entry", list[tuple[str, "_Entry"]]]
 def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
     """Older Claude Code (2.0.x) wrote subagent transcripts beside the sessions as
     ``<project>/agent-*.jsonl``; attach each to the session its records name."""
-    by_id = {Path(item.path).stem: subs_of for item, _, subs_of in groups}
-    by_item = {Path(item.path).stem: item for item, _, _ in groups}
+    by_id = {session_id_of(item.path): subs_of for item, _, subs_of in groups}
+    by_item = {session_id_of(item.path): item for item, _, _ in groups}
     kept: list[_Group] = []
     for item, entry, subs in groups:
         parent = entry.brief.session_id
         if (
             os.path.basename(item.path).startswith("agent-")
             and parent
-            and parent != Path(item.path).stem
+            and parent != session_id_of(item.path)
             and parent in by_id
         ):
             by_id[parent].append((item.path, entry))
@@ -184,7 +185,7 @@ def discover_some(keys: list[str]) -> list[_Discovered]:
 
 def _subagent_files(path: str) -> list[tuple[str, os.stat_result]]:
     """``<dir>/<session>/subagents/*.jsonl`` of the transcript ``<dir>/<session>.jsonl``."""
-    directory = os.path.join(os.path.dirname(path), Path(path).stem, "subagents")
+    directory = os.path.join(os.path.dirname(path), session_id_of(path), "subagents")
     out = []
     for entry in _scan(directory):
         if entry.name.endswith(".jsonl") and _is_file(entry):
@@ -341,6 +342,17 @@ class Engine:
     def refresh(self, brief: bool = False, only: list[str] | None = None) -> list[SessionModel]:
         """All sessions, newest first (see :meth:`_refresh`); an index row that
         does not decode rebuilds the index from the transcripts."""
+        # A refresh makes hundreds of thousands of short-lived, acyclic objects (records,
+        # folds, models): the cyclic collector would rescan the growing heap for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._refresh_once(brief, only)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _refresh_once(self, brief: bool, only: list[str] | None) -> list[SessionModel]:
         try:
             return self._refresh(brief, only)
         except _CorruptIndex:
@@ -472,7 +484,7 @@ class Engine:
                         item.path, main.fold, [(p, s.fold or Fold()) for p, s in subs], mtime
                     )
                     self._models[key] = (version, model)
-            sid = Path(item.path).stem
+            sid = session_id_of(item.path)
             session_events = events.get(sid)
             until, pid = judgement_valid_until(merged, mtime, now, session_events)
             judgements[key] = (until, pid)
@@ -515,15 +527,7 @@ class Engine:
         back over a pipe (marshal); a child that fails is redone here.
         """
         self.files_read += len(jobs)
-        # Reading makes hundreds of thousands of short-lived, acyclic objects; the
-        # cyclic collector would rescan the growing heap for nothing.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._read_jobs(jobs, index, run)
-        finally:
-            if collecting:
-                gc.enable()
+        return self._read_jobs(jobs, index, run)
 
     def _read_jobs(
         self, jobs: list[tuple[str, _Entry]], index: Index, run: ParseStats
@@ -674,6 +678,6 @@ class Engine:
             mtime = self._clock()
         model = full_model(path, main, subs, mtime)
         merged = merged_brief(main.brief(), [sub.brief() for _, sub in subs])
-        events = (self._events or {}).get(Path(path).stem)
-        feed = feeds.read(self._state(), Path(path).stem)
+        events = (self._events or {}).get(session_id_of(path))
+        feed = feeds.read(self._state(), session_id_of(path))
         return finish(model, merged, mtime, self._clock(), events, feed, config_windows())
