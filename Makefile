@@ -14,7 +14,7 @@ test-fast:  ## the inner loop: no real Claude Code, no tmux, nothing slow; all c
 	$(PY) -m pytest $(FAST) -n auto -q
 
 test-all:  ## everything CI runs
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 docs:  ## regenerate the generated parts of docs/
 	$(PY) docs/generate.py
