@@ -199,23 +199,30 @@ async def test_o_opens_the_project_in_the_editor(
     assert opened.read_text().split() == ["--wait", str(world.project("docs-site"))]
 
 
-async def test_compact_says_what_to_do_while_the_context_policy_is_missing(
+async def test_c_compacts_through_the_compaction_action_and_reports_what_it_did(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cc_guard.tui import adapters
-
-    if adapters.compact_available():
-        pytest.skip("cc_guard.context is installed: the compact action is its own tests' job")
+    """A stopped demo session with no tmux pane and no claude executable: the dashboard
+    runs the real compaction action, which says why it did not compact and logs it."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no claude here
     world = still_world(tmp_path / "w", monkeypatch)
     recorder = Recorder()
     app = world.app()
+    sid = world.session_id("api-server")
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
-        await _open(pilot, app, world.session_id("api-server"))
+        await _open(pilot, app, sid)
         await pilot.press("c")
         await settle(pilot, app)
-        compact = recorder.of(ActionDone)[-1]
-        assert compact.error and "/compact" in compact.text
-        assert f"--resume {world.session_id('api-server')}" in compact.text
+        done = recorder.of(ActionDone)[-1]
+    # The session is stopped and no pane holds it: headless, which needs claude.
+    assert done.text == (
+        "not compacted: no claude executable (install Claude Code, or set CC_GUARD_CLAUDE)"
+    )
+    decisions = world.world.state_dir / "compaction" / "decisions.jsonl"
+    logged = [json.loads(line) for line in decisions.read_text().splitlines()]
+    assert [(d["session_id"], d["action"], d["via"]) for d in logged] == [
+        (sid, "compact", "headless")
+    ]
 
 
 async def test_a_line_appended_to_a_transcript_shows_live(

@@ -26,14 +26,14 @@ if TYPE_CHECKING:
         auto_compact_point,
         report_for,
     )
-    from cc_guard.context.report import session_forecast as forecast
+    from cc_guard.context.report import session_forecast
 
-__all__ = ["ContextReport", "auto_compact_point", "forecast", "report_for"]
+__all__ = ["ContextReport", "auto_compact_point", "report_for", "session_forecast"]
 
 _LAZY = {
     "ContextReport": ("cc_guard.context.report", "ContextReport"),
     "auto_compact_point": ("cc_guard.context.report", "auto_compact_point"),
-    "forecast": ("cc_guard.context.report", "session_forecast"),
+    "session_forecast": ("cc_guard.context.report", "session_forecast"),
     "report_for": ("cc_guard.context.report", "report_for"),
 }
 
