@@ -25,8 +25,8 @@ if TYPE_CHECKING:
         ContextReport,
         auto_compact_point,
         report_for,
+        session_forecast,
     )
-    from cc_guard.context.report import session_forecast
 
 __all__ = ["ContextReport", "auto_compact_point", "report_for", "session_forecast"]
 
