@@ -60,6 +60,9 @@ def loads(raw: bytes) -> tuple[dict[str, Any], Style]:
         ) from None
     except RecursionError:
         raise JsonFileError("nested too deeply to edit safely") from None
+    if _depth(data) > MAX_DEPTH:
+        # Newer Pythons parse deeper than the editor (recursive) can write back.
+        raise JsonFileError("nested too deeply to edit safely")
     if not isinstance(data, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(data), "a number"
@@ -67,6 +70,30 @@ def loads(raw: bytes) -> tuple[dict[str, Any], Style]:
         # Read after "<path> is ...": "settings.json is not a JSON object (it holds an array)".
         raise JsonFileError(f"not a JSON object (it holds {kind})")
     return data, _detect(text, data, bom)
+
+
+#: Nesting deeper than this is refused: no settings file needs it, and writing it back
+#: must stay far from the interpreter's recursion limit on every supported Python.
+MAX_DEPTH = 200
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (iteratively: any depth)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _detect(text: str, data: dict[str, Any], bom: bool) -> Style:

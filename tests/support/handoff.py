@@ -67,8 +67,13 @@ def fake_claude_process(tmp: Path) -> subprocess.Popen[bytes]:
     binary.chmod(0o755)
     proc = subprocess.Popen([str(binary), "300"])
     comm = Path(f"/proc/{proc.pid}/comm")
-    for _ in range(200):  # until exec has happened: before it, /proc shows the forking python
-        if comm.exists() and "claude" in comm.read_text():
-            break
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    for _ in range(500):  # until exec is complete: before, /proc shows the forking python,
+        # and for a moment during it an empty command line
+        try:
+            if "claude" in comm.read_text() and b"claude" in cmdline.read_bytes():
+                break
+        except OSError:
+            pass
         time.sleep(0.01)
     return proc
