@@ -42,6 +42,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "transcripts"
 CORPUS = ROOT / "benchmarks" / ".corpus"
 UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MSG_ID = re.compile(rb"msg_[A-Za-z0-9_]+")
+TURN_END = b'"stop_reason":"end_turn"'
 
 
 def build_corpus(root: Path, files: int, target_bytes: int) -> int:
@@ -77,9 +78,14 @@ def build_corpus(root: Path, files: int, target_bytes: int) -> int:
                 mapping[first.group(0)] = session
             copy = MSG_ID.sub(fresh, UUID.sub(fresh, template))
             if size + len(copy) > per_file:
-                # Smaller sessions than a whole recording: its first lines only.
-                cut = copy.rfind(b"\n", 0, max(per_file - size, 1))
-                copy = copy[: cut + 1] if cut >= 0 else copy[: copy.find(b"\n") + 1]
+                # Smaller sessions than a whole recording: its first turns, ending where
+                # a turn ended (a cut mid-turn would make every session "interrupted").
+                budget = max(per_file - size, 1)
+                end = copy.rfind(TURN_END, 0, budget)
+                if end < 0:
+                    end = copy.find(TURN_END)
+                if end >= 0:
+                    copy = copy[: copy.index(b"\n", end) + 1]
             chunks.append(copy)
             size += len(copy)
         data = b"".join(chunks)

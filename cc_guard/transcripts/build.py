@@ -154,7 +154,7 @@ def judge_state(
         elif age < STALE_SECONDS:
             return SessionState.RUNNING, f"mid-turn ({brief.phase})", None
         else:
-            gone = f"stopped mid-turn ({brief.phase}) {int(age // 60)} min ago"
+            gone = f"stopped mid-turn ({brief.phase}), silent for over {STALE_SECONDS // 60:.0f} min"
         if brief.last_pending_tool:
             return (
                 SessionState.INTERRUPTED,
@@ -183,8 +183,8 @@ def judgement_valid_until(
     liveness it also depends on (None: no pid matters).
 
     Mirrors judge_state's clock use: the 60 s "recently changed" and 10 min
-    "stale mid-turn" thresholds, and the minutes in "stopped mid-turn ... min
-    ago". It ignores the earlier, clock-free answers (ended, failed, ...), so it
+    "stale mid-turn" thresholds (a reason never counts minutes: it would change
+    every minute, and with it the output of every listing). It ignores the earlier, clock-free answers (ended, failed, ...), so it
     can only expire too early, never too late. The ``sessions`` result cache
     relies on it; keep the two in step (a test sweeps the clock over both).
     """
@@ -195,8 +195,7 @@ def judgement_valid_until(
             return float("inf"), pid  # only the process's life or death changes it
         if age < STALE_SECONDS:
             return mtime + STALE_SECONDS, pid
-        # Past the threshold the reason counts whole minutes of silence.
-        return mtime + (age // 60 + 1) * 60, pid
+        return float("inf"), pid
     if _stopped(brief, events):
         return float("inf"), None
     if age < RECENT_SECONDS:

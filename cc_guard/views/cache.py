@@ -10,7 +10,7 @@ output depends on:
   log, each statusline feed file and the config file, plus cc-guard's own source
   files (an upgrade or a local edit changes the output);
 - until when the states it judged hold on the clock alone (running -> idle after
-  60 s, mid-turn -> interrupted after 10 min, "N min ago" reasons), see
+  60 s, mid-turn -> interrupted after 10 min), see
   :func:`cc_guard.transcripts.build.judgement_valid_until`;
 - the Claude Code pids whose liveness a state depends on, and that liveness.
 
