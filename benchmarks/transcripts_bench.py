@@ -82,10 +82,13 @@ def build_corpus(root: Path, files: int, target_bytes: int) -> int:
                 # a turn ended (a cut mid-turn would make every session "interrupted").
                 budget = max(per_file - size, 1)
                 end = copy.rfind(TURN_END, 0, budget)
-                if end < 0:
-                    end = copy.find(TURN_END)
                 if end >= 0:
                     copy = copy[: copy.index(b"\n", end) + 1]
+                elif chunks:
+                    break  # no turn of this one ends in time: the session ends before it
+                else:  # a first recording that must be cut somewhere: any line will do
+                    cut = copy.rfind(b"\n", 0, budget)
+                    copy = copy[: cut + 1] if cut >= 0 else copy[: copy.find(b"\n") + 1]
             chunks.append(copy)
             size += len(copy)
         data = b"".join(chunks)
@@ -214,7 +217,7 @@ def main() -> int:
     if args.shape == "long":
         args.files, args.mb = 650, 450
     elif args.shape == "many":
-        args.files, args.mb = 4000, 440
+        args.files, args.mb = 4000, 560  # sessions end where a turn ended: ~440 MB
 
     claude = CORPUS / "claude"
     state = CORPUS / "state"

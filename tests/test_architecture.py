@@ -70,7 +70,7 @@ OWN_ALLOWED = {
     "cc_guard.runtime.handlers",
     "cc_guard.runtime.handlers.checkpoint",
     "cc_guard.runtime.statusline",
-    # The hook records the session's auto-compaction settings with each event and the
+    # The hook records the session's auto-compaction settings with its non-tool events; the
     # statusline shows "% until auto-compact": both need the threshold's names and
     # arithmetic. The module imports nothing; the package's __init__ is lazy.
     "cc_guard.context",

@@ -17,7 +17,6 @@ from cc_guard.base import fastjson
 from cc_guard.base.hookio import HookEvent, HookOutput, parse_event, read_stdin
 from cc_guard.base.paths import state_root
 from cc_guard.base.procs import find_claude_pid, option_value, process_argv
-from cc_guard.context import threshold
 from cc_guard.state import errors, events
 
 # Imports are kept to the few modules above (tests/test_architecture.py holds the hook
@@ -188,7 +187,7 @@ def log_event(event: HookEvent) -> None:
         pid,
         os.environ.get("TMUX_PANE") or None,
         tmux_socket=os.environ.get("TMUX", "").split(",")[0] or None,
-        compact_env=compact_env(event.name, pid),
+        compact_env=None if event.name in _TOOL_EVENTS else compact_env(event.name, pid),
     )
     if event.name == "StopFailure":
         # The kind the transcript gives the failure (the engine's reading of it), so
@@ -206,9 +205,16 @@ def log_event(event: HookEvent) -> None:
     events.append(state_root(), record)
 
 
+#: Called for every tool call: they log no more than the session's other events do.
+_TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse"})
+
+
 def compact_env(event_name: str, pid: int | None) -> dict[str, str]:
     """The session's auto-compaction settings: its environment (this hook inherits
-    Claude Code's) and, read once per process at SessionStart, ``--autocompact``."""
+    Claude Code's) and, read once per process at SessionStart, ``--autocompact``.
+    Not logged on tool calls (the turn's other events carry it)."""
+    from cc_guard.context import threshold
+
     env = threshold.session_env(os.environ)
     if event_name == "SessionStart":
         flag = option_value(process_argv(pid), threshold.FLAG_KEY)
