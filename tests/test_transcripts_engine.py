@@ -549,3 +549,24 @@ def test_project_level_agent_files_of_older_versions_are_attached(
     assert sessions["parent-1"].tokens.input_tokens == 4
     brief = {s.session_id: s for s in engine(isolated_env).refresh(brief=True)}
     assert brief["parent-1"].subagents == sessions["parent-1"].subagents
+
+
+def test_a_long_lived_engine_rejudges_unchanged_sessions_and_rebuilds_changed_ones(
+    isolated_env: dict[str, Path],
+) -> None:
+    """Brief models of unchanged sessions are kept between refreshes; their state still
+    follows the clock, and a session that grew gets a new model."""
+    now = [NOW]
+    live = Engine(isolated_env["claude"], isolated_env["state"], clock=lambda: now[0])
+    quiet = finished_session(isolated_env["claude"], "aaaa1111", mtime=NOW - 10)
+    finished_session(isolated_env["claude"], "bbbb2222")
+    first = {s.session_id: s for s in live.refresh(brief=True)}
+    assert first["aaaa1111"].state == "running"  # written 10 s ago
+    now[0] = NOW + 120
+    second = {s.session_id: s for s in live.refresh(brief=True)}
+    assert second["bbbb2222"] is first["bbbb2222"]  # kept, not rebuilt
+    assert second["aaaa1111"].state == "idle"  # the clock moved on
+    append(quiet, prompt("and more", ts="2026-01-01T10:05:00.000Z"))
+    third = {s.session_id: s for s in live.refresh(brief=True)}
+    assert third["aaaa1111"] is not second["aaaa1111"]
+    assert third["aaaa1111"].turns == 2

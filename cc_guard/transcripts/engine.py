@@ -80,12 +80,13 @@ def _row(text: str | bytes) -> dict[str, Any]:
 class _Discovered:
     """A main transcript found on disk, with its subagent transcripts."""
 
-    __slots__ = ("path", "stat", "subagents")
+    __slots__ = ("path", "session_id", "stat", "subagents")
 
     def __init__(
         self, path: str, stat: os.stat_result, subagents: list[tuple[str, os.stat_result]]
     ) -> None:
         self.path = path
+        self.session_id = session_id_of(path)
         self.stat = stat
         self.subagents = subagents
 
@@ -152,15 +153,17 @@ _Group = tuple[_Discovered, "_Entry", list[tuple[str, "_Entry"]]]
 def _attach_project_level_agents(groups: list[_Group]) -> list[_Group]:
     """Older Claude Code (2.0.x) wrote subagent transcripts beside the sessions as
     ``<project>/agent-*.jsonl``; attach each to the session its records name."""
-    by_id = {session_id_of(item.path): subs_of for item, _, subs_of in groups}
-    by_item = {session_id_of(item.path): item for item, _, _ in groups}
+    if not any(item.session_id.startswith("agent-") for item, _, _ in groups):
+        return groups
+    by_id = {item.session_id: subs_of for item, _, subs_of in groups}
+    by_item = {item.session_id: item for item, _, _ in groups}
     kept: list[_Group] = []
     for item, entry, subs in groups:
         parent = entry.brief.session_id
         if (
-            os.path.basename(item.path).startswith("agent-")
+            item.session_id.startswith("agent-")
             and parent
-            and parent != session_id_of(item.path)
+            and parent != item.session_id
             and parent in by_id
         ):
             by_id[parent].append((item.path, entry))
@@ -310,7 +313,8 @@ class Engine:
         self._entries: dict[str, _Entry] | None = None
         self._events: dict[str, SessionEvents] | None = None
         self._events_cursor = Cursor()
-        self._models: dict[str, tuple[tuple[int, ...], SessionModel]] = {}
+        self._models: dict[str, tuple[tuple[float, ...], SessionModel]] = {}
+        self._brief_models: dict[str, tuple[tuple[float, ...], SessionModel]] = {}
         #: Why the on-disk index was not used or not updated (None: it was). With an
         #: unusable index the engine keeps one in memory: the answers stay the same.
         self.index_problem: str | None = None
@@ -370,6 +374,7 @@ class Engine:
         self._memory_index = Index(None)
         self._entries, self._events, self._events_cursor = None, None, Cursor()
         self._models.clear()
+        self._brief_models.clear()
 
     def _open_index(self) -> Index:
         if self._memory_index is not None:
@@ -389,6 +394,7 @@ class Engine:
                 os.unlink(os.path.join(self._state(), "index", INDEX_NAME + suffix))
         self._entries, self._events, self._events_cursor = None, None, Cursor()
         self._models.clear()
+        self._brief_models.clear()
 
     def _refresh(self, brief: bool, only: list[str] | None) -> list[SessionModel]:
         """All sessions, newest first, reading only bytes appended since the last refresh.
@@ -451,6 +457,7 @@ class Engine:
             for key in removed:
                 del entries[key]
                 self._models.pop(key, None)
+                self._brief_models.pop(key, None)
             index.save_files(updates, removed)
             events = self._read_events(index, state_dir, run)
             if not brief:
@@ -471,10 +478,16 @@ class Engine:
             key = str(item.path)
             mtime = max([item.stat.st_mtime, *(st.st_mtime for _, st in item.subagents)])
             merged = merged_brief(main.brief, [sub.brief for _, sub in subs])
+            version = (main.version, *(sub.version for _, sub in subs), len(subs), mtime)
             if brief:
-                model = brief_model(item.path, merged, [p for p, _ in subs], mtime)
+                # Unchanged sessions keep their model: only finish() (clock, signals) reruns.
+                cached_brief = self._brief_models.get(key)
+                if cached_brief is not None and cached_brief[0] == version:
+                    model = cached_brief[1]
+                else:
+                    model = brief_model(item.path, merged, [p for p, _ in subs], mtime)
+                    self._brief_models[key] = (version, model)
             else:
-                version = (main.version, *(sub.version for _, sub in subs), len(subs))
                 cached = self._models.get(key)
                 if cached is not None and cached[0] == version:
                     model = cached[1]
@@ -484,7 +497,7 @@ class Engine:
                         item.path, main.fold, [(p, s.fold or Fold()) for p, s in subs], mtime
                     )
                     self._models[key] = (version, model)
-            sid = session_id_of(item.path)
+            sid = item.session_id
             session_events = events.get(sid)
             until, pid = judgement_valid_until(merged, mtime, now, session_events)
             judgements[key] = (until, pid)

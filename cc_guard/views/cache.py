@@ -104,14 +104,23 @@ def fingerprint(claude: str, state: str) -> bytes:
     needless miss.
     """
     out: list[bytes] = [FORMAT, b"\n", os.fsencode(claude), b"\n"]
+    line = b"%s\0%d\0%d\0%d\0%d\n"
     for project in _entries(os.fsencode(os.path.join(claude, "projects"))):
         if not _is_dir(project):
             continue
         out.append(b"project\0%s\n" % project.path)
+        # Inlined (one stat per transcript, no helper calls): this loop is most of a
+        # warm run over thousands of sessions.
         for entry in _entries(project.path):
             if entry.name.endswith(b".jsonl"):
-                if _is_file(entry):
-                    _entry_line(out, entry)
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue  # vanished, or a looping symlink: the engine skips it too
+                if st.st_mode & 0o170000 == 0o100000:  # a regular file
+                    out.append(
+                        line % (entry.path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+                    )
             elif _is_dir(entry):
                 for sub in _entries(os.path.join(entry.path, b"subagents")):
                     if sub.name.endswith(b".jsonl") and _is_file(sub):
