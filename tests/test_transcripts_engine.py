@@ -441,7 +441,20 @@ def test_find_returns_the_full_model(isolated_env: dict[str, Path]) -> None:
     assert len(model.incidents) == model.incident_count == 1
 
 
-def test_parallel_first_read_matches_serial(isolated_env: dict[str, Path], tmp_path: Path) -> None:
+def _allow_forked_readers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine reads in one process when this one has threads (forking a threaded
+    process can deadlock the child); a thread an earlier test of this worker left behind
+    must not decide what these tests see. Two cores, whatever the machine has."""
+    from cc_guard.transcripts import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_threaded", lambda: False)
+    monkeypatch.setattr(engine_module.os, "cpu_count", lambda: 2)
+
+
+def test_parallel_first_read_matches_serial(
+    isolated_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _allow_forked_readers(monkeypatch)
     claude = isolated_env["claude"]
     for n in range(6):
         path = write(
@@ -513,6 +526,7 @@ def test_a_failed_reader_child_is_redone_in_process(
         return pid, read_fd
 
     monkeypatch.setattr(engine_module, "_fork_reader", failing_child)
+    _allow_forked_readers(monkeypatch)
     for n in range(4):
         finished_session(isolated_env["claude"], f"f{n}")
     eng = engine(isolated_env)
