@@ -21,6 +21,7 @@ from tests.support.handoff import (
     CWD,
     append_record,
     fake_claude_process,
+    handoff_workers_for,
     install_fixture,
     run_hook,
 )
@@ -594,21 +595,6 @@ def test_stop_failure_payload_is_kept_redacted(
         assert "leakleak" not in written.read_text(), written.name
 
 
-def _workers_for(transcript: Path) -> list[int]:
-    """Live handoff worker processes rebuilding ``transcript``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"cc_guard.handoff.worker" in argv and str(transcript).encode() in argv:
-            found.append(int(entry.name))
-    return found
-
-
 def test_a_burst_of_stop_hooks_leaves_at_most_one_worker_waiting(
     isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -637,13 +623,13 @@ def test_a_burst_of_stop_hooks_leaves_at_most_one_worker_waiting(
             worker.spawn(path, TODO_SID)
             time.sleep(0.2)
         deadline = time.monotonic() + 30
-        while len(_workers_for(path)) > 1 and time.monotonic() < deadline:
+        while len(handoff_workers_for(path)) > 1 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(_workers_for(path)) == 1  # one waits; the others never queued
+        assert len(handoff_workers_for(path)) == 1  # one waits; the others never queued
     finally:
         os.close(lock)
     deadline = time.monotonic() + 60
-    while (_workers_for(path) or not is_current(path, isolated_env["state"], TODO_SID)) and (
+    while (handoff_workers_for(path) or not is_current(path, isolated_env["state"], TODO_SID)) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.1)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cc_guard.handoff import render, store
-from tests.support.handoff import append_record, install_fixture, run_hook
+from tests.support.handoff import append_record, handoff_workers_for, install_fixture, run_hook
 
 TODO_SID = "11111111-aaaa-4bbb-8ccc-000000000001"
 OLD = 1_600_000_000
@@ -196,21 +196,6 @@ def test_reading_a_transcript_stops_at_the_size_it_had_when_opened(tmp_path: Pat
 # --------------------------------------------------------------------------- worker bursts
 
 
-def _workers_for(transcript: Path) -> list[int]:
-    """Live handoff worker processes rebuilding ``transcript``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"cc_guard.handoff.worker" in argv and str(transcript).encode() in argv:
-            found.append(int(entry.name))
-    return found
-
-
 def test_a_burst_of_stop_failure_hooks_leaves_one_worker_waiting_and_the_failure_is_kept(
     isolated_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -247,16 +232,16 @@ def test_a_burst_of_stop_failure_hooks_leaves_one_worker_waiting_and_the_failure
             hook.stdin.close()
         assert all(h.wait(timeout=60) == 0 for h in hooks)
         deadline = time.monotonic() + 30
-        while len(_workers_for(path)) > 1 and time.monotonic() < deadline:
+        while len(handoff_workers_for(path)) > 1 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(_workers_for(path)) == 1  # one waits for the running build; none queued
+        assert len(handoff_workers_for(path)) == 1  # one waits for the running build; none queued
     finally:
         os.close(lock)
     deadline = time.monotonic() + 60
-    while (_workers_for(path) or not is_current(path, isolated_env["state"], TODO_SID)) and (
+    while (handoff_workers_for(path) or not is_current(path, isolated_env["state"], TODO_SID)) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.1)
-    assert _workers_for(path) == []
+    assert handoff_workers_for(path) == []
     handoff = json.loads((isolated_env["state"] / "handoff" / f"{TODO_SID}.json").read_text())
     assert handoff["health"]["interrupted"] is True  # the waiting worker saw the failure

@@ -77,3 +77,18 @@ def fake_claude_process(tmp: Path) -> subprocess.Popen[bytes]:
             pass
         time.sleep(0.01)
     return proc
+
+
+def handoff_workers_for(transcript: Path) -> list[int]:
+    """Live handoff worker processes rebuilding ``transcript``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"cc_guard.handoff.worker" in argv and str(transcript).encode() in argv:
+            found.append(int(entry.name))
+    return found
