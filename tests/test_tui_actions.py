@@ -28,7 +28,7 @@ from cc_guard.tui.screens.session import SessionScreen
 from cc_guard.tui.widgets.banner import OutageBanner
 from cc_guard.tui.widgets.sessions_table import SessionsTable
 from tests.support.transcripts import api_error
-from tests.support.tui import SIZE, Recorder, anyio_backend, settle, still_world, until
+from tests.support.tui import SIZE, Recorder, anyio_backend, mounted, settle, still_world, until
 
 pytestmark = pytest.mark.anyio
 __all__ = ["anyio_backend"]
@@ -146,7 +146,7 @@ async def test_resume_shows_the_prompt_first_and_print_runs_resume_print_for_rea
     async with app.run_test(size=SIZE) as pilot:
         await _open(pilot, app, sid)
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ResumeDialog))
+        await mounted(pilot, app, ResumeDialog, "#shown")
         dialog = app.screen
         assert isinstance(dialog, ResumeDialog)
         assert dialog.preview.auto_mode == "continue"
@@ -161,8 +161,7 @@ async def test_resume_shows_the_prompt_first_and_print_runs_resume_print_for_rea
         ).text.startswith("#")
         await pilot.click("#continue")
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, TextDialog), timeout=60)
-        printed = app.screen.query_one("#report", TextArea).text
+        printed = (await mounted(pilot, app, TextDialog, "#report", timeout=60)).text
     assert f"--resume {sid}" in printed
     assert f"cd {shlex.quote(str(world.project('cli-tool')))}" in printed
 
@@ -328,7 +327,6 @@ async def test_the_banner_carries_the_doctors_verdict_and_d_shows_its_report(
             "the background doctor uses the free probe, never a paid message"
         )
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, TextDialog), 30)
-        report = app.screen.query_one("#report", TextArea).text
+        report = (await mounted(pilot, app, TextDialog, "#report", timeout=30)).text
         assert report.startswith("upstream-overloaded: ")
         assert "Evidence:" in report and "What to do:" in report

@@ -90,6 +90,22 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 1
         await pilot.pause(0.05)
 
 
+async def mounted(
+    pilot: Pilot[Any], app: CCGuardApp, screen_type: type[Any], selector: str, timeout: float = 10.0
+) -> Any:
+    """Wait until ``app.screen`` is a ``screen_type`` whose ``selector`` is mounted; return it.
+
+    A pushed screen becomes ``app.screen`` before its children are composed, so waiting
+    for the type alone and then querying races the mount.
+    """
+
+    def ready() -> bool:
+        return isinstance(app.screen, screen_type) and bool(app.screen.query(selector))
+
+    await until(pilot, ready, timeout)
+    return app.screen.query_one(selector)
+
+
 class Recorder:
     """Collects every message the app handles (``run_test(message_hook=...)``)."""
 
