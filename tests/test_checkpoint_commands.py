@@ -387,3 +387,23 @@ def test_prune_help_describes_every_option(repo: Path) -> None:
     text = " ".join(proc.stdout.split())
     assert "--older-than DAYS Drop sessions whose newest checkpoint is older" in text
     assert "--json Print JSON" in text
+
+
+def test_prune_drops_an_orphaned_index_with_every_file_beside_it(
+    repo: Path, isolated_env: dict[str, Path]
+) -> None:
+    """An index whose session ref is gone (deleted by hand, or a prune that died) goes
+    after a day, and so do its tip cache and hashing progress: nothing is left behind."""
+    assert take_checkpoint(repo, SID, "Stop") is not None
+    state = isolated_env["state"] / "checkpoints"
+    (index,) = state.rglob(f"{SID}.*.index")
+    for suffix in (".tip", ".progress"):
+        Path(str(index) + suffix).write_text("left over\n")
+    git(repo, "update-ref", "-d", f"refs/cc-guard/{SID}")
+    day_old = time.time() - 2 * 24 * 3600
+    os.utime(index, (day_old, day_old))
+    before = sorted(p.name for p in index.parent.iterdir())
+    assert any(n.endswith(".index.tip") for n in before), before
+    assert cli(repo, "prune").returncode == 0
+    after = sorted(p.name for p in index.parent.iterdir())
+    assert [n for n in after if n.startswith(SID) and not n.endswith(".lock")] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -97,6 +98,8 @@ def prune(
         owner = index.name.split(".", 1)[0]
         if owner not in live and now - index.stat().st_mtime > _ORPHAN_INDEX_AGE:
             _drop_file(index, result, dry_run)
+            for beside in state.glob(glob.escape(index.name) + ".*"):  # .tip, .progress
+                _drop_file(beside, result, dry_run)
     from cc_guard.checkpoints.checkup import health, sweep
 
     if dry_run:
