@@ -154,8 +154,7 @@ async def test_resume_shows_the_prompt_first_and_print_runs_resume_print_for_rea
         assert "interrupted" in shown and "overloaded" in shown
         assert not dialog.can_run and "claude" in dialog.why_not
         await pilot.click("#fresh")
-        await pilot.pause()
-        assert dialog.mode == "fresh"
+        await until(pilot, lambda: dialog.mode == "fresh")
         assert "Next step" in dialog.query_one("#shown", TextArea).text or dialog.query_one(
             "#shown", TextArea
         ).text.startswith("#")

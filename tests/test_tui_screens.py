@@ -64,19 +64,18 @@ async def test_the_filter_keeps_only_matching_sessions_and_escape_clears_it(
         await pilot.press("slash")
         assert app.screen.query_one("#filter", Input).has_focus
         await pilot.press(*"state:interrupted")
-        await pilot.pause()
         table = _table(app)
-        assert {s.state for s in table.listed} == {SessionState.INTERRUPTED}
+        await until(pilot, lambda: {s.state for s in table.listed} == {SessionState.INTERRUPTED})
         assert table.row_count == 2
         assert recorder.of(FilterChanged)[-1].text == "state:interrupted"
         await pilot.press("enter")  # back to the table, the filter stays
         assert table.has_focus and table.row_count == 2
         await pilot.press("slash", "escape")
-        await pilot.pause()
-        assert table.row_count == 4
+        await until(pilot, lambda: table.row_count == 4)
         await pilot.press("slash", *"tool", "enter")  # free text: project and title
-        await pilot.pause()
-        assert [s.project_dir.rsplit("/", 1)[-1] for s in table.listed] == ["cli-tool"]
+        await until(
+            pilot, lambda: [s.project_dir.rsplit("/", 1)[-1] for s in table.listed] == ["cli-tool"]
+        )
 
 
 async def test_sort_cycles_through_context_state_project_and_incidents(
