@@ -11,7 +11,8 @@ import os
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
-    from typing import TypeGuard
+    from collections.abc import Mapping
+    from typing import Any, TypeGuard
 
 #: Hook events cc-guard knows (Claude Code 2.1.328 and 2.1.332). Newer versions add
 #: events; an unknown one is logged and otherwise ignored, never an error.
@@ -136,6 +137,26 @@ def table_window(model: str | None, context_tokens: int | None = None) -> int:
     if context_tokens is not None and context_tokens > window:
         window = max(ONE_MILLION, context_tokens)
     return window
+
+
+def feed_window(feed: Mapping[str, Any] | None, model: str | None) -> int | None:
+    """The window a statusline feed reports (``context_window_size``), if it is ``model``'s.
+
+    A feed written before a ``/model`` switch names another model and would size the
+    wrong window: then, and when the feed says nothing usable, None.
+    """
+    if not feed:
+        return None
+    size = feed.get("context_window_size")
+    feed_model = feed.get("model_id")
+    if (
+        isinstance(size, int | float)
+        and not isinstance(size, bool)
+        and size > 0
+        and (not feed_model or not model or feed_model == model)
+    ):
+        return int(size)
+    return None
 
 
 #: Overrides which ``claude`` executable cc-guard runs (resume, launch, compact).

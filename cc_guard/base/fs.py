@@ -311,3 +311,25 @@ def open_regular(path: StrPath) -> BoundedFile | None:
     except BaseException:
         os.close(fd)
         raise
+
+
+def tail_lines(path: StrPath, max_bytes: int) -> list[bytes] | None:
+    """The last ``max_bytes`` of a transcript, split at newlines; None when ``path`` is
+    not a regular file (see :func:`open_regular`) or cannot be read.
+
+    A first line the window cuts is left out. The last item is what follows the final
+    newline: ``b""`` when the file ends with one, else a line still being written.
+    """
+    fh = open_regular(path)
+    if fh is None:
+        return None
+    try:
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            start = max(0, size - max_bytes)
+            fh.seek(start)
+            data = fh.read(size - start)
+    except OSError:
+        return None
+    lines = data.split(b"\n")
+    return lines[1:] if start else lines

@@ -328,16 +328,10 @@ def _interrupting(state: str, session_id: str, since: float) -> Callable[[], str
     """A check that says why to stop waiting: a prompt, or the session's end, after ``since``."""
 
     def check() -> str | None:
-        found = event_log.SessionEvents()
-        for record in event_log.tail(state, session_id, 256 * 1024):
-            found.add(record)
-        prompt = epoch(found.prompt_at)
-        if prompt is not None and prompt > since:
+        what = event_log.moved_on(state, session_id, since)
+        if what == "prompt":
             return "a new prompt came in: the session is busy again"
-        ended = epoch(found.ended_at)
-        if ended is not None and ended > since:
-            return "the session ended"
-        return None
+        return "the session ended" if what == "ended" else None
 
     return check
 

@@ -9,14 +9,13 @@ tail of a long transcript is read: the calibration uses the newest gaps anyway.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cc_guard import tokens
-from cc_guard.base.fs import open_regular
+from cc_guard.base.fs import tail_lines
 from cc_guard.context.fill import Calibration, Since, calibrate, since
 
 #: How much of the end of a transcript is read.
@@ -30,21 +29,7 @@ def counter() -> Callable[[str], int]:
 
 def tail_records(path: Path, max_bytes: int = TAIL_BYTES) -> Iterator[dict[str, Any]]:
     """The records in the last ``max_bytes`` of a transcript (a cut first line skipped)."""
-    fh = open_regular(path)
-    if fh is None:
-        return
-    try:
-        with fh:
-            size = os.fstat(fh.fileno()).st_size
-            start = max(0, size - max_bytes)
-            fh.seek(start)
-            data = fh.read(size - start)
-    except OSError:
-        return
-    lines = data.split(b"\n")
-    if start:
-        lines = lines[1:]
-    for line in lines:
+    for line in tail_lines(path, max_bytes) or ():
         if not line.strip():
             continue
         try:

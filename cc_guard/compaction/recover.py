@@ -78,16 +78,10 @@ def _log(state: str, session_id: str, action: str, reason: str) -> None:
 
 
 def _interruption(state: str, session_id: str, since: float) -> str | None:
-    found = event_log.SessionEvents()
-    for record in event_log.tail(state, session_id, 256 * 1024):
-        found.add(record)
-    prompt = epoch(found.prompt_at)
-    if prompt is not None and prompt > since:
+    what = event_log.moved_on(state, session_id, since)
+    if what == "prompt":
         return "the user sent a prompt since the failure"
-    ended = epoch(found.ended_at)
-    if ended is not None and ended > since:
-        return "the session ended"
-    return None
+    return "the session ended" if what == "ended" else None
 
 
 def verdict_for(transcript: Path, state_dir: Path) -> tuple[bool, str]:

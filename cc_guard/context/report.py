@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cc_guard.base.claude import feed_window
 from cc_guard.base.timefmt import epoch
 from cc_guard.config.sections import CompactConfig
 from cc_guard.context import threshold
@@ -154,21 +155,6 @@ def session_forecast(
     )
 
 
-def _feed_window(model: SessionModel, feed: Mapping[str, Any] | None) -> int | None:
-    if not feed:
-        return None
-    size = feed.get("context_window_size")
-    feed_model = feed.get("model_id")
-    if (
-        isinstance(size, int | float)
-        and not isinstance(size, bool)
-        and size > 0
-        and (not feed_model or not model.model or feed_model == model.model)
-    ):
-        return int(size)
-    return None
-
-
 def report_for(
     session: SessionModel,
     feed: Mapping[str, Any] | None = None,
@@ -188,7 +174,7 @@ def report_for(
     for callers that pass the clock; nothing here depends on it yet.
     """
     config = config or CompactConfig()
-    window = _feed_window(session, feed) or session.context_window
+    window = feed_window(feed, session.model) or session.context_window
     auto = auto_compact_for(session, config, env, window)
     total = total_tokens(session)
     after_compaction = bool(

@@ -138,6 +138,23 @@ def tail(state: str, session_id: str | None = None, max_bytes: int = TAIL_BYTES)
     return records
 
 
+def moved_on(state: str, session_id: str, since: float) -> str | None:
+    """``"prompt"`` if the session got a prompt after ``since`` (epoch seconds),
+    ``"ended"`` if it ended after it, else None: what makes waiting to type into it moot."""
+    from cc_guard.base.timefmt import epoch
+
+    found = SessionEvents()
+    for record in tail(state, session_id, 256 * 1024):
+        found.add(record)
+    prompt = epoch(found.prompt_at)
+    if prompt is not None and prompt > since:
+        return "prompt"
+    ended = epoch(found.ended_at)
+    if ended is not None and ended > since:
+        return "ended"
+    return None
+
+
 class SessionEvents:
     """What the event log says about one session (folded record by record)."""
 

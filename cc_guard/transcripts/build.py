@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 import dataclasses
 import os
 
-from cc_guard.base.claude import table_window
+from cc_guard.base.claude import feed_window, table_window
 from cc_guard.base.procs import pid_alive
 from cc_guard.base.timefmt import epoch, iso
 from cc_guard.incidents import IncidentKind, kind_for_name
@@ -227,17 +227,9 @@ def finish(
     window, source = table_window(name, brief.context_tokens), "transcript"
     if name and name in windows:
         window, source = windows[name], "config"
-    if feed is not None:
-        size = feed.get("context_window_size")
-        feed_model = feed.get("model_id")
-        # A feed from before a /model switch would size the wrong window.
-        if (
-            isinstance(size, int | float)
-            and not isinstance(size, bool)
-            and size > 0
-            and (not feed_model or not name or feed_model == name)
-        ):
-            window, source = int(size), "statusline"
+    reported = feed_window(feed, name)
+    if reported is not None:
+        window, source = reported, "statusline"
     model.context_window = window
     model.context_source = source
     model.context_percent = (

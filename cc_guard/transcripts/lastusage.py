@@ -10,10 +10,8 @@ hook's policy decision runs it.
 
 from __future__ import annotations
 
-import os
-
 from cc_guard.base import fastjson
-from cc_guard.base.fs import open_regular
+from cc_guard.base.fs import tail_lines
 
 TYPE_CHECKING = False  # typing's costs the hook path; mypy reads the names below
 if TYPE_CHECKING:
@@ -64,20 +62,9 @@ def _int(value: Any) -> int:
 
 def last_usage(path: str, max_bytes: int = TAIL_BYTES) -> LastUsage | None:
     """The newest usage in the last ``max_bytes`` of the transcript (None: none there)."""
-    fh = open_regular(path)  # a FIFO or a device must not block the hook
-    if fh is None:
+    lines = tail_lines(path, max_bytes)  # a FIFO or a device must not block the hook
+    if lines is None:
         return None
-    try:
-        with fh:
-            size = os.fstat(fh.fileno()).st_size
-            start = max(0, size - max_bytes)
-            fh.seek(start)
-            data = fh.read(size - start)
-    except OSError:
-        return None
-    lines = data.split(b"\n")
-    if start:
-        lines = lines[1:]  # cut by the window
     boundary: LastUsage | None = None
     for line in reversed(lines):
         if b'"compact_boundary"' not in line and b'"usage"' not in line:

@@ -12,10 +12,8 @@ For the StopFailure hook: the standard library, :mod:`cc_guard.base` and the fol
 
 from __future__ import annotations
 
-import os
-
 from cc_guard.base import fastjson
-from cc_guard.base.fs import open_regular
+from cc_guard.base.fs import tail_lines
 from cc_guard.incidents import IncidentKind, classify_failure
 from cc_guard.transcripts.fold import Fold, Phase
 
@@ -25,17 +23,7 @@ TAIL_BYTES = 256 * 1024
 
 
 def _tail_records(path: str, max_bytes: int) -> list[dict[str, object]]:
-    fh = open_regular(path)
-    if fh is None:
-        return []
-    with fh:
-        size = os.fstat(fh.fileno()).st_size
-        start = max(0, size - max_bytes)
-        fh.seek(start)
-        data = fh.read(size - start)
-    lines = data.split(b"\n")
-    if start:
-        lines = lines[1:]  # cut by the window
+    lines = tail_lines(path, max_bytes) or []
     records = []
     for line in lines[:-1]:  # the last piece has no newline yet: half-written
         try:

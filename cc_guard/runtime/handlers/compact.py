@@ -74,7 +74,7 @@ def on_stop(event: HookEvent) -> HookOutput | None:
     """The policy decision at the end of a turn."""
     if not event.session_id or not event.transcript_path:
         return None
-    from cc_guard.base.claude import table_window
+    from cc_guard.base.claude import feed_window, table_window
     from cc_guard.base.paths import state_root
     from cc_guard.config import compact_config
     from cc_guard.context import policy, threshold
@@ -97,17 +97,8 @@ def on_stop(event: HookEvent) -> HookOutput | None:
     state = state_root()
     sid = event.session_id
     data = store.read(state, sid)
-    feed = feeds.read(state, sid) or {}
-    size = feed.get("context_window_size")
-    feed_model = feed.get("model_id")
-    if (
-        isinstance(size, int | float)
-        and not isinstance(size, bool)
-        and size > 0
-        and (not feed_model or not usage.model or feed_model == usage.model)
-    ):
-        window = int(size)
-    else:
+    window = feed_window(feeds.read(state, sid), usage.model)
+    if window is None:
         window = table_window(usage.model, usage.fill)
     config = compact_config(event.cwd or None)
     auto = threshold.auto_compact(
