@@ -292,6 +292,32 @@ def test_a_broken_settings_file_is_a_local_config_problem(
     assert "settings.json: not valid JSON" in check(report, "settings")["evidence"]
 
 
+def test_hooks_installed_by_an_older_version_are_named_with_the_fix(
+    chaos: Any, doctor_env: Any, isolated_env: dict[str, Path]
+) -> None:
+    server = chaos([{"text": "unused"}])
+    isolated_env["claude"].mkdir(parents=True, exist_ok=True)
+    install = [sys.executable, "-m", "cc_guard", "install"]
+    assert subprocess.run(install, capture_output=True, timeout=60).returncode == 0
+    _, report, _ = doctor_env(server.url)
+    assert "missing_events" not in check(report, "hooks")["data"]
+    # What an install made before SubagentStop and PostCompact were hooked looks like.
+    settings_path = isolated_env["claude"] / "settings.json"
+    settings = json.loads(settings_path.read_text())
+    for event in ("SubagentStop", "PostCompact"):
+        del settings["hooks"][event]
+    settings_path.write_text(json.dumps(settings))
+    _, report, _ = doctor_env(server.url)
+    hooks = check(report, "hooks")
+    assert hooks["status"] == "warn"
+    assert hooks["data"]["missing_events"] == {str(settings_path): ["SubagentStop", "PostCompact"]}
+    assert "lacks SubagentStop, PostCompact" in hooks["evidence"]
+    assert "cc-guard install" in hooks["fix"]
+    assert subprocess.run(install, capture_output=True, timeout=60).returncode == 0
+    _, report, _ = doctor_env(server.url)
+    assert "missing_events" not in check(report, "hooks")["data"]
+
+
 def _recent_529_session(claude_dir: Path, minutes_ago: float) -> str:
     """The recorded 529 session, moved to a new id and to ``minutes_ago``."""
     sid = str(uuid.uuid4())

@@ -279,6 +279,18 @@ def check_hooks(claude_dir: Path, cwd: Path, state_dir: Path, now: float) -> Fin
         )
     where = ", ".join(f"{p} ({len(set(e))} events)" for p, e in installed.items()) or "the plugin"
     fired = f"last hook event {_ago(now - last)} ago" if last else "no hook event seen yet"
+    stale = _missing_events(installed)
+    if stale:
+        data["missing_events"] = stale
+        return Finding(
+            "hooks",
+            Status.WARN,
+            "installed by an older cc-guard: "
+            + "; ".join(f"{path} lacks {', '.join(events)}" for path, events in stale.items()),
+            fix="Run cc-guard install again (with the same --scope) to add the hooks this "
+            "version uses; restart running Claude Code sessions afterwards.",
+            data=data,
+        )
     active = _newest_transcript(claude_dir)
     if active is not None and now - active < 3600 and (last is None or active - last > 300):
         return Finding(
@@ -299,6 +311,19 @@ def check_hooks(claude_dir: Path, cwd: Path, state_dir: Path, now: float) -> Fin
         fix=f"See {state_dir / 'hook-errors.log'}." if errors else None,
         data=data,
     )
+
+
+def _missing_events(installed: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Settings file -> the events this cc-guard installs that the file has no hook for."""
+    from cc_guard.install.merge import EVENTS
+
+    wanted = [event for event, _, _ in EVENTS]
+    missing = {}
+    for path, events in installed.items():
+        lacking = [event for event in wanted if event not in events]
+        if lacking:
+            missing[path] = lacking
+    return missing
 
 
 def _last_hook_event(state_dir: Path) -> float | None:
