@@ -252,6 +252,7 @@ def _cut_after(records: list[dict[str, Any]], answer: str) -> list[dict[str, Any
 
 def footer(data: Path) -> bool:
     from cc_guard.context.report import report_for
+    from cc_guard.context.threshold import SETTING_KEY
     from cc_guard.transcripts.engine import load_session
 
     captures_path = next(iter(sorted(data.glob("footer-*.json"))), None)
@@ -269,7 +270,11 @@ def footer(data: Path) -> bool:
             path = Path(tmp) / f"{capture['scenario']}-{capture['response']}.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in cut))
             session = load_session(path, Path(tmp) / "state")
-            report = report_for(session, env=capture["env"])
+            env = dict(capture["env"])
+            setting = (capture.get("settings") or {}).get("autoCompactEnabled")
+            if isinstance(setting, bool):
+                env[SETTING_KEY] = "true" if setting else "false"
+            report = report_for(session, env=env)
             expected = _shown(capture["footer"])
             same = (expected is None and report.footer is None) or (
                 expected is not None and report.footer is not None and expected.startswith(report.footer)

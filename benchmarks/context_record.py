@@ -7,8 +7,9 @@ Usage: python benchmarks/context_record.py [--out benchmarks/data/context] [esti
   of each request, so consecutive exact usages say what each appended step cost.
 - ``footer``: interactive sessions in tmux that step the fill across Claude Code's
   auto-compact point under several settings (default 1M, ``CLAUDE_AUTOCOMPACT_PCT_OVERRIDE``,
-  ``CLAUDE_CODE_AUTO_COMPACT_WINDOW``, a reactive 200k model, ``DISABLE_AUTO_COMPACT``),
-  capturing the footer line above the input box after each answer.
+  ``CLAUDE_CODE_AUTO_COMPACT_WINDOW``, a reactive 200k model, ``DISABLE_AUTO_COMPACT``,
+  ``autoCompactEnabled: false`` in settings.json), capturing the footer line above the
+  input box after each answer. ``--only NAME`` records one scenario and keeps the rest.
 
 Transcripts are copied with the throwaway paths rewritten to ``/work/demo`` and the
 system prompt snapshots and request copies left out (:func:`keep`); captures go to
@@ -179,6 +180,14 @@ FOOTER_SCENARIOS: list[dict[str, Any]] = [
         "args": [],
         "levels": [955_000, 959_980, 959_990, 965_000, 972_000],
     },
+    {
+        # What /config's "Auto-compact" toggle writes: the user's settings.json.
+        "name": "footer-setting-off",
+        "env": {},
+        "settings": {"autoCompactEnabled": False},
+        "args": [],
+        "levels": [955_000, 959_980, 959_990, 965_000, 972_000],
+    },
 ]
 
 
@@ -189,10 +198,19 @@ def footer_line(capture: str) -> str:
     return lines[box - 2].strip()
 
 
-def record_footer(root: Path, out: Path) -> list[dict[str, Any]]:
+def record_footer(root: Path, out: Path, only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Capture the footer for each scenario (``only``: just these, the file's other
+    captures kept)."""
     captures: list[dict[str, Any]] = []
+    target = out / f"footer-{testbed.CLAUDE_CODE_VERSION}.json"
+    if only and target.exists():
+        captures = [c for c in json.loads(target.read_text()) if c["scenario"] not in only]
     for scenario in FOOTER_SCENARIOS:
+        if only and scenario["name"] not in only:
+            continue
         bed = new_bed(root, scenario["name"])
+        if scenario.get("settings"):
+            (bed.claude_dir / "settings.json").write_text(json.dumps(scenario["settings"]))
         script: list[dict[str, Any]] = [
             {"when": {"contains": SUMMARY}, "text": "<summary>s</summary>", "repeat": 100}
         ]
@@ -221,6 +239,7 @@ def record_footer(root: Path, out: Path) -> list[dict[str, Any]]:
                     {
                         "scenario": scenario["name"],
                         "env": scenario["env"],
+                        "settings": scenario.get("settings", {}),
                         "args": scenario["args"],
                         "response": index,
                         "level": level,
@@ -234,21 +253,22 @@ def record_footer(root: Path, out: Path) -> list[dict[str, Any]]:
         for capture in captures:
             if capture["scenario"] == scenario["name"]:
                 capture["transcript"] = name
-    (out / f"footer-{testbed.CLAUDE_CODE_VERSION}.json").write_text(json.dumps(captures, indent=1) + "\n")
-    return captures
+    target.write_text(json.dumps(captures, indent=1) + "\n")
+    return [c for c in captures if not only or c["scenario"] in only]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", nargs="*", default=["estimate", "footer"])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "context")
+    parser.add_argument("--only", action="append", help="footer: record just this scenario (repeatable)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="context-record-") as tmp:
         if "estimate" in args.what:
             print("\n".join(record_estimate(Path(tmp), args.out)))
         if "footer" in args.what:
-            for capture in record_footer(Path(tmp), args.out):
+            for capture in record_footer(Path(tmp), args.out, args.only):
                 print(capture["scenario"], capture["level"], repr(capture["footer"]))
     return 0
 

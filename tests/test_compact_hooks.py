@@ -221,6 +221,28 @@ def test_the_sessions_environment_moves_the_point(isolated_env: dict[str, Path])
     assert logged["action"] == "notify" and logged["point"] == 490_000
 
 
+def test_auto_compact_turned_off_in_config_is_read_by_the_hooks_and_shown(
+    isolated_env: dict[str, Path],
+) -> None:
+    """``/config``'s Auto-compact writes ``autoCompactEnabled`` to the user's settings."""
+    settings = isolated_env["claude"] / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"autoCompactEnabled": False}))
+    transcript = working_session(isolated_env["claude"], tokens=880_000)
+    hook("SessionStart", transcript, source="startup")
+    hook("Stop", transcript)
+    assert compaction_state(isolated_env["state"])["setting"] is False
+    assert "auto-compact off" in run_statusline(880_000)
+    status = json.loads(CliRunner().invoke(cli_main, ["status", SID[:8], "--json"]).stdout)
+    assert status["compact_env"] == {"autoCompactEnabled": "false"}
+    assert status["until_auto_compact"] is None
+    # Turned back on mid-session: the next turn's end reads it again.
+    settings.write_text(json.dumps({"autoCompactEnabled": True}))
+    hook("Stop", transcript)
+    assert compaction_state(isolated_env["state"])["setting"] is True
+    assert "9% until auto-compact" in run_statusline(880_000)
+
+
 def run_statusline(tokens: int) -> str:
     import subprocess
 

@@ -10,11 +10,13 @@ import pytest
 
 from cc_guard.context.threshold import (
     FLAG_KEY,
+    SETTING_KEY,
     auto_compact,
     footer,
     leading_number,
     percent_left,
     session_env,
+    stored_env,
     until_text,
 )
 
@@ -55,6 +57,28 @@ def test_disabling_auto_compaction_leaves_no_proactive_point() -> None:
         auto = auto_compact(1_000_000, OPUS, env)
         assert not auto.enabled and not auto.proactive and auto.source == "disabled"
     assert auto_compact(1_000_000, OPUS, {"DISABLE_AUTO_COMPACT": "0"}).enabled
+
+
+def test_the_auto_compact_setting_turned_off_is_the_same_as_the_env() -> None:
+    off = auto_compact(1_000_000, OPUS, {SETTING_KEY: "false"})
+    assert off == auto_compact(1_000_000, OPUS, {"DISABLE_AUTO_COMPACT": "1"})
+    assert footer(970_000, off) == "Context low (1% remaining)"
+    assert auto_compact(1_000_000, OPUS, {SETTING_KEY: "true"}) == auto_compact(1_000_000, OPUS)
+    # The env wins over a setting that says on (Claude Code checks the env first).
+    assert not auto_compact(1_000_000, OPUS, {SETTING_KEY: "true", "DISABLE_COMPACT": "1"}).enabled
+
+
+def test_the_stored_env_adds_what_the_hooks_recorded() -> None:
+    env = stored_env(
+        {"CLAUDE_AUTOCOMPACT_PCT_OVERRIDE": "50", "PATH": "/bin"},
+        {"flag": "500000", "setting": False},
+    )
+    assert env == {
+        "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE": "50",
+        FLAG_KEY: "500000",
+        SETTING_KEY: "false",
+    }
+    assert stored_env({}, {"flag": None, "setting": None}) == {}
 
 
 def test_200k_models_never_compact_proactively_unless_a_window_is_set() -> None:

@@ -159,6 +159,86 @@ def feed_window(feed: Mapping[str, Any] | None, model: str | None) -> int | None
     return None
 
 
+#: The ``autoCompactEnabled`` setting (``/config``'s "Auto-compact"; default true).
+AUTO_COMPACT_SETTING = "autoCompactEnabled"
+#: Managed (policy) settings, which win over every other settings file.
+MANAGED_SETTINGS = (
+    "/etc/claude-code/managed-settings.json",
+    "/Library/Application Support/ClaudeCode/managed-settings.json",
+)
+#: Settings files bigger than this are not read for one boolean (the global config,
+#: which holds every project's history, can be large).
+SETTINGS_MAX_BYTES = 16 * 1024 * 1024
+
+
+def global_config_path(claude_dir: str) -> str:
+    """Claude Code's global config, ``.claude.json``: in ``$CLAUDE_CONFIG_DIR`` when it is
+    set, else in the home directory."""
+    if os.environ.get("CLAUDE_CONFIG_DIR"):
+        return os.path.join(claude_dir, ".claude.json")
+    return os.path.join(os.path.expanduser("~"), ".claude.json")
+
+
+def auto_compact_setting(claude_dir: str, project_dir: str | None) -> bool | None:
+    """``autoCompactEnabled`` as Claude Code resolves it, None when no file sets it.
+
+    The first boolean in: managed settings, the project's ``.claude/settings.local.json``
+    and ``.claude/settings.json``, the user's ``settings.json``; then the global config,
+    where older versions kept it (there only ``false`` counts: true is the default).
+    Settings passed with ``claude --settings`` are not seen.
+    """
+    files = list(MANAGED_SETTINGS)
+    if project_dir:
+        files.append(os.path.join(project_dir, ".claude", "settings.local.json"))
+        files.append(os.path.join(project_dir, ".claude", "settings.json"))
+    files.append(os.path.join(claude_dir, "settings.json"))
+    for path in files:
+        value = _setting_in(path, AUTO_COMPACT_SETTING)
+        if isinstance(value, bool):
+            return value
+    legacy = _setting_in(global_config_path(claude_dir), AUTO_COMPACT_SETTING)
+    return False if legacy is False else None
+
+
+_read_once: dict[tuple[str, str | None], bool | None] = {}
+
+
+def session_auto_compact_setting(cwd: str) -> bool | None:
+    """:func:`auto_compact_setting` for the session a hook runs for, read once per
+    process (the hook logs it and its handler uses it): the project is
+    ``$CLAUDE_PROJECT_DIR`` (Claude Code sets it for hooks), else ``cwd``."""
+    from cc_guard.base.paths import claude_root
+
+    key = (claude_root(), os.environ.get("CLAUDE_PROJECT_DIR") or cwd or None)
+    if key not in _read_once:
+        _read_once[key] = auto_compact_setting(*key)
+    return _read_once[key]
+
+
+def _setting_in(path: str, key: str) -> object:
+    """The top-level ``key`` of a JSON settings file; None when absent or unreadable."""
+    from cc_guard.base import fastjson
+    from cc_guard.base.fs import open_regular
+
+    fh = open_regular(path)  # a FIFO in place of a settings file must not block
+    if fh is None:
+        return None
+    try:
+        with fh:
+            if os.fstat(fh.fileno()).st_size > SETTINGS_MAX_BYTES:
+                return None
+            data = fh.read()
+    except OSError:
+        return None
+    if key.encode() not in data:
+        return None  # most files never name it: no parse
+    try:
+        parsed = fastjson.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return parsed.get(key) if isinstance(parsed, dict) else None
+
+
 #: Overrides which ``claude`` executable cc-guard runs (resume, launch, compact).
 CLAUDE_BIN_ENV = "CC_GUARD_CLAUDE"
 

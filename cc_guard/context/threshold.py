@@ -10,7 +10,8 @@ read in its bundle:
 - ``CLAUDE_AUTOCOMPACT_PCT_OVERRIDE=P`` lowers it to ``min(floor(effective x P/100),
   effective - 13,000)``; ``CLAUDE_CODE_AUTO_COMPACT_WINDOW=N`` (or ``--autocompact=N``)
   sizes the window as ``min(window, N)`` (N at least 100,000);
-  ``DISABLE_AUTO_COMPACT`` / ``DISABLE_COMPACT`` turn it off.
+  ``DISABLE_AUTO_COMPACT`` / ``DISABLE_COMPACT`` turn it off, and so does the
+  ``autoCompactEnabled: false`` setting (``/config``'s Auto-compact).
 - A 200k-window model without a window override never compacts proactively: it runs
   into a 400 "prompt is too long" first and compacts reactively.
 - The footer above the input box shows ``N% until auto-compact`` (``auto-compact
@@ -45,6 +46,8 @@ DISABLE_ENV = "DISABLE_AUTO_COMPACT"
 DISABLE_ALL_ENV = "DISABLE_COMPACT"
 #: The ``--autocompact=N`` command-line flag, recorded under this key beside the env.
 FLAG_KEY = "--autocompact"
+#: The ``autoCompactEnabled`` setting, recorded under this key as "true" or "false".
+SETTING_KEY = "autoCompactEnabled"
 #: The session environment cc-guard records (hooks and the statusline see Claude Code's).
 ENV_KEYS = (PCT_ENV, WINDOW_ENV, DISABLE_ENV, DISABLE_ALL_ENV)
 
@@ -178,7 +181,11 @@ def auto_compact(
     ``[compact] auto_compact_tokens`` (0: as Claude Code computes it).
     """
     env = env or {}
-    enabled = not (truthy(env.get(DISABLE_ENV)) or truthy(env.get(DISABLE_ALL_ENV)))
+    enabled = not (
+        truthy(env.get(DISABLE_ENV))
+        or truthy(env.get(DISABLE_ALL_ENV))
+        or env.get(SETTING_KEY) == "false"
+    )
     compact_window, source = window, "default"
     setting = window_setting(env.get(WINDOW_ENV))
     if setting is not None:
@@ -258,3 +265,17 @@ def until_text(tokens: int, auto: AutoCompact) -> str:
 def session_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The compaction settings in an environment (what hooks record for the session)."""
     return {key: environ[key] for key in ENV_KEYS if environ.get(key)}
+
+
+def stored_env(environ: Mapping[str, str], data: Mapping[str, object]) -> dict[str, str]:
+    """A session's compaction settings: the environment, plus what its hooks stored in
+    the compaction record ``data``: the ``--autocompact`` flag (``flag``) and the
+    ``autoCompactEnabled`` setting (``setting``)."""
+    env = session_env(environ)
+    flag = data.get("flag")
+    if isinstance(flag, str) and flag:
+        env[FLAG_KEY] = flag
+    setting = data.get("setting")
+    if isinstance(setting, bool):
+        env[SETTING_KEY] = "true" if setting else "false"
+    return env

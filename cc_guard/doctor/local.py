@@ -142,15 +142,13 @@ def check_config(cwd: Path, state_dir: Path) -> Finding:
 
 def settings_files(claude_dir: Path, cwd: Path) -> list[Path]:
     """Claude Code's settings files that apply in ``cwd`` (existing or not)."""
+    from cc_guard.base.claude import global_config_path
     from cc_guard.install.settings import project_root
 
     root = project_root(cwd)
-    global_config = claude_dir / ".claude.json"
-    if not os.environ.get("CLAUDE_CONFIG_DIR"):
-        global_config = claude_dir.parent / ".claude.json"
     return [
         claude_dir / "settings.json",
-        global_config,
+        Path(global_config_path(str(claude_dir))),
         root / ".claude" / "settings.json",
         root / ".claude" / "settings.local.json",
     ]

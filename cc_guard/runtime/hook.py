@@ -187,7 +187,7 @@ def log_event(event: HookEvent) -> None:
         pid,
         os.environ.get("TMUX_PANE") or None,
         tmux_socket=os.environ.get("TMUX", "").split(",")[0] or None,
-        compact_env=None if event.name in _TOOL_EVENTS else compact_env(event.name, pid),
+        compact_env=None if event.name in _TOOL_EVENTS else compact_env(event.name, pid, event.cwd),
     )
     if event.name == "StopFailure":
         # The kind the transcript gives the failure (the engine's reading of it), so
@@ -209,10 +209,16 @@ def log_event(event: HookEvent) -> None:
 _TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse"})
 
 
-def compact_env(event_name: str, pid: int | None) -> dict[str, str]:
+#: The events that read the ``autoCompactEnabled`` setting again (``/config`` changes it
+#: mid-session): a session's start, and each turn's start and end.
+SETTING_EVENTS = frozenset({"SessionStart", "UserPromptSubmit", "Stop"})
+
+
+def compact_env(event_name: str, pid: int | None, cwd: str = "") -> dict[str, str]:
     """The session's auto-compaction settings: its environment (this hook inherits
-    Claude Code's) and, read once per process at SessionStart, ``--autocompact``.
-    Not logged on tool calls (the turn's other events carry it)."""
+    Claude Code's), ``--autocompact`` (read once per process, at SessionStart) and the
+    ``autoCompactEnabled`` setting (on :data:`SETTING_EVENTS`). Not logged on tool
+    calls (the turn's other events carry it)."""
     from cc_guard.context import threshold
 
     env = threshold.session_env(os.environ)
@@ -220,6 +226,12 @@ def compact_env(event_name: str, pid: int | None) -> dict[str, str]:
         flag = option_value(process_argv(pid), threshold.FLAG_KEY)
         if flag:
             env[threshold.FLAG_KEY] = flag
+    if event_name in SETTING_EVENTS:
+        from cc_guard.base.claude import session_auto_compact_setting
+
+        setting = session_auto_compact_setting(cwd)
+        if setting is not None:
+            env[threshold.SETTING_KEY] = "true" if setting else "false"
     return env
 
 

@@ -134,10 +134,7 @@ def until_part(record: dict[str, Any], data: dict[str, Any]) -> tuple[str | None
         return None, False  # startup, or right after a compaction (Claude Code reports 0)
     model = record.get("model_id") if isinstance(record.get("model_id"), str) else None
     window = int(size) if isinstance(size, int | float) and size > 0 else table_window(model, fill)
-    env = threshold.session_env(os.environ)
-    flag = data.get("flag")
-    if isinstance(flag, str) and flag:
-        env[threshold.FLAG_KEY] = flag
+    env = threshold.stored_env(os.environ, data)
     auto = threshold.auto_compact(window, model, env)
     warned = False
     if auto.point > 0 and 100.0 * total / auto.point >= COMPACT_FLOOR_PERCENT:

@@ -57,14 +57,23 @@ def in_tmux() -> bool:
 
 def session_env(data: dict[str, Any]) -> dict[str, str]:
     """The session's auto-compaction settings: this process's environment (Claude
-    Code's) and the ``--autocompact`` flag SessionStart recorded."""
+    Code's), the ``--autocompact`` flag SessionStart recorded and the
+    ``autoCompactEnabled`` setting the last SessionStart or Stop read."""
     from cc_guard.context import threshold
 
-    env = threshold.session_env(os.environ)
-    flag = data.get("flag")
-    if isinstance(flag, str) and flag:
-        env[threshold.FLAG_KEY] = flag
-    return env
+    return threshold.stored_env(os.environ, data)
+
+
+def remember_setting(state: str, session_id: str, data: dict[str, Any], cwd: str) -> None:
+    """Keep the session's ``autoCompactEnabled`` in its compaction record (the statusline
+    reads it there), written only when it changed; ``data`` is updated in place."""
+    from cc_guard.base.claude import session_auto_compact_setting
+    from cc_guard.state import compaction as store
+
+    setting = session_auto_compact_setting(cwd)
+    if data.get("setting") != setting:
+        store.update(state, session_id, lambda d: d.update(setting=setting))
+        data["setting"] = setting
 
 
 # ----------------------------------------------------------------------------- Stop
@@ -97,6 +106,7 @@ def on_stop(event: HookEvent) -> HookOutput | None:
     state = state_root()
     sid = event.session_id
     data = store.read(state, sid)
+    remember_setting(state, sid, data, event.cwd)
     window = feed_window(feeds.read(state, sid), usage.model)
     if window is None:
         window = table_window(usage.model, usage.fill)
@@ -293,6 +303,7 @@ def on_session_start(event: HookEvent) -> HookOutput | None:
     data = store.read(state, event.session_id)
     if (data.get("flag") or None) != flag:
         store.update(state, event.session_id, lambda d: d.update(flag=flag))
+    remember_setting(state, event.session_id, data, event.cwd)
     if event.payload.get("source") != "compact":
         return None
     pending = data.get("pending")
