@@ -215,3 +215,40 @@ def test_a_token_straddling_the_tool_result_clip_never_reaches_the_handoff(
     handoff = store.make_handoff(transcript, isolated_env["state"])
     for text in (render.to_json(handoff), render.to_markdown(handoff)):
         assert "Ab1Cd2" not in text and "ghp_" not in text
+
+
+def test_a_secret_in_a_hook_payloads_error_text_is_masked_before_the_event_log_cuts_it(
+    isolated_env: dict[str, Path],
+) -> None:
+    secret = "sk-ant-api03-" + "Q7w8E9r0" * 8
+    payload = {
+        "session_id": "77777777-aaaa-4bbb-8ccc-000000000007",
+        "cwd": str(isolated_env["home"]),
+        "hook_event_name": "StopFailure",
+        "transcript_path": "",
+        # The 200-character cut of the event log falls inside the key.
+        "error": "x" * 190 + " " + secret,
+        "reason": "prompt_input_exit",
+    }
+    assert run_hook("StopFailure", payload).returncode == 0
+    [record] = [
+        json.loads(line)
+        for line in (isolated_env["state"] / "events.jsonl").read_text().splitlines()
+    ]
+    assert "sk-ant" not in record["error"] and "Q7w8E9r0" not in record["error"]
+    assert record["error"].startswith("x" * 190)
+    assert record["reason"] == "prompt_input_exit"  # a code stays as it is
+
+
+def test_hook_errors_log_masks_a_secret_an_exception_carried_before_its_cut(
+    isolated_env: dict[str, Path],
+) -> None:
+    from cc_guard.state import errors
+
+    secret = "sk-ant-api03-" + "Z1x2C3v4" * 8
+    errors.log("StopFailure", f"request failed: Authorization: Bearer {secret}")
+    # ... and where the line's cut falls inside the key.
+    errors.log("StopFailure", "x" * 440 + f" {secret}")
+    logged = (isolated_env["state"] / errors.FILE).read_text()
+    assert "Z1x2C3v4" not in logged and "sk-ant" not in logged
+    assert "request failed: Authorization: Bearer" in logged and "x" * 440 in logged

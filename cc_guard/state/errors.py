@@ -33,6 +33,13 @@ def now_iso() -> str:
 def log(source: str, message: str, state: str | None = None) -> None:
     """Append one problem; never raises (stderr is the last resort: a hook's stderr
     is not acted on by Claude Code when the hook exits 0)."""
+    try:
+        # Exception texts can carry what a payload or a URL held: redacted before the cut.
+        from cc_guard.base.redact import redact
+
+        message = redact(message)
+    except Exception:
+        message = f"(a message that could not be redacted: {len(message)} characters)"
     line = f"{now_iso()} {source or '?'} {message}".replace("\n", " ").replace("\r", " ")
     try:
         append_line(os.path.join(state if state is not None else state_root(), FILE), line[:MAX_LINE])

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 FILE = "events.jsonl"
 #: Small payload fields copied into the log (scalars only).
 EXTRAS = ("tool_name", "error", "reason", "trigger", "source", "agent_id")
+#: A value made only of these is a code (``server_error``, ``prompt_input_exit``, an
+#: agent id): kept as it is. Anything else is free text, redacted before it is cut.
+_CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+#: Longest value kept.
+EXTRA_MAX = 200
 #: What an API error says when the prompt no longer fits the window.
 TOO_LONG = "prompt is too long"
 #: How much of the end of the log :func:`tail` reads by default.
@@ -62,7 +67,7 @@ def make_record(
     for key in EXTRAS:
         value = payload.get(key)
         if isinstance(value, str):
-            record[key] = value[:200]
+            record[key] = _extra_text(key, value)
         elif isinstance(value, int | float | bool):
             record[key] = value
     if tmux_socket:
@@ -72,6 +77,16 @@ def make_record(
     if event == "StopFailure" and _says_too_long(payload):
         record["too_long"] = True
     return record
+
+
+def _extra_text(key: str, value: str) -> str:
+    """A payload field as logged: a tool's name (every tool call logs one: no ``re``
+    there) or a code as it is, other text redacted whole and then cut."""
+    if key != "tool_name" and not (len(value) <= EXTRA_MAX and set(value) <= _CODE_CHARS):
+        from cc_guard.base.redact import redact
+
+        value = redact(value)
+    return value[:EXTRA_MAX]
 
 
 def _says_too_long(payload: dict[str, Any]) -> bool:

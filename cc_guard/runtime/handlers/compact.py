@@ -383,10 +383,12 @@ def on_stop_failure(event: HookEvent) -> HookOutput | None:
         data = store.read(state, event.session_id)
         if not isinstance(data.get("pending"), dict):
             return None
+        from cc_guard.base.redact import redact
         from cc_guard.compaction import reports
 
         said = event.payload.get("last_assistant_message")
-        first = said.strip().splitlines()[0] if isinstance(said, str) and said.strip() else ""
+        said = redact(said).strip() if isinstance(said, str) else ""
+        first = said.splitlines()[0] if said else ""
         report = reports.fail(
             state, event.session_id, f"{error}: {first}" if first else error, at=_now_iso()
         )
