@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from cc_guard.api.circuit import CIRCUIT_FILE, Circuit, Gate
@@ -114,9 +116,8 @@ def test_a_probe_whose_process_died_is_taken_over_at_once(tmp_path: Path) -> Non
     circuit = make(tmp_path, clock)
     circuit.acquire(KEY)
     stored = json.loads((tmp_path / CIRCUIT_FILE).read_text())
-    dead = multiprocessing.get_context("fork").Process(target=lambda: None)
-    dead.start()
-    dead.join()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
     stored["models"][KEY]["probe_pid"] = dead.pid  # the prober exited without a verdict
     (tmp_path / CIRCUIT_FILE).write_text(json.dumps(stored))
     assert circuit.acquire(KEY).gate == Gate.PROBE
@@ -150,7 +151,9 @@ def _acquire_at_once(
 
 
 def test_twenty_processes_asking_at_once_get_exactly_one_probe(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("fork")
+    # Not fork: the test process has threads (pytest-xdist's), and a forked child can
+    # deadlock on a lock one of them held.
+    context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(20)
     out: multiprocessing.Queue[str] = context.Queue()
     procs = [
